@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set up what they need.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format install services bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.8
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[server,dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## serve on http://localhost:8080 (SQLite + in-process cache: the whole system)
+	$(VENV)/bin/shorturl serve --host 127.0.0.1 --port 8080
+
+services:
+	@scripts/ensure-services.sh
+
+lint: install
+	$(VENV)/bin/ruff check shorturl tests bench
+	$(VENV)/bin/ruff format --check shorturl tests bench
+	$(VENV)/bin/mypy shorturl
+
+format: install
+	$(VENV)/bin/ruff check --fix shorturl tests bench
+	$(VENV)/bin/ruff format shorturl tests bench
+
+test: install services lint  ## the whole suite, SQLite + in-process and PostgreSQL + Redis
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install services
+	$(PY) bench/redirect.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache shorturl.db*

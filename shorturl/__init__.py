@@ -1,0 +1,1 @@
+"""shorturl: a self-hosted URL shortener with click analytics."""

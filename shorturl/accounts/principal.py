@@ -1,0 +1,34 @@
+"""Who is making a request: a user (through a JWT or an API key), or nobody."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["ANONYMOUS", "Principal"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller of a request. `user_id` is None for anonymous callers."""
+
+    user_id: int | None = None
+    username: str | None = None
+    role: str = "anonymous"
+    plan: str = "anonymous"
+    permissions: frozenset[str] = field(default_factory=lambda: frozenset({"read", "write"}))
+    api_key_id: int | None = None
+    rate_limit: int | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+ANONYMOUS = Principal()

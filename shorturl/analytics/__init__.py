@@ -1,0 +1,1 @@
+"""Click analytics: capture on redirect, enrichment in the worker, reports."""

@@ -1,0 +1,71 @@
+"""The `clicks` table (one row per recorded request) and its daily rollups."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shorturl.storage.base import Base, BigId, UTCDateTime
+
+__all__ = ["Click", "ClickRollup"]
+
+
+class Click(Base):
+    __tablename__ = "clicks"
+    __table_args__ = (Index("ix_clicks_link_time", "link_id", "clicked_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"))
+    clicked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    method: Mapped[str] = mapped_column(String(8), default="GET")
+    ip: Mapped[str | None] = mapped_column(String(45), default=None)
+    visitor_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    user_agent: Mapped[str | None] = mapped_column(Text, default=None)
+    referrer: Mapped[str | None] = mapped_column(Text, default=None)
+    referrer_host: Mapped[str] = mapped_column(String(255), default="direct")
+    language: Mapped[str | None] = mapped_column(String(64), default=None)
+    country: Mapped[str | None] = mapped_column(String(2), default=None)
+    country_name: Mapped[str | None] = mapped_column(String(64), default=None)
+    region: Mapped[str | None] = mapped_column(String(128), default=None)
+    city: Mapped[str | None] = mapped_column(String(128), default=None)
+    device: Mapped[str] = mapped_column(String(16), default="other")
+    browser: Mapped[str | None] = mapped_column(String(64), default=None)
+    os: Mapped[str | None] = mapped_column(String(64), default=None)
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    # HEAD requests and link-preview fetchers are kept but never counted as human clicks.
+    is_counted: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ClickRollup(Base):
+    """Clicks per link, day and dimension values; kept when raw clicks age out."""
+
+    __tablename__ = "click_rollups"
+    __table_args__ = (
+        Index(
+            "uq_click_rollups_key",
+            "link_id",
+            "day",
+            "country",
+            "device",
+            "browser",
+            "os",
+            "referrer_host",
+            "is_bot",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    country: Mapped[str] = mapped_column(String(2), default="")
+    device: Mapped[str] = mapped_column(String(16), default="other")
+    browser: Mapped[str] = mapped_column(String(64), default="")
+    os: Mapped[str] = mapped_column(String(64), default="")
+    referrer_host: Mapped[str] = mapped_column(String(255), default="direct")
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    unique_visitors: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,1 @@
+"""API v1 plumbing shared by every domain: the response envelope and the error wire formats."""

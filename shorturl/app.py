@@ -1,0 +1,75 @@
+"""`create_app(settings)`: the ASGI application — lifespan, middleware, routers; nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from shorturl.api.errors import install_error_handlers
+from shorturl.compat.endpoints import router as compat_router
+from shorturl.config import Settings
+from shorturl.links.endpoints import router as links_router
+from shorturl.redirect.endpoints import router as redirect_router
+from shorturl.redirect.front import RedirectFront
+from shorturl.runtime import Runtime
+
+__all__ = ["build_app", "create_app"]
+
+DESCRIPTION = """
+A self-hosted URL shortener with click analytics.
+
+* **Root API** (seed 001): `POST /shorten`, `GET /analytics`, `GET /health` — plain JSON,
+  errors as `{"error": "…"}`.
+* **API v1** under `/api/v1` (seed 003): every response in the envelope
+  `{"success", "data", "meta"}`, errors as `{"success": false, "error": {"code", "message",
+  "details"}}`.
+* **Redirect**: `GET /{code}` answers with the configured redirect status.
+"""
+
+
+def create_app(settings: Settings | None = None) -> RedirectFront:
+    """The whole service as one ASGI app: the redirect front, then the FastAPI app."""
+    settings = settings or Settings()
+    runtime = Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    api = FastAPI(
+        title="shorturl",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    api.state.runtime = runtime
+    api.state.database = runtime.database
+    install_error_handlers(api)
+    if settings.cors_origins:
+        api.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials="*" not in settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+            expose_headers=["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+        )
+
+    v1 = APIRouter(prefix="/api/v1")
+    v1.include_router(links_router)
+    api.include_router(v1)
+    api.include_router(compat_router)
+    api.include_router(redirect_router)
+    return RedirectFront(api, runtime)
+
+
+def build_app() -> RedirectFront:
+    """Factory for ASGI servers (`uvicorn --factory shorturl.app:build_app`)."""
+    return create_app(Settings())

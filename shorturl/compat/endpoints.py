@@ -1,0 +1,61 @@
+"""Seed-001 routes: unenveloped bodies and `{"error": …}` errors."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from shorturl.accounts.dependencies import CurrentPrincipal
+from shorturl.compat.schemas import HealthOut, ShortenIn, ShortenOut
+from shorturl.links.dependencies import LinkServiceDep
+from shorturl.links.service import NewLink, expiry_in_days
+from shorturl.storage.db import SessionDep
+from shorturl.timestamps import utcnow
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["root API (seed 001)"])
+
+
+@router.post("/shorten", status_code=status.HTTP_201_CREATED, response_model=ShortenOut)
+async def shorten(
+    body: ShortenIn, session: SessionDep, links: LinkServiceDep, principal: CurrentPrincipal
+) -> ShortenOut:
+    """Shorten a URL; it expires after `expiration_days` (default 30)."""
+    days = body.expiration_days or links.settings.default_expiration_days
+    link = await links.create(
+        session,
+        NewLink(long_url=body.url, custom_alias=body.custom_alias, expires_at=expiry_in_days(days)),
+        principal,
+    )
+    return ShortenOut(
+        short_url=links.short_url(link.code),
+        long_url=link.long_url,
+        expires_at=link.expires_at,
+        short_code=link.code,
+    )
+
+
+@router.get("/health", response_model=HealthOut)
+async def health(request: Request) -> JSONResponse:
+    """Liveness and the state of the database and the cache; 503 when one is down."""
+    runtime = request.app.state.runtime
+    database = "ok"
+    try:
+        async with runtime.database.sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        database = "unavailable"
+    cache = "ok (in-process)"
+    if runtime.redis is not None:
+        try:
+            await runtime.redis.ping()
+            cache = "ok (redis)"
+        except Exception:  # noqa: BLE001
+            cache = "unavailable"
+    healthy = database == "ok" and cache.startswith("ok")
+    body = HealthOut(
+        status="healthy" if healthy else "unhealthy", time=utcnow(), database=database, cache=cache
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)

@@ -1,0 +1,80 @@
+"""Settings: every knob of the service, read from `SHORTURL_*` environment variables and `.env`."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Configuration of one shorturl process. Defaults give the embedded single-process system."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHORTURL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./shorturl.db"
+    redis_url: str | None = None
+    # Prefix of every Redis key, stream and channel, so several deployments (or test runs)
+    # can share one Redis server.
+    redis_namespace: str = "shorturl"
+    base_url: str = "http://localhost:8080"
+    secret_key: str | None = None
+    code_length: int = Field(7, ge=4, le=32)
+    default_expiration_days: int = Field(30, ge=1, le=36500)
+    redirect_status: Literal[301, 302, 307, 308] = 301
+    redirect_cache_control: str = "public, max-age=3600"
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    ip_storage: Literal["full", "anonymized", "none"] = "anonymized"
+    geoip_db: str | None = None
+    rate_limit_enabled: bool = True
+    cors_origins: Annotated[list[str], NoDecode] = []
+    allow_private_targets: bool = False
+    # Hot links are kept in each process for this long; with Redis, edits reach every process
+    # at once through pub/sub, without it (embedded, several workers) this bounds staleness.
+    local_cache_ttl: float = Field(5.0, ge=0)
+    local_cache_size: int = Field(10_000, ge=0)
+    redis_cache_ttl: int = Field(3600, ge=1)
+    environment: Literal["development", "production", "test"] = "development"
+
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _split_comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("BASE_URL must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret_key(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters (or unset to generate one)")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis is configured: cache, limiter and queue live in this process."""
+        return not self.redis_url
+
+    @cached_property
+    def short_host(self) -> str:
+        """Host (with port when not default) that short links are served from."""
+        return (urlsplit(self.base_url).netloc or "").lower()

@@ -1,0 +1,66 @@
+"""Short codes: random generation, the shape a code may have, and the reserved words."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from typing import Final
+
+__all__ = [
+    "ALIAS_PATTERN",
+    "ALPHABET",
+    "CODE_PATTERN",
+    "RESERVED_WORDS",
+    "alias_problem",
+    "generate_code",
+    "is_possible_code",
+]
+
+ALPHABET: Final = string.digits + string.ascii_letters  # base62
+# Any code that can exist: generated codes (base62) and custom aliases.
+CODE_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+ALIAS_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{3,64}")
+RESERVED_WORDS: Final = frozenset(
+    {
+        "api",
+        "dashboard",
+        "login",
+        "logout",
+        "signup",
+        "static",
+        "docs",
+        "redoc",
+        "openapi.json",
+        "health",
+        "metrics",
+        "shorten",
+        "analytics",
+        "qr",
+        "admin",
+        "favicon.ico",
+        "robots.txt",
+    }
+)
+_RESERVED_LOWER: Final = frozenset(word.lower() for word in RESERVED_WORDS)
+
+
+def generate_code(length: int) -> str:
+    """A random base62 code from the OS CSPRNG (62**7 ≈ 3.5e12 codes at the default length)."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def is_possible_code(value: str) -> bool:
+    """Whether `value` has the shape of a code (so a lookup makes sense)."""
+    return CODE_PATTERN.fullmatch(value) is not None
+
+
+def alias_problem(alias: str) -> str | None:
+    """Why `alias` cannot be a custom alias, or None when it can."""
+    if not 3 <= len(alias) <= 64:
+        return "Custom alias must be 3 to 64 characters long"
+    if ALIAS_PATTERN.fullmatch(alias) is None:
+        return "Custom alias may only contain letters, digits, '-' and '_'"
+    if alias.lower() in _RESERVED_LOWER:
+        return f"'{alias}' is a reserved word and cannot be used as an alias"
+    return None

@@ -1,0 +1,87 @@
+"""The `links` and `tags` tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shorturl.accounts.models import User
+from shorturl.storage.base import Base, BigId, UTCDateTime
+from shorturl.timestamps import utcnow
+
+__all__ = ["Link", "LinkStatus", "Tag", "link_tags"]
+
+
+class LinkStatus:
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    DISABLED = "disabled"
+    DELETED = "deleted"
+    ALL = (ACTIVE, EXPIRED, DISABLED, DELETED)
+
+
+link_tags = Table(
+    "link_tags",
+    Base.metadata,
+    Column("link_id", BigId, ForeignKey("links.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Link(Base):
+    __tablename__ = "links"
+    __table_args__ = (
+        Index("ix_links_owner_created", "owner_id", "created_at"),
+        Index("ix_links_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    long_url: Mapped[str] = mapped_column(Text)
+    is_custom: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    status: Mapped[str] = mapped_column(String(16), default=LinkStatus.ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    max_clicks: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    click_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Target page metadata, fetched after creation by the worker (seed 003 "Redirect Info").
+    title: Mapped[str | None] = mapped_column(Text, default=None)
+    page_description: Mapped[str | None] = mapped_column(Text, default=None)
+    image_url: Mapped[str | None] = mapped_column(Text, default=None)
+    metadata_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Safety check result (seed 003 `safe_browsing`).
+    is_safe: Mapped[bool] = mapped_column(Boolean, default=True)
+    safety_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    tags: Mapped[list[Tag]] = relationship(secondary=link_tags, lazy="selectin", order_by=Tag.name)
+    owner: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def tag_names(self) -> list[str]:
+        return sorted(tag.name for tag in self.tags)

@@ -1,0 +1,40 @@
+"""How a stored link is shown to API clients."""
+
+from __future__ import annotations
+
+from shorturl.links.models import Link
+from shorturl.links.schemas import LinkOut, LinkOwner
+
+__all__ = ["link_out"]
+
+
+def link_out(link: Link, base_url: str) -> LinkOut:
+    owner = (
+        LinkOwner(
+            user_id=f"user_{link.owner_id}", username=link.owner.username if link.owner else None
+        )
+        if link.owner_id is not None
+        else None
+    )
+    return LinkOut(
+        short_url=f"{base_url}/{link.code}",
+        short_code=link.code,
+        long_url=link.long_url,
+        custom_alias=link.code if link.is_custom else None,
+        qr_code_url=f"{base_url}/api/v1/qr/{link.code}",
+        created_at=link.created_at,
+        updated_at=link.updated_at,
+        expiration_date=link.expires_at,
+        max_clicks=link.max_clicks,
+        description=link.description,
+        tags=link.tag_names,
+        click_count=link.click_count,
+        last_clicked_at=link.last_clicked_at,
+        status=link.status,
+        owner=owner,
+        url=link.long_url,
+        alias=link.code,
+        expires_at=link.expires_at,
+        visit_count=link.click_count,
+        last_visited_at=link.last_clicked_at,
+    )

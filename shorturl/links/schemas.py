@@ -1,0 +1,127 @@
+"""Request and response bodies of the link API (seed 003, with seed 004's field names accepted)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
+
+from shorturl.timestamps import UtcDateTime
+
+__all__ = [
+    "DeletedLink",
+    "LinkCreate",
+    "LinkList",
+    "LinkOut",
+    "LinkOwner",
+    "LinkUpdate",
+    "Pagination",
+]
+
+TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Tags = Annotated[list[TagName], Field(max_length=20)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class LinkCreate(BaseModel):
+    """A link to create. Seed 003 and seed 004 spellings are both accepted."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "long_url": "https://example.com/very/long/url?param1=value1",
+                    "custom_alias": "my-custom-link",
+                    "expiration_date": "2030-12-31T23:59:59Z",
+                    "description": "My important link",
+                    "tags": ["marketing", "campaign-2024"],
+                }
+            ]
+        }
+    )
+
+    long_url: str = Field(validation_alias=AliasChoices("long_url", "url"))
+    custom_alias: str | None = Field(None, validation_alias=AliasChoices("custom_alias", "alias"))
+    expiration_date: datetime | None = Field(
+        None, validation_alias=AliasChoices("expiration_date", "expires_at")
+    )
+    max_clicks: int | None = Field(None, ge=1)
+    description: Description | None = None
+    tags: Tags = []
+
+
+class LinkUpdate(BaseModel):
+    """Fields to change; a field that is absent stays as it is, `null` clears it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "long_url": "https://example.com/updated/url",
+                    "description": "Updated description",
+                    "expiration_date": "2030-12-31T23:59:59Z",
+                    "tags": ["updated", "marketing"],
+                }
+            ]
+        }
+    )
+
+    long_url: str | None = Field(None, validation_alias=AliasChoices("long_url", "url"))
+    expiration_date: datetime | None = Field(
+        None, validation_alias=AliasChoices("expiration_date", "expires_at")
+    )
+    max_clicks: int | None = Field(None, ge=1)
+    description: Description | None = None
+    tags: Tags | None = None
+    status: Literal["active", "disabled"] | None = None
+
+
+class LinkOwner(BaseModel):
+    user_id: str
+    username: str | None
+
+
+class LinkOut(BaseModel):
+    """A link as API v1 shows it (seed 003), with seed 004's names alongside."""
+
+    short_url: str
+    short_code: str
+    long_url: str
+    custom_alias: str | None
+    qr_code_url: str
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    expiration_date: UtcDateTime | None
+    max_clicks: int | None
+    description: str | None
+    tags: list[str]
+    click_count: int
+    last_clicked_at: UtcDateTime | None
+    status: str
+    owner: LinkOwner | None
+    # seed 004 names
+    url: str
+    alias: str
+    expires_at: UtcDateTime | None
+    visit_count: int
+    last_visited_at: UtcDateTime | None
+
+
+class Pagination(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    page: int
+    has_more: bool
+
+
+class LinkList(BaseModel):
+    urls: list[LinkOut]
+    pagination: Pagination
+
+
+class DeletedLink(BaseModel):
+    message: str
+    short_code: str
+    deleted_at: UtcDateTime

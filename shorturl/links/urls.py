@@ -1,0 +1,87 @@
+"""Validation and normalisation of the long URLs that links point to.
+
+What is stored is exactly what the redirect sends in `Location`, so it must be a clean,
+ASCII, absolute http(s) URL. Anything else is refused with a message saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Final
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import idna
+
+from shorturl.errors import InvalidUrl
+
+__all__ = ["MAX_URL_LENGTH", "normalize_long_url"]
+
+MAX_URL_LENGTH: Final = 8192
+_FORBIDDEN_CHARS: Final = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+# Characters that may stay as they are in a path, query or fragment; the rest is %-encoded.
+_SAFE: Final = "/?#[]@!$&'()*+,;=:%-._~"
+
+
+def normalize_long_url(raw: object, *, short_host: str | None = None) -> str:
+    """Return `raw` as the URL to store, or raise `InvalidUrl` explaining why it cannot be.
+
+    Rules: a string of at most 8,192 characters; scheme http or https; a host that is a valid
+    (IDNA) domain name with a dot or an IP address; no credentials; a valid port; no
+    whitespace or control characters; not a link to this service's own short domain.
+    """
+    if not isinstance(raw, str):
+        raise InvalidUrl(details="URL must be a string")
+    url = raw.strip()
+    if not url:
+        raise InvalidUrl(details="URL must not be empty")
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidUrl(details=f"URL must be at most {MAX_URL_LENGTH} characters long")
+    if _FORBIDDEN_CHARS.search(url):
+        raise InvalidUrl(details="URL must not contain whitespace, control characters or '\\'")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidUrl(details=f"URL is malformed: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise InvalidUrl(details="URL must start with http:// or https://")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidUrl(details="URL must not contain credentials (user:password@)")
+    host = _normalize_host(parts.hostname or "")
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        if port == 0:
+            raise InvalidUrl(details="URL port must be between 1 and 65535")
+        if (scheme, port) not in (("http", 80), ("https", 443)):
+            netloc = f"{netloc}:{port}"
+    if short_host and netloc == short_host.lower():
+        raise InvalidUrl(details="URL must not point to this shortener (it would loop)")
+    path = quote(parts.path, safe=_SAFE)
+    query = quote(parts.query, safe=_SAFE)
+    fragment = quote(parts.fragment, safe=_SAFE)
+    result = urlunsplit((scheme, netloc, path, query, fragment))
+    if len(result) > MAX_URL_LENGTH:
+        raise InvalidUrl(details=f"URL must be at most {MAX_URL_LENGTH} characters long")
+    return result
+
+
+def _normalize_host(host: str) -> str:
+    if not host:
+        raise InvalidUrl(details="URL must include a host")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    host = host.rstrip(".")
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise InvalidUrl(details=f"URL host is not a valid domain name: {exc}") from None
+    labels = ascii_host.split(".")
+    if len(labels) < 2 or not all(labels):
+        raise InvalidUrl(details="URL host must be a full domain name (like example.com)")
+    if labels[-1].isdigit():
+        raise InvalidUrl(details="URL host is not a valid domain name or IP address")
+    return ascii_host.lower()

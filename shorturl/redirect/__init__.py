@@ -1,0 +1,1 @@
+"""The redirect hot path: resolve a code (cache, then database) and answer with a redirect."""

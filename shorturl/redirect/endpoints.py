@@ -1,0 +1,52 @@
+"""`GET /{code}/info`: where a short link goes, without going there (seed 003)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from shorturl.api.envelope import Envelope, ok
+from shorturl.links.dependencies import LinkServiceDep
+from shorturl.storage.db import SessionDep
+from shorturl.timestamps import UtcDateTime
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["redirect"])
+
+
+class SafeBrowsing(BaseModel):
+    is_safe: bool
+    last_checked: UtcDateTime | None
+
+
+class RedirectInfo(BaseModel):
+    short_code: str
+    short_url: str
+    long_url: str
+    status: str
+    title: str | None
+    description: str | None
+    image: str | None
+    safe_browsing: SafeBrowsing
+
+
+@router.get("/{code}/info", response_model=Envelope[RedirectInfo])
+async def redirect_info(
+    request: Request, code: str, session: SessionDep, links: LinkServiceDep
+) -> Envelope[RedirectInfo]:
+    """The target of a short URL and what its page says about itself."""
+    link = await links.get(session, code)
+    return ok(
+        request,
+        RedirectInfo(
+            short_code=link.code,
+            short_url=links.short_url(link.code),
+            long_url=link.long_url,
+            status=link.status,
+            title=link.title,
+            description=link.page_description,
+            image=link.image_url,
+            safe_browsing=SafeBrowsing(is_safe=link.is_safe, last_checked=link.safety_checked_at),
+        ),
+    )

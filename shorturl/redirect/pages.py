@@ -1,0 +1,34 @@
+"""The small pages and JSON bodies the redirect answers with when it cannot redirect."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Final
+
+import orjson
+
+__all__ = ["error_body"]
+
+_TITLES: Final = {400: "Invalid link", 404: "Link not found", 410: "Link expired", 500: "Error"}
+
+_PAGE: Final = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{title}</title>
+<style>
+body{{font-family:system-ui,sans-serif;display:grid;place-items:center;min-height:90vh;margin:0;
+background:#f7f7f9;color:#1d1d24}}main{{max-width:32rem;padding:2rem;text-align:center}}
+h1{{font-size:1.6rem;margin:0 0 .5rem}}p{{color:#555;line-height:1.5}}a{{color:#3451d1}}
+@media (prefers-color-scheme:dark){{body{{background:#16161b;color:#eee}}p{{color:#aaa}}a{{color:#8fa4ff}}}}
+</style></head>
+<body><main><h1>{title}</h1><p>{message}</p><p><a href="/">Shorten a link</a></p></main></body></html>
+"""
+
+
+def error_body(status: int, message: str, *, html: bool) -> tuple[bytes, bytes]:
+    """(content type, body) for an error answered by the redirect."""
+    if html:
+        page = _PAGE.format(title=_TITLES.get(status, "Error"), message=escape(message))
+        return b"text/html; charset=utf-8", page.encode()
+    return b"application/json", orjson.dumps({"error": message})

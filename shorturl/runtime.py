@@ -1,0 +1,58 @@
+"""The per-process objects every part of the service shares: settings, database, Redis, cache.
+
+Built by `create_app`, connected in the app's lifespan, closed on shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis.asyncio import Redis
+
+from shorturl.config import Settings
+from shorturl.links.service import LinkService
+from shorturl.redirect.resolver import LinkResolver
+from shorturl.storage.cache import LinkCache
+from shorturl.storage.db import Database
+from shorturl.storage.secrets import load_or_create_secret
+
+__all__ = ["Runtime"]
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.database = Database(settings.database_url)
+        self.redis: Redis | None = (
+            Redis.from_url(settings.redis_url, health_check_interval=30)
+            if settings.redis_url
+            else None
+        )
+        self.cache = LinkCache(
+            local_size=settings.local_cache_size,
+            local_ttl=settings.local_cache_ttl,
+            redis=self.redis,
+            namespace=settings.redis_namespace,
+            redis_ttl=settings.redis_cache_ttl,
+        )
+        self.resolver = LinkResolver(self.cache, self.database.sessionmaker)
+        self.links = LinkService(settings, self.cache)
+        self.secret_key: str = settings.secret_key or ""
+
+    def redis_key(self, *parts: str) -> str:
+        """A Redis key (or stream, or channel) in this deployment's namespace."""
+        return ":".join((self.settings.redis_namespace, *parts))
+
+    async def start(self) -> None:
+        if not self.secret_key:
+            self.secret_key = await load_or_create_secret(self.database.sessionmaker, "secret_key")
+        await self.cache.start()
+        log.info("shorturl ready: database=%s cache=%s", self.database.dialect, self.cache.backend)
+
+    async def close(self) -> None:
+        await self.cache.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.database.dispose()

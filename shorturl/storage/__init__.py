@@ -1,0 +1,1 @@
+"""Storage: the database engine and sessions, the link cache, and the schema migrations."""

@@ -1,0 +1,189 @@
+"""The code → link cache in front of the database.
+
+Two tiers: every process keeps hot links in a small LRU with a short TTL (a Redis GET per
+redirect would halve throughput); with Redis configured, a shared tier sits behind it and an
+invalidation published on a channel evicts the code from every process's LRU at once.
+Unknown codes are cached too (briefly), so a scan of random codes cannot hammer the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import Final
+
+import orjson
+from redis.asyncio import Redis
+
+__all__ = ["NOT_FOUND", "CachedLink", "LinkCache", "LocalLRU", "Missing"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedLink:
+    """What the redirect needs to know about a link, and nothing more."""
+
+    id: int
+    long_url: str
+    status: str
+    expires_at: float | None  # epoch seconds
+    max_clicks: int | None
+
+
+class Missing:
+    """Marker cached for a code that does not exist."""
+
+    __slots__ = ()
+
+
+NOT_FOUND: Final = Missing()
+Entry = CachedLink | Missing
+NOT_FOUND_TTL: Final = 30.0
+
+
+class LocalLRU:
+    """A bounded in-process LRU whose entries expire after `ttl` seconds."""
+
+    def __init__(self, maxsize: int, ttl: float) -> None:
+        self.maxsize = maxsize
+        self.ttl = ttl
+        self._data: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
+
+    def get(self, code: str) -> Entry | None:
+        item = self._data.get(code)
+        if item is None:
+            return None
+        if item[0] < time.monotonic():
+            del self._data[code]
+            return None
+        self._data.move_to_end(code)
+        return item[1]
+
+    def set(self, code: str, entry: Entry, ttl: float | None = None) -> None:
+        if self.maxsize <= 0:
+            return
+        lifetime = self.ttl if ttl is None else min(ttl, self.ttl)
+        self._data[code] = (time.monotonic() + lifetime, entry)
+        self._data.move_to_end(code)
+        while len(self._data) > self.maxsize:
+            self._data.popitem(last=False)
+
+    def discard(self, code: str) -> None:
+        self._data.pop(code, None)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class LinkCache:
+    """The cache the resolver reads: the local LRU, then (when configured) Redis.
+
+    `get_local` is synchronous on purpose: the redirect's hit path never awaits.
+    """
+
+    def __init__(
+        self,
+        *,
+        local_size: int,
+        local_ttl: float,
+        redis: Redis | None = None,
+        namespace: str = "shorturl",
+        redis_ttl: int = 3600,
+    ) -> None:
+        self.local = LocalLRU(local_size, local_ttl)
+        self.redis = redis
+        self.redis_ttl = redis_ttl
+        self._key_prefix = f"{namespace}:link:"
+        self._channel = f"{namespace}:link-invalidations"
+        self._listener: asyncio.Task[None] | None = None
+
+    @property
+    def backend(self) -> str:
+        return "redis" if self.redis is not None else "memory"
+
+    def get_local(self, code: str) -> Entry | None:
+        return self.local.get(code)
+
+    async def get_shared(self, code: str) -> Entry | None:
+        """Look in Redis; fills the local LRU on a hit. None when absent or embedded."""
+        if self.redis is None:
+            return None
+        raw = await self.redis.get(self._key_prefix + code)
+        if raw is None:
+            return None
+        entry = _decode(raw)
+        self.local.set(code, entry, NOT_FOUND_TTL if entry is NOT_FOUND else None)
+        return entry
+
+    async def put(self, code: str, entry: Entry) -> None:
+        ttl = NOT_FOUND_TTL if entry is NOT_FOUND else None
+        self.local.set(code, entry, ttl)
+        if self.redis is not None:
+            await self.redis.set(
+                self._key_prefix + code,
+                _encode(entry),
+                ex=int(NOT_FOUND_TTL) if ttl else self.redis_ttl,
+            )
+
+    async def invalidate(self, *codes: str) -> None:
+        """Forget `codes` here, in Redis and (through pub/sub) in every other process."""
+        for code in codes:
+            self.local.discard(code)
+        if self.redis is not None and codes:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.delete(*(self._key_prefix + code for code in codes))
+                for code in codes:
+                    pipe.publish(self._channel, code)
+                await pipe.execute()
+
+    async def start(self) -> None:
+        """Subscribe to invalidations from other processes (Redis mode only)."""
+        if self.redis is not None and self._listener is None:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            await pubsub.subscribe(self._channel)
+            self._listener = asyncio.create_task(self._listen(pubsub), name="cache-invalidations")
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+    async def _listen(self, pubsub) -> None:  # type: ignore[no-untyped-def]
+        try:
+            while True:
+                try:
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            data = message["data"]
+                            self.local.discard(data.decode() if isinstance(data, bytes) else data)
+                except Exception as exc:  # noqa: BLE001
+                    # Lost the subscription: drop everything local (it may miss an
+                    # invalidation) and resubscribe after a pause.
+                    log.warning("cache invalidation channel lost: %s", exc)
+                    self.local.clear()
+                    await asyncio.sleep(1)
+                    with contextlib.suppress(Exception):
+                        await pubsub.subscribe(self._channel)
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+
+
+def _encode(entry: Entry) -> bytes:
+    return b"-" if entry is NOT_FOUND else orjson.dumps(asdict(entry))  # type: ignore[arg-type]
+
+
+def _decode(raw: bytes | str) -> Entry:
+    if raw in (b"-", "-"):
+        return NOT_FOUND
+    return CachedLink(**orjson.loads(raw))

@@ -1,0 +1,86 @@
+"""The async database engine, its sessions, and the request-scoped session dependency.
+
+The request dependency commits when the endpoint returns and rolls back when it raises;
+services and repositories never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+__all__ = ["Database", "SessionDep", "after_commit", "get_session", "run_after_commit"]
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession, action: AfterCommit) -> None:
+    """Run `action` once the session's transaction has committed (never on rollback).
+
+    Cache invalidations and queued jobs go here, so nobody sees them before the data.
+    """
+    session.info.setdefault("after_commit", []).append(action)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    """Commit `session`, then run what was registered with `after_commit`."""
+    await session.commit()
+    actions: list[AfterCommit] = session.info.pop("after_commit", [])
+    for action in actions:
+        await action()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Database:
+    """One engine and session factory per process."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        kwargs: dict[str, Any] = {"echo": echo}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 10}
+        else:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request: committed on success, rolled back on error."""
+    database: Database = request.app.state.database
+    async with database.sessionmaker() as session:
+        try:
+            yield session
+            await run_after_commit(session)
+        except BaseException:
+            session.info.pop("after_commit", None)
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,180 @@
+"""Fixtures: the service under test in both modes, over a real ASGI client.
+
+Every test that takes `client` runs twice: embedded (SQLite file + in-process cache) and
+scaled (PostgreSQL + Redis, on 127.0.0.1). The scaled half needs those servers; when they are
+not installed it is skipped with a loud message (`make test` starts them when they are).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import text
+
+from shorturl.app import create_app
+from shorturl.config import Settings
+from shorturl.runtime import Runtime
+from shorturl.storage.migrate import upgrade
+from shorturl.storage.models import Base
+
+PG_ADMIN_DSN = os.environ.get("SHORTURL_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("SHORTURL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+_MISSING: list[str] = []
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One way to run the service: where its data lives."""
+
+    name: str
+    database_url: str
+    redis_url: str | None
+
+    def settings(self, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "database_url": self.database_url,
+            "redis_url": self.redis_url,
+            "redis_namespace": "t" + secrets.token_hex(4),
+            "base_url": "http://localhost:8080",
+            "secret_key": "test-secret-key-" + "x" * 32,
+            "rate_limit_enabled": False,
+            "environment": "test",
+            "allow_private_targets": True,
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def _pg_admin(statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Any:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    name = "shorturl_test_" + secrets.token_hex(4)
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001
+        _MISSING.append(f"PostgreSQL at {PG_ADMIN_DSN} ({exc.__class__.__name__}: {exc})")
+        pytest.skip(f"!!! PostgreSQL unavailable at {PG_ADMIN_DSN}: scaled-mode tests SKIPPED")
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    if not _redis_reachable():
+        _MISSING.append(f"Redis at {REDIS_URL}")
+        pytest.skip(f"!!! Redis unavailable at {REDIS_URL}: scaled-mode tests SKIPPED")
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session", params=["embedded", "scaled"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    """Both storage modes, each with its schema migrated by Alembic."""
+    if request.param == "embedded":
+        path: Path = tmp_path_factory.mktemp("db") / "shorturl.db"
+        chosen = Backend("embedded", f"sqlite+aiosqlite:///{path}", None)
+    else:
+        chosen = Backend(
+            "scaled", request.getfixturevalue("postgres_url"), request.getfixturevalue("redis_url")
+        )
+    upgrade(chosen.database_url)
+    return chosen
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    """The app with its lifespan running, and a client talking to it in process."""
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield app, client
+
+
+@pytest.fixture(scope="session")
+async def app(backend: Backend) -> AsyncIterator[Any]:
+    async with running(backend.settings()) as (application, _):
+        yield application
+
+
+def runtime_of(app: Any) -> Runtime:
+    return app.runtime
+
+
+async def reset_state(runtime: Runtime) -> None:
+    """Empty every table (but the stored secrets) and every cache of one runtime."""
+    async with runtime.database.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name != "app_secrets":
+                await connection.execute(text(f'DELETE FROM "{table.name}"'))
+    runtime.cache.local.clear()
+    if runtime.redis is not None:
+        keys = [key async for key in runtime.redis.scan_iter(match=runtime.redis_key("*"))]
+        if keys:
+            await runtime.redis.delete(*keys)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on the shared app of this mode, with all data from earlier tests removed."""
+    await reset_state(runtime_of(app))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def runtime(app: Any) -> Runtime:
+    return runtime_of(app)
+
+
+AppFactory = Callable[..., AbstractAsyncContextManager[tuple[Any, httpx.AsyncClient]]]
+
+
+@pytest.fixture
+def app_factory(backend: Backend) -> AppFactory:
+    """Start another app on this mode's storage with some settings changed."""
+
+    @asynccontextmanager
+    async def factory(**overrides: Any) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+        async with running(backend.settings(**overrides)) as pair:
+            await reset_state(runtime_of(pair[0]))
+            yield pair
+
+    return factory
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _MISSING:
+        terminalreporter.write_sep("!", "SCALED MODE NOT TESTED", red=True, bold=True)
+        for item in sorted(set(_MISSING)):
+            terminalreporter.write_line(f"unavailable: {item}", red=True)
