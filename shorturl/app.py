@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from shorturl.accounts.endpoints import router as accounts_router
+from shorturl.admin.endpoints import router as admin_router
 from shorturl.api.errors import install_error_handlers
 from shorturl.compat.endpoints import router as compat_router
 from shorturl.config import Settings
@@ -64,6 +66,8 @@ def create_app(settings: Settings | None = None) -> RedirectFront:
 
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(links_router)
+    v1.include_router(accounts_router)
+    v1.include_router(admin_router)
     api.include_router(v1)
     api.include_router(compat_router)
     api.include_router(redirect_router)
