@@ -1,0 +1,405 @@
+"""Benchmark of the cached redirect: `shorturl serve` against an nginx `return 301` baseline.
+
+Runs, in one go and on 127.0.0.1 only: nginx (`return 301`, a temp config on its own port)
+as the baseline, then `shorturl serve` in both modes — embedded (SQLite file, in-process
+cache) and scaled (a fresh PostgreSQL database and Redis namespace, dropped afterwards) —
+under uvicorn and granian, with 1 and 2 workers. Each server gets one link, warmed in every
+worker, then wrk drives `GET /{code}` for a few seconds with a bounded number of connections.
+Prints req/s, p50/p99 and the ratio to nginx with the same number of workers.
+
+    make bench                                    # everything (about 3 minutes)
+    .venv/bin/python bench/redirect.py --modes embedded --servers uvicorn --workers 1
+
+wrk and nginx come from Debian's packages and are installed with apt-get when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SHORTURL = Path(sys.executable).parent / "shorturl"
+PG_ADMIN_DSN = os.environ.get("SHORTURL_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("SHORTURL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TARGET = "https://example.com/a/fairly/typical/landing-page?utm_source=bench&utm_medium=wrk"
+CODE = "bench-link"
+HOST = "127.0.0.1"
+
+
+@dataclasses.dataclass(frozen=True)
+class WrkResult:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    bad_responses: int  # non-2xx/3xx answers plus socket errors
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    name: str
+    workers: int
+    result: WrkResult
+    load: float  # 1-minute load average when the run started
+
+
+# --- tools -----------------------------------------------------------------------------------
+
+
+def ensure_debian_package(binary: str, package: str) -> str:
+    """The path of `binary`, installing Debian's `package` with apt-get when it is missing."""
+    found = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/usr/bin")
+    if found:
+        return found
+    print(f"installing {package} (apt-get) ...", flush=True)
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "-n", "apt-get"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*apt, "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run([*apt, "install", "-y", "-q", package], check=True, env=env)
+    found = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/usr/bin")
+    if not found:
+        raise SystemExit(f"{package} installed but {binary} is not on PATH")
+    return found
+
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _duration_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not match:
+        raise ValueError(f"unexpected wrk duration {text!r}")
+    return float(match[1]) * _UNIT_MS[match[2]]
+
+
+def parse_wrk(output: str) -> WrkResult:
+    def number(pattern: str) -> str:
+        match = re.search(pattern, output, re.MULTILINE)
+        if not match:
+            raise ValueError(f"wrk output lacks {pattern!r}:\n{output}")
+        return match[1]
+
+    bad = 0
+    non_3xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_3xx:
+        bad += int(non_3xx[1])
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if errors:
+        bad += sum(int(value) for value in errors.groups())
+    return WrkResult(
+        requests_per_s=float(number(r"^Requests/sec:\s+([\d.]+)")),
+        p50_ms=_duration_ms(number(r"^\s+50%\s+(\S+)")),
+        p99_ms=_duration_ms(number(r"^\s+99%\s+(\S+)")),
+        requests=int(number(r"^\s+(\d+) requests in")),
+        bad_responses=bad,
+    )
+
+
+def run_wrk(wrk: str, url: str, *, seconds: int, connections: int, threads: int) -> WrkResult:
+    command = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "--latency",
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True)
+    return parse_wrk(done.stdout)
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {HOST}:{port} after {timeout}s")
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+    """Ask the process (and its workers, same process group) to stop; kill it if it will not."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        print(f"  ! pid {process.pid} ignored signal {sig}; killing", flush=True)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+# --- nginx baseline ---------------------------------------------------------------------------
+
+NGINX_CONF = """\
+worker_processes {workers};
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    server_tokens off;
+    keepalive_requests 1000000;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    server {{
+        listen {host}:{port};
+        location / {{ return 301 {target}; }}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx(binary: str, port: int, workers: int) -> Iterator[str]:
+    """nginx answering every request with `301 Location: TARGET`, on its own port."""
+    with tempfile.TemporaryDirectory(prefix="bench-nginx-") as tmp:
+        conf = Path(tmp) / "nginx.conf"
+        conf.write_text(
+            NGINX_CONF.format(workers=workers, tmp=tmp, host=HOST, port=port, target=TARGET)
+        )
+        os.chmod(tmp, 0o755)  # workers run as an unprivileged user when started by root
+        process = subprocess.Popen(
+            [binary, "-p", tmp, "-c", str(conf), "-g", "daemon off;"],
+            start_new_session=True,
+        )
+        try:
+            wait_for_port(port, process)
+            yield f"http://{HOST}:{port}/{CODE}"
+        finally:
+            stop(process, signal.SIGQUIT)
+
+
+# --- shorturl ---------------------------------------------------------------------------------
+
+
+async def _pg_admin(statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextlib.contextmanager
+def storage(mode: str, tmp: Path) -> Iterator[dict[str, str]]:
+    """The environment of a server in `mode`: its own SQLite file, or its own PG db + namespace."""
+    common = {"SHORTURL_RATE_LIMIT_ENABLED": "false", "SHORTURL_ENVIRONMENT": "production"}
+    if mode == "embedded":
+        yield {**common, "SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.db'}"}
+        return
+    import redis
+
+    name = "shorturl_bench_" + secrets.token_hex(4)
+    namespace = "bench" + secrets.token_hex(4)
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        yield {
+            **common,
+            "SHORTURL_DATABASE_URL": f"{base}/{name}",
+            "SHORTURL_REDIS_URL": REDIS_URL,
+            "SHORTURL_REDIS_NAMESPACE": namespace,
+        }
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{namespace}:*"))
+        if keys:
+            client.delete(*keys)
+
+
+@contextlib.contextmanager
+def shorturl(
+    env: dict[str, str], tmp: Path, *, server: str, workers: int, port: int
+) -> Iterator[str]:
+    """`shorturl serve` as a real process (group), answering on `port`."""
+    log_path = tmp / f"{server}-{workers}-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(SHORTURL),
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--server",
+                server,
+            ],
+            env={**os.environ, **env},
+            cwd=tmp,  # so that no .env of the working copy is read
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://{HOST}:{port}"
+    try:
+        wait_for_port(port, process)
+        _wait_healthy(base, process)
+        yield base
+    except BaseException:
+        print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+        raise
+    finally:
+        stop(process)
+
+
+def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"shorturl exited with {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{base}/health not healthy after {timeout}s")
+
+
+def ensure_link(base: str) -> str:
+    """Create the benchmark link (once per storage) and check that it redirects."""
+    response = httpx.post(
+        f"{base}/api/v1/urls", json={"long_url": TARGET, "custom_alias": CODE}, timeout=10
+    )
+    if response.status_code not in (201, 409):
+        raise RuntimeError(f"creating the link failed: {response.status_code} {response.text}")
+    check = httpx.get(f"{base}/{CODE}", timeout=10)
+    if check.status_code not in (301, 302, 307, 308) or check.headers["location"] != TARGET:
+        raise RuntimeError(f"the link does not redirect: {check.status_code} {check.headers}")
+    return f"{base}/{CODE}"
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def measure(wrk: str, url: str, args: argparse.Namespace) -> tuple[WrkResult, float]:
+    # Warm every worker's cache (and the JIT-less interpreter's caches) before measuring.
+    run_wrk(wrk, url, seconds=args.warmup, connections=args.connections, threads=args.threads)
+    load = load_average()
+    result = run_wrk(
+        wrk, url, seconds=args.duration, connections=args.connections, threads=args.threads
+    )
+    if result.bad_responses:
+        raise RuntimeError(f"{url}: {result.bad_responses} bad responses or socket errors")
+    return result, load
+
+
+def report(rows: list[Row]) -> None:
+    baseline = {row.workers: row.result.requests_per_s for row in rows if row.name == "nginx"}
+    print()
+    header = f"{'server':<28} {'workers':>7} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'vs nginx':>9} {'load':>5}"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        nginx_rate = baseline.get(row.workers)
+        ratio = f"{row.result.requests_per_s / nginx_rate:.1%}" if nginx_rate else "-"
+        print(
+            f"{row.name:<28} {row.workers:>7} {row.result.requests_per_s:>10,.0f} "
+            f"{row.result.p50_ms:>8.2f} {row.result.p99_ms:>8.2f} {ratio:>9} {row.load:>5.2f}"
+        )
+    print("\nvs nginx: req/s as a share of nginx `return 301` with the same number of workers.")
+
+
+def describe_machine() -> str:
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{platform.node()}: {os.cpu_count()} cores {model}, Python {platform.python_version()}"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--modes", nargs="+", default=["embedded", "scaled"])
+    parser.add_argument("--servers", nargs="+", default=["uvicorn", "granian"])
+    parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--duration", type=int, default=8, help="seconds per measured run")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per server")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--port", type=int, default=18000, help="first port used (range of 20)")
+    parser.add_argument("--no-nginx", action="store_true", help="skip the nginx baseline")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    wrk = ensure_debian_package("wrk", "wrk")
+    nginx_binary = None if args.no_nginx else ensure_debian_package("nginx", "nginx")
+    print(describe_machine())
+    print(
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s on {HOST}, "
+        f"{args.warmup}s warm-up; load average at start {load_average():.2f}",
+        flush=True,
+    )
+    rows: list[Row] = []
+    ports = iter(range(args.port, args.port + 20))
+    if nginx_binary:
+        for workers in args.workers:
+            with nginx(nginx_binary, next(ports), workers) as url:
+                result, load = measure(wrk, url, args)
+            rows.append(Row("nginx", workers, result, load))
+            print(f"  nginx x{workers}: {result.requests_per_s:,.0f} req/s", flush=True)
+    for mode in args.modes:
+        with tempfile.TemporaryDirectory(prefix="bench-shorturl-") as tmp_name:
+            tmp = Path(tmp_name)
+            with storage(mode, tmp) as env:
+                for server in args.servers:
+                    for workers in args.workers:
+                        with shorturl(
+                            env, tmp, server=server, workers=workers, port=next(ports)
+                        ) as base:
+                            url = ensure_link(base)
+                            result, load = measure(wrk, url, args)
+                        name = f"shorturl {mode} {server}"
+                        rows.append(Row(name, workers, result, load))
+                        print(
+                            f"  {name} x{workers}: {result.requests_per_s:,.0f} req/s", flush=True
+                        )
+    report(rows)
+    print(f"load average at end {load_average():.2f}")
+
+
+if __name__ == "__main__":
+    main()
