@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AccountExists",
     "AppError",
     "CustomAliasTaken",
     "Forbidden",
@@ -17,6 +18,7 @@ __all__ = [
     "LinkExpired",
     "LinkNotFound",
     "MaliciousUrl",
+    "NotFound",
     "QuotaExceeded",
     "RateLimited",
     "Unauthorized",
@@ -77,8 +79,16 @@ class LinkNotFound(AppError):
     status_code, code, message = 404, "URL_NOT_FOUND", "Short URL not found"
 
 
+class NotFound(AppError):
+    status_code, code, message = 404, "NOT_FOUND", "Not found"
+
+
 class CustomAliasTaken(AppError):
     status_code, code, message = 409, "CUSTOM_ALIAS_TAKEN", "Custom alias already exists"
+
+
+class AccountExists(AppError):
+    status_code, code, message = 409, "ACCOUNT_EXISTS", "An account with these details exists"
 
 
 class LinkExpired(AppError):

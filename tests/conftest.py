@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
+from shorturl.accounts import service as accounts
 from shorturl.app import create_app
 from shorturl.config import Settings
 from shorturl.runtime import Runtime
@@ -178,3 +179,79 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("!", "SCALED MODE NOT TESTED", red=True, bold=True)
         for item in sorted(set(_MISSING)):
             terminalreporter.write_line(f"unavailable: {item}", red=True)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A signed-up, logged-in user of the app under test."""
+
+    user_id: int
+    username: str
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def sign_up(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    username: str,
+    *,
+    role: str = "user",
+    plan: str = "free",
+) -> Account:
+    """Sign `username` up through the API, give them a role and plan, and log them in."""
+    email, password = f"{username}@example.com", f"pw-{username}-Secret!"
+    response = await client.post(
+        "/api/v1/auth/signup", json={"email": email, "username": username, "password": password}
+    )
+    assert response.status_code == 201, response.text
+    user_id = int(response.json()["data"]["user_id"].removeprefix("user_"))
+    if (role, plan) != ("user", "free"):
+        async with runtime.database.sessionmaker() as session:
+            user = await accounts.user_by_id(session, user_id)
+            assert user is not None
+            await accounts.set_role(session, user, role)
+            await accounts.set_plan(session, user, plan)
+            await session.commit()
+    login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    return Account(user_id, username, email, password, login.json()["data"]["access_token"])
+
+
+MakeAccount = Callable[..., Awaitable[Account]]
+
+
+@pytest.fixture
+def make_account(client: httpx.AsyncClient, runtime: Runtime) -> MakeAccount:
+    """`await make_account("bob", role="admin", plan="premium")` on the shared app."""
+
+    async def make(username: str, **options: Any) -> Account:
+        return await sign_up(client, runtime, username, **options)
+
+    return make
+
+
+@pytest.fixture
+async def account(make_account: MakeAccount) -> Account:
+    """The user `alice` (free plan)."""
+    return await make_account("alice")
+
+
+@pytest.fixture
+def auth_headers(account: Account) -> dict[str, str]:
+    return account.headers
+
+
+@pytest.fixture
+async def user_client(app: Any, auth_headers: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on the shared app signed in as `alice` (bearer token on every request)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=auth_headers
+    ) as http:
+        yield http

@@ -71,7 +71,8 @@ async def list_links(
     sort: Literal["created_at", "updated_at", "click_count", "last_clicked_at"] = "created_at",
     order: Literal["asc", "desc"] = "desc",
 ) -> Envelope[LinkList]:
-    """The caller's links, filtered, searched (code, URL, description), sorted and paginated."""
+    """The caller's links (an admin's: every link), filtered, searched (code, URL,
+    description), sorted and paginated. Anonymous callers get 401."""
     start = offset if offset is not None else ((page or 1) - 1) * limit
     spec = LinkFilter(
         owner_id=principal.user_id,
@@ -107,10 +108,15 @@ async def list_links(
 
 @router.get("/urls/{code}", response_model=Envelope[LinkOut])
 async def get_link(
-    request: Request, code: str, session: SessionDep, links: LinkServiceDep
+    request: Request,
+    code: str,
+    session: SessionDep,
+    links: LinkServiceDep,
+    principal: CurrentPrincipal,
 ) -> Envelope[LinkOut]:
-    """Details of one short URL, with its click count and owner."""
-    link = await links.get(session, code)
+    """Details of one short URL, with its click count and owner (owner or admin only, when
+    the link has an owner)."""
+    link = await links.get_readable(session, code, principal)
     return ok(request, link_out(link, links.settings.base_url))
 
 

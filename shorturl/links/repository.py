@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shorturl.analytics.models import Click, ClickRollup
 from shorturl.links.models import Link, LinkStatus, Tag, link_tags
 
 __all__ = ["LinkFilter", "LinkRepository"]
@@ -32,6 +34,7 @@ class LinkFilter:
     status: str | None = None
     tag: str | None = None
     query: str | None = None
+    url_contains: str | None = None
     created_from: object = None
     created_to: object = None
 
@@ -99,15 +102,17 @@ class LinkRepository:
                 )
             )
         if spec.query:
-            pattern = (
-                "%" + spec.query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            )
+            pattern = _like_pattern(spec.query)
             statement = statement.where(
                 or_(
                     Link.code.ilike(pattern, escape="\\"),
                     Link.long_url.ilike(pattern, escape="\\"),
                     Link.description.ilike(pattern, escape="\\"),
                 )
+            )
+        if spec.url_contains:
+            statement = statement.where(
+                Link.long_url.ilike(_like_pattern(spec.url_contains), escape="\\")
             )
         if spec.created_from is not None:
             statement = statement.where(Link.created_at >= spec.created_from)
@@ -127,3 +132,89 @@ class LinkRepository:
         )
         total = await self.session.scalar(self._filtered(select(func.count(Link.id)), spec))
         return list(await self.session.scalars(page)), int(total or 0)
+
+    async def created_since(self, owner_id: int, since: datetime) -> int:
+        """How many links this owner created from `since` on, deleted ones included."""
+        found = await self.session.scalar(
+            select(func.count(Link.id)).where(Link.owner_id == owner_id, Link.created_at >= since)
+        )
+        return int(found or 0)
+
+    async def owner_totals(self, owner_id: int) -> tuple[int, int]:
+        """(links this owner has, not deleted; clicks on all of them)."""
+        row = (
+            await self.session.execute(
+                select(func.count(Link.id), func.coalesce(func.sum(Link.click_count), 0)).where(
+                    Link.owner_id == owner_id, Link.status != LinkStatus.DELETED
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    async def erase_owned(self, owner_id: int, now: datetime) -> Sequence[str]:
+        """Delete the clicks of this owner's links and reduce the links to tombstones that keep
+        only their code (so it is never handed out again). Returns the codes."""
+        owned = select(Link.id).where(Link.owner_id == owner_id).scalar_subquery()
+        codes = (
+            await self.session.scalars(select(Link.code).where(Link.owner_id == owner_id))
+        ).all()
+        await self.session.execute(delete(Click).where(Click.link_id.in_(owned)))
+        await self.session.execute(delete(ClickRollup).where(ClickRollup.link_id.in_(owned)))
+        await self.session.execute(delete(link_tags).where(link_tags.c.link_id.in_(owned)))
+        await self.session.execute(
+            update(Link)
+            .where(Link.owner_id == owner_id)
+            .values(
+                owner_id=None,
+                long_url="",
+                description=None,
+                title=None,
+                page_description=None,
+                image_url=None,
+                status=LinkStatus.DELETED,
+                deleted_at=func.coalesce(Link.deleted_at, now),
+                updated_at=now,
+                click_count=0,
+                last_clicked_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return codes
+
+    def _expired(self, now: datetime) -> Select:
+        return select(Link).where(
+            or_(
+                Link.status == LinkStatus.EXPIRED,
+                (Link.status == LinkStatus.ACTIVE) & (Link.expires_at <= now),
+            )
+        )
+
+    async def expired(
+        self, now: datetime, *, limit: int, offset: int
+    ) -> tuple[Sequence[Link], int]:
+        """Links past their expiry date (marked expired or not yet), soonest expired first."""
+        statement = self._expired(now)
+        total = await self.session.scalar(select(func.count()).select_from(statement.subquery()))
+        page = await self.session.scalars(
+            statement.order_by(Link.expires_at.asc(), Link.id.asc()).limit(limit).offset(offset)
+        )
+        return page.all(), int(total or 0)
+
+    async def deactivate_unused(self, unused_since: datetime, now: datetime) -> Sequence[str]:
+        """Disable active links neither clicked nor created since `unused_since`; their codes."""
+        idle = (Link.status == LinkStatus.ACTIVE) & (
+            func.coalesce(Link.last_clicked_at, Link.created_at) < unused_since
+        )
+        codes = (await self.session.scalars(select(Link.code).where(idle))).all()
+        if codes:
+            await self.session.execute(
+                update(Link)
+                .where(idle)
+                .values(status=LinkStatus.DISABLED, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        return codes
+
+
+def _like_pattern(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shorturl.accounts.models import User
 from shorturl.accounts.principal import Principal
 from shorturl.config import Settings
-from shorturl.errors import CustomAliasTaken, Forbidden, LinkNotFound, ValidationFailed
+from shorturl.errors import (
+    CustomAliasTaken,
+    Forbidden,
+    LinkNotFound,
+    QuotaExceeded,
+    Unauthorized,
+    ValidationFailed,
+)
 from shorturl.links.codes import alias_problem, generate_code
 from shorturl.links.models import Link, LinkStatus
 from shorturl.links.repository import LinkFilter, LinkRepository
 from shorturl.links.urls import normalize_long_url
+from shorturl.ratelimit.plans import plan_named
 from shorturl.storage.cache import LinkCache
 from shorturl.storage.db import after_commit
 from shorturl.timestamps import as_utc, utcnow
 
-__all__ = ["UNSET", "LinkChanges", "LinkService", "NewLink"]
+__all__ = [
+    "UNSET",
+    "LinkChanges",
+    "LinkService",
+    "NewLink",
+    "OwnerUsage",
+    "ensure_can_manage",
+    "ensure_can_read",
+    "month_start",
+]
 
 MAX_CODE_ATTEMPTS = 8
 
@@ -53,6 +72,13 @@ class LinkChanges:
     status: str | _Unset = UNSET
 
 
+@dataclass(frozen=True, slots=True)
+class OwnerUsage:
+    links: int  # not deleted
+    total_clicks: int
+    created_this_month: int  # deleted ones included: the quota counts creations
+
+
 class LinkService:
     """The link domain's operations. One instance per process (`app.state.links`)."""
 
@@ -64,10 +90,12 @@ class LinkService:
         return f"{self.settings.base_url}/{code}"
 
     async def create(self, session: AsyncSession, new: NewLink, principal: Principal) -> Link:
-        """Create a link for `principal`; raises InvalidUrl, ValidationFailed, CustomAliasTaken."""
+        """Create a link for `principal`; raises InvalidUrl, ValidationFailed, CustomAliasTaken,
+        QuotaExceeded (a signed-in caller past their plan's monthly quota)."""
         long_url = normalize_long_url(new.long_url, short_host=self.settings.short_host)
         expires_at = _future_or_none(new.expires_at)
         repository = LinkRepository(session)
+        await self.ensure_within_quota(session, principal)
         link = Link(
             long_url=long_url,
             owner_id=principal.user_id,
@@ -76,6 +104,9 @@ class LinkService:
             max_clicks=new.max_clicks,
             tags=await repository.tags_named(_unique(new.tags)),
         )
+        if principal.user_id is not None:
+            # Usually already in the session (authentication loaded it): no query.
+            link.owner = await session.get(User, principal.user_id)
         if new.custom_alias is not None:
             problem = alias_problem(new.custom_alias)
             if problem:
@@ -101,8 +132,15 @@ class LinkService:
             raise LinkNotFound(details=f"No short URL with code '{code}'")
         return link
 
+    async def get_readable(self, session: AsyncSession, code: str, principal: Principal) -> Link:
+        """The link with this code, if `principal` may see its details and analytics: anyone
+        for an anonymous link (seed 001 analytics are public), the owner or an admin else."""
+        link = await self.get(session, code)
+        ensure_can_read(principal, link)
+        return link
+
     async def get_managed(self, session: AsyncSession, code: str, principal: Principal) -> Link:
-        """The link with this code, if `principal` may change it or read its analytics."""
+        """The link with this code, if `principal` may change or delete it."""
         link = await self.get(session, code)
         ensure_can_manage(principal, link)
         return link
@@ -152,16 +190,95 @@ class LinkService:
         limit: int = 20,
         offset: int = 0,
     ) -> tuple[list[Link], int]:
+        """Links matching `spec`: only the caller's own, except for an admin, who sees every
+        link. Anonymous callers have no links to list (Unauthorized)."""
+        if not principal.is_authenticated:
+            raise Unauthorized(details="Sign in (API key or bearer token) to list your links")
+        if not principal.is_admin:
+            spec = replace(spec, owner_id=principal.user_id, all_owners=False)
         return await LinkRepository(session).list(
             spec, sort=sort, descending=descending, limit=limit, offset=offset
         )
 
+    async def ensure_within_quota(self, session: AsyncSession, principal: Principal) -> None:
+        """QuotaExceeded when a signed-in caller has used their plan's links for this month.
+        Admins have no quota. Concurrent creations may overshoot by the few in flight."""
+        if principal.user_id is None or principal.is_admin:
+            return
+        quota = plan_named(principal.plan).monthly_quota
+        if quota is None:
+            return
+        used = await LinkRepository(session).created_since(principal.user_id, month_start())
+        if used >= quota:
+            raise QuotaExceeded(
+                details=f"The {principal.plan} plan allows {quota} new links a month; "
+                f"{used} were created this month"
+            )
+
+    async def usage(self, session: AsyncSession, owner_id: int) -> OwnerUsage:
+        repository = LinkRepository(session)
+        links, clicks = await repository.owner_totals(owner_id)
+        created = await repository.created_since(owner_id, month_start())
+        return OwnerUsage(links=links, total_clicks=clicks, created_this_month=created)
+
+    async def erase_owner(self, session: AsyncSession, owner_id: int) -> int:
+        """Forget every link of an owner who leaves: clicks deleted, links reduced to
+        tombstones that only keep their code reserved. Returns how many links."""
+        codes = await LinkRepository(session).erase_owned(owner_id, utcnow())
+        self._invalidate_after_commit(session, codes)
+        return len(codes)
+
+    async def expired(
+        self, session: AsyncSession, *, limit: int, offset: int
+    ) -> tuple[Sequence[Link], int]:
+        """Links past their expiry date, whether or not a job has marked them yet."""
+        return await LinkRepository(session).expired(utcnow(), limit=limit, offset=offset)
+
+    async def deactivate_unused(self, session: AsyncSession, days: int) -> Sequence[str]:
+        """Disable active links not clicked (or created) in the last `days` days."""
+        now = utcnow()
+        codes = await LinkRepository(session).deactivate_unused(now - timedelta(days=days), now)
+        self._invalidate_after_commit(session, codes)
+        return codes
+
+    def _invalidate_after_commit(self, session: AsyncSession, codes: Sequence[str]) -> None:
+        async def invalidate() -> None:
+            for code in codes:
+                await self.cache.invalidate(code)
+
+        if codes:
+            after_commit(session, invalidate)
+
+
+def ensure_can_read(principal: Principal, link: Link) -> None:
+    """Anyone reads an anonymous link; an owned one only its owner or an admin."""
+    if link.owner_id is None:
+        return
+    _ensure_owner_or_admin(principal, link)
+
 
 def ensure_can_manage(principal: Principal, link: Link) -> None:
-    """Owners and admins manage owned links; anonymous links are open until accounts land."""
-    if link.owner_id is None or principal.is_admin or link.owner_id == principal.user_id:
+    """Only the owner or an admin changes a link. Anonymous links have nobody to prove
+    ownership, so only an admin may change them."""
+    if link.owner_id is None and not principal.is_admin:
+        if not principal.is_authenticated:
+            raise Unauthorized(details="Sign in to change short URLs")
+        raise Forbidden(details="Links created anonymously cannot be changed")
+    _ensure_owner_or_admin(principal, link)
+
+
+def _ensure_owner_or_admin(principal: Principal, link: Link) -> None:
+    if principal.is_admin or link.owner_id == principal.user_id:
         return
+    if not principal.is_authenticated:
+        raise Unauthorized(details="This short URL belongs to an account; sign in as its owner")
     raise Forbidden(details="You do not own this short URL")
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    """Midnight UTC on the first day of this month: where monthly quotas restart."""
+    now = now or utcnow()
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def expiry_in_days(days: int) -> datetime:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus
 from shorturl.redirect.pages import error_body
-from shorturl.storage.cache import NOT_FOUND, CachedLink
+from shorturl.storage.cache import CachedLink
 
 if TYPE_CHECKING:
     from shorturl.runtime import Runtime
@@ -65,20 +65,32 @@ class RedirectFront:
         await self.app(scope, receive, send)
 
     async def redirect(self, scope: Scope, send: Any, code: str) -> None:
-        """Answer `GET|HEAD /{code}`: the redirect, or 400/404/410 (500 if storage fails)."""
+        """Answer `GET|HEAD /{code}`: the redirect, or 400/404/410/429 (500 if storage fails).
+
+        The steps, in order: the code's shape, the per-IP limit, the link, its state, send.
+        """
         entry = self.runtime.cache.get_local(code)  # a hit never awaits
-        if entry is None:
-            # Only codes that passed this check are ever cached, so a hit skips it.
-            if not is_possible_code(code):
-                await self._error(scope, send, 400, "Invalid short ID")
+        # Only codes that passed this check are ever cached, so a hit skips it.
+        if entry is None and not is_possible_code(code):
+            await self._error(scope, send, 400, "Invalid short ID")
+            return
+        limits = self.runtime.limits  # per-IP: in-memory counts, no I/O (ratelimit/redirects.py)
+        if limits is not None:
+            client_ip = self.runtime.client_ip.from_scope(scope)
+            if not limits.redirects.allow(client_ip):
+                retry_after = str(limits.redirects.retry_after(client_ip)).encode()
+                await self._error(
+                    scope, send, 429, "Rate limit exceeded", [(b"retry-after", retry_after)]
+                )
                 return
+        if entry is None:
             try:
                 entry = await self.runtime.resolver.resolve(code)
             except Exception:
                 log.exception("resolving %r failed", code)
                 await self._error(scope, send, 500, "Internal server error")
                 return
-        link = None if entry is None or entry is NOT_FOUND else entry
+        link = entry if isinstance(entry, CachedLink) else None  # None: no such link
         ready = self._ready.get(code)
         if ready is None or ready.link is not link:
             if link is None or link.status in (LinkStatus.DELETED, LinkStatus.DISABLED):
@@ -87,7 +99,7 @@ class RedirectFront:
             if link.status == LinkStatus.EXPIRED:
                 await self._error(scope, send, 410, "Short URL has expired")
                 return
-            ready = self._prepare(code, link)  # type: ignore[arg-type]
+            ready = self._prepare(code, link)
         if ready.expires_at is not None and ready.expires_at <= time.time():
             await self._error(scope, send, 410, "Short URL has expired")
             return
@@ -119,7 +131,14 @@ class RedirectFront:
             return b"private, max-age=60"
         return self._cache_control
 
-    async def _error(self, scope: Scope, send: Any, status: int, message: str) -> None:
+    async def _error(
+        self,
+        scope: Scope,
+        send: Any,
+        status: int,
+        message: str,
+        extra_headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
         html = _accepts_html(scope)
         content_type, body = error_body(status, message, html=html)
         await send(
@@ -130,6 +149,7 @@ class RedirectFront:
                     (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                     (b"cache-control", b"no-store"),
+                    *(extra_headers or ()),
                 ],
             }
         )

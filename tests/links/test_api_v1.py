@@ -7,6 +7,8 @@ import asyncio
 import httpx
 import pytest
 
+from tests.conftest import Account
+
 
 async def create(client: httpx.AsyncClient, **body: object) -> dict:
     response = await client.post("/api/v1/urls", json=body)
@@ -145,13 +147,20 @@ async def test_malformed_json_is_400_not_422(client: httpx.AsyncClient) -> None:
     assert "JSON" in response.json()["error"]["message"]
 
 
-async def test_get_update_delete_round_trip(client: httpx.AsyncClient) -> None:
+async def test_get_update_delete_round_trip(
+    client: httpx.AsyncClient, user_client: httpx.AsyncClient, account: Account
+) -> None:
+    anonymous = await create(client, long_url="https://example.com/anonymous")
+    fetched = (await client.get(f"/api/v1/urls/{anonymous['short_code']}")).json()["data"]
+    assert fetched["owner"] is None
+
+    client = user_client  # links created anonymously cannot be changed: act as their owner
     created = await create(client, long_url="https://example.com/old", description="d", tags=["x"])
     code = created["short_code"]
 
     fetched = (await client.get(f"/api/v1/urls/{code}")).json()["data"]
     assert fetched["long_url"] == "https://example.com/old"
-    assert fetched["owner"] is None
+    assert fetched["owner"] == {"user_id": f"user_{account.user_id}", "username": "alice"}
 
     updated = await client.put(
         f"/api/v1/urls/{code}",
@@ -191,7 +200,8 @@ async def test_get_update_delete_round_trip(client: httpx.AsyncClient) -> None:
     assert (await client.delete(f"/api/v1/urls/{code}")).status_code == 404
 
 
-async def test_deleted_codes_are_never_reused(client: httpx.AsyncClient) -> None:
+async def test_deleted_codes_are_never_reused(user_client: httpx.AsyncClient) -> None:
+    client = user_client
     await create(client, long_url="https://example.com/a", custom_alias="once")
     assert (await client.delete("/api/v1/urls/once")).status_code == 200
     again = await client.post(
@@ -207,7 +217,8 @@ async def test_unknown_code_is_404(client: httpx.AsyncClient) -> None:
         assert response.json()["error"]["code"] == "URL_NOT_FOUND"
 
 
-async def test_list_filters_searches_sorts_and_paginates(client: httpx.AsyncClient) -> None:
+async def test_list_filters_searches_sorts_and_paginates(user_client: httpx.AsyncClient) -> None:
+    client = user_client
     for i in range(25):
         await create(
             client,

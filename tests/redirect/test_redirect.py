@@ -68,7 +68,8 @@ async def test_impossible_codes_are_400(client: httpx.AsyncClient) -> None:
     assert "<script>" not in page.text
 
 
-async def test_deleted_and_disabled_are_404(client: httpx.AsyncClient) -> None:
+async def test_deleted_and_disabled_are_404(user_client: httpx.AsyncClient) -> None:
+    client = user_client
     gone = await make(client, long_url="https://example.com/a")
     off = await make(client, long_url="https://example.com/b")
     assert (await client.get(f"/{gone}")).status_code == 301  # now cached
@@ -99,7 +100,8 @@ async def test_expired_links_are_410(client: httpx.AsyncClient, runtime: Runtime
     assert (await client.get(f"/{code}")).json() == {"error": "Short URL has expired"}
 
 
-async def test_an_edit_reaches_the_redirect_at_once(client: httpx.AsyncClient) -> None:
+async def test_an_edit_reaches_the_redirect_at_once(user_client: httpx.AsyncClient) -> None:
+    client = user_client
     code = await make(client, long_url="https://example.com/before")
     assert (await client.get(f"/{code}")).headers["location"] == "https://example.com/before"
     await client.patch(f"/api/v1/urls/{code}", json={"long_url": "https://example.com/after"})

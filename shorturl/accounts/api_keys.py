@@ -1,0 +1,115 @@
+"""API keys of a user: create (the secret is shown once), list, revoke, and authenticate by."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shorturl.accounts.keys import generate_api_key, hash_api_key, looks_like_api_key
+from shorturl.accounts.models import ApiKey, User
+from shorturl.accounts.principal import Principal
+from shorturl.accounts.repository import AccountRepository
+from shorturl.accounts.service import principal_for
+from shorturl.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from shorturl.ratelimit.plans import plan_named
+from shorturl.timestamps import utcnow
+
+__all__ = [
+    "MAX_KEYS_PER_USER",
+    "PERMISSIONS",
+    "CreatedApiKey",
+    "create_api_key",
+    "list_api_keys",
+    "principal_from_api_key",
+    "revoke_api_key",
+]
+
+PERMISSIONS: Final = ("read", "write")
+MAX_KEYS_PER_USER: Final = 50
+# `last_used` is written at most this often per key, so a busy key is not a write per request.
+LAST_USED_RESOLUTION: Final = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedApiKey:
+    record: ApiKey
+    key: str  # the full secret: returned to its owner this once, stored only as a hash
+
+
+async def create_api_key(
+    session: AsyncSession,
+    user: User,
+    *,
+    name: str,
+    permissions: Sequence[str] = PERMISSIONS,
+    rate_limit: int | None = None,
+    creator: Principal | None = None,
+) -> CreatedApiKey:
+    """A new key for `user`. `rate_limit` (requests per hour through this key) may not be
+    above the plan's; a key cannot mint a key with rights it does not have itself."""
+    name = name.strip()
+    if not 1 <= len(name) <= 128:
+        raise ValidationFailed("name: 1 to 128 characters", details={"field": "name"})
+    granted = sorted(set(permissions), key=PERMISSIONS.index) if permissions else []
+    if not granted or any(permission not in PERMISSIONS for permission in granted):
+        raise ValidationFailed(
+            "permissions: a non-empty list of 'read' and 'write'",
+            details={"field": "permissions"},
+        )
+    if creator is not None and not set(granted) <= creator.permissions:
+        raise Forbidden(details="A key cannot create a key with more permissions than its own")
+    ceiling = plan_named(user.plan).api
+    if rate_limit is not None and not 1 <= rate_limit <= ceiling:
+        raise ValidationFailed(
+            f"rate_limit: 1 to {ceiling} requests per hour on the {user.plan} plan",
+            details={"field": "rate_limit", "max": ceiling},
+        )
+    repository = AccountRepository(session)
+    if await repository.count_active_keys(user.id) >= MAX_KEYS_PER_USER:
+        raise ValidationFailed(f"At most {MAX_KEYS_PER_USER} active API keys per account")
+    secret = generate_api_key()
+    record = ApiKey(
+        user_id=user.id,
+        name=name,
+        key_prefix=secret.prefix,
+        key_hash=secret.hash,
+        permissions=granted,
+        rate_limit=rate_limit,
+        created_at=utcnow(),
+    )
+    await repository.insert_key(record)
+    return CreatedApiKey(record=record, key=secret.key)
+
+
+async def list_api_keys(session: AsyncSession, user_id: int) -> Sequence[ApiKey]:
+    """The user's keys that still work (revoked ones are not shown)."""
+    return await AccountRepository(session).active_keys(user_id)
+
+
+async def revoke_api_key(session: AsyncSession, user_id: int, key_id: int) -> ApiKey:
+    """Revoke one of the user's keys; it stops authenticating with the next request."""
+    key = await AccountRepository(session).active_key(user_id, key_id)
+    if key is None:
+        raise NotFound("API key not found", details=f"No active API key key_{key_id}")
+    key.revoked_at = utcnow()
+    await session.flush()
+    return key
+
+
+async def principal_from_api_key(session: AsyncSession, key: str) -> Principal:
+    """The caller an API key stands for. Unknown, revoked and disabled-owner keys are all
+    Unauthorized; nothing is cached, so a revocation holds from the next request on."""
+    if not looks_like_api_key(key):
+        raise Unauthorized(details="The API key is not valid")
+    repository = AccountRepository(session)
+    found = await repository.key_with_owner(hash_api_key(key))
+    if found is None:
+        raise Unauthorized(details="The API key is not valid")
+    record, user = found
+    now = utcnow()
+    await repository.mark_key_used(record.id, now, now - LAST_USED_RESOLUTION)
+    return principal_for(user, record)

@@ -1,0 +1,83 @@
+"""Bearer access tokens: short-lived JWTs (HS256) signed with the service's `SECRET_KEY`."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+from shorturl.errors import Unauthorized
+from shorturl.timestamps import utcnow
+
+__all__ = ["ACCESS_TOKEN_LIFETIME", "AccessToken", "TokenClaims", "issue_token", "read_token"]
+
+ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
+_ALGORITHM = "HS256"
+_ISSUER = "shorturl"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    token: str
+    expires_at: datetime
+
+    @property
+    def expires_in(self) -> int:
+        return max(0, int((self.expires_at - utcnow()).total_seconds()))
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: int
+    credential_version: str
+
+
+def credential_version(password_hash: str) -> str:
+    """A short fingerprint of the password hash: a new password (or a new account that got a
+    reused id) makes every token issued before it invalid."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def issue_token(
+    user_id: int,
+    password_hash: str,
+    secret_key: str,
+    lifetime: timedelta = ACCESS_TOKEN_LIFETIME,
+) -> AccessToken:
+    """A signed access token for this user, valid for `lifetime`."""
+    now = utcnow()
+    expires_at = now + lifetime
+    claims = {
+        "iss": _ISSUER,
+        "sub": str(user_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "typ": "access",
+        "cv": credential_version(password_hash),
+    }
+    return AccessToken(jwt.encode(claims, secret_key, algorithm=_ALGORITHM), expires_at)
+
+
+def read_token(token: str, secret_key: str) -> TokenClaims:
+    """The claims of a valid token; `Unauthorized` for a forged, expired or malformed one."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret_key,
+            algorithms=[_ALGORITHM],
+            issuer=_ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized(details="The access token has expired") from None
+    except jwt.PyJWTError:
+        raise Unauthorized(details="The access token is not valid") from None
+    subject, version = claims.get("sub"), claims.get("cv")
+    if claims.get("typ") != "access" or not isinstance(version, str):
+        raise Unauthorized(details="The access token is not valid")
+    if not isinstance(subject, str) or not subject.isdigit():
+        raise Unauthorized(details="The access token is not valid")
+    user_id = int(subject)
+    return TokenClaims(user_id=user_id, credential_version=version)

@@ -1,0 +1,1 @@
+"""Administration over the API (seed 002): expired and unused links, link search, users."""

@@ -1,0 +1,1 @@
+"""Rate limits and quotas: the plan table, the limiters (API, root API, login, redirect), headers."""
