@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from shorturl.accounts.endpoints import router as accounts_router
@@ -15,6 +15,8 @@ from shorturl.compat.endpoints import router as compat_router
 from shorturl.config import Settings
 from shorturl.dashboard.routes import router as web_ui_router
 from shorturl.links.endpoints import router as links_router
+from shorturl.ratelimit.api import enforce_api_rate_limit
+from shorturl.ratelimit.middleware import RateLimitHeaders
 from shorturl.redirect.endpoints import router as redirect_router
 from shorturl.redirect.front import RedirectFront
 from shorturl.runtime import Runtime
@@ -55,6 +57,8 @@ def create_app(settings: Settings | None = None) -> RedirectFront:
     api.state.runtime = runtime
     api.state.database = runtime.database
     install_error_handlers(api)
+    if settings.rate_limit_enabled:  # inside CORS, so a 429 carries the CORS headers too
+        api.add_middleware(RateLimitHeaders, runtime=runtime)
     if settings.cors_origins:
         api.add_middleware(
             CORSMiddleware,
@@ -62,10 +66,15 @@ def create_app(settings: Settings | None = None) -> RedirectFront:
             allow_credentials="*" not in settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
-            expose_headers=["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+            expose_headers=[
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+                "Retry-After",
+            ],
         )
 
-    v1 = APIRouter(prefix="/api/v1")
+    v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(enforce_api_rate_limit)])
     v1.include_router(links_router)
     v1.include_router(accounts_router)
     v1.include_router(admin_router)

@@ -11,6 +11,8 @@ from redis.asyncio import Redis
 
 from shorturl.config import Settings
 from shorturl.links.service import LinkService
+from shorturl.net.client_ip import ClientIpResolver
+from shorturl.ratelimit.service import RateLimits
 from shorturl.redirect.resolver import LinkResolver
 from shorturl.storage.cache import LinkCache
 from shorturl.storage.db import Database
@@ -40,6 +42,10 @@ class Runtime:
         self.resolver = LinkResolver(self.cache, self.database.sessionmaker)
         self.links = LinkService(settings, self.cache)
         self.secret_key: str = settings.secret_key or ""
+        self.client_ip = ClientIpResolver(settings.trusted_proxies)
+        self.limits: RateLimits | None = (
+            RateLimits.create(self.redis, self.redis_key) if settings.rate_limit_enabled else None
+        )
 
     def redis_key(self, *parts: str) -> str:
         """A Redis key (or stream, or channel) in this deployment's namespace."""
@@ -49,9 +55,13 @@ class Runtime:
         if not self.secret_key:
             self.secret_key = await load_or_create_secret(self.database.sessionmaker, "secret_key")
         await self.cache.start()
+        if self.limits is not None:
+            await self.limits.start()
         log.info("shorturl ready: database=%s cache=%s", self.database.dialect, self.cache.backend)
 
     async def close(self) -> None:
+        if self.limits is not None:
+            await self.limits.close()
         await self.cache.close()
         if self.redis is not None:
             await self.redis.aclose()

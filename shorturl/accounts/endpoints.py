@@ -55,9 +55,17 @@ async def signup(
 
 @router.post("/auth/login", response_model=Envelope[TokenOut])
 async def login(request: Request, body: LoginIn, session: SessionDep) -> Envelope[TokenOut]:
-    """Trade an email (or username) and password for a bearer access token (1 hour)."""
-    user = await service.authenticate(session, body.identifier, body.password)
-    token = service.issue_access_token(user, request.app.state.runtime.secret_key)
+    """Trade an email (or username) and password for a bearer access token (1 hour).
+    Failed attempts are limited per account and per IP (429 past the limit)."""
+    runtime = request.app.state.runtime
+    user = await service.sign_in(
+        session,
+        body.identifier,
+        body.password,
+        client_ip=runtime.client_ip.from_scope(request.scope),
+        throttle=runtime.limits.login if runtime.limits is not None else None,
+    )
+    token = service.issue_access_token(user, runtime.secret_key)
     return ok(
         request,
         TokenOut(

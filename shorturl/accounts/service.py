@@ -26,6 +26,7 @@ from shorturl.accounts.repository import AccountRepository
 from shorturl.accounts.tokens import AccessToken, credential_version, issue_token, read_token
 from shorturl.errors import AccountExists, Unauthorized, ValidationFailed
 from shorturl.links.service import LinkService
+from shorturl.ratelimit.login import LoginThrottle
 from shorturl.ratelimit.plans import PLAN_NAMES
 from shorturl.timestamps import utcnow
 
@@ -45,6 +46,7 @@ __all__ = [
     "set_active",
     "set_plan",
     "set_role",
+    "sign_in",
     "update_profile",
     "user_by_id",
 ]
@@ -175,6 +177,29 @@ async def authenticate(session: AsyncSession, login: str, password: str) -> User
     matches = await verify_password(user.password_hash if user else None, password)
     if user is None or not matches or not user.is_active:
         raise Unauthorized(_WRONG_CREDENTIALS)
+    return user
+
+
+async def sign_in(
+    session: AsyncSession,
+    login: str,
+    password: str,
+    *,
+    client_ip: str,
+    throttle: LoginThrottle | None,
+) -> User:
+    """`authenticate`, throttled against password guessing (429 RATE_LIMITED once an account
+    or an IP has failed too often). Every sign-in form (API, dashboard) goes through here."""
+    if throttle is not None:
+        await throttle.ensure_allowed(login, client_ip)
+    try:
+        user = await authenticate(session, login, password)
+    except Unauthorized:
+        if throttle is not None:
+            await throttle.failed(login, client_ip)
+        raise
+    if throttle is not None:
+        await throttle.succeeded(login)
     return user
 
 

@@ -46,6 +46,17 @@ class RedirectFront:
         if not is_possible_code(code):
             await self._error(scope, send, 400, "Invalid short ID")
             return
+        limits = (
+            self.runtime.limits
+        )  # per-IP limit: in-memory counts, no I/O (ratelimit/redirects.py)
+        if limits is not None:
+            client_ip = self.runtime.client_ip.from_scope(scope)
+            if not limits.redirects.allow(client_ip):
+                retry_after = str(limits.redirects.retry_after(client_ip)).encode()
+                await self._error(
+                    scope, send, 429, "Rate limit exceeded", [(b"retry-after", retry_after)]
+                )
+                return
         try:
             link = await self.runtime.resolver.resolve(code)
         except Exception:
@@ -82,7 +93,14 @@ class RedirectFront:
             return b"private, max-age=60"
         return self._cache_control
 
-    async def _error(self, scope: Scope, send: Any, status: int, message: str) -> None:
+    async def _error(
+        self,
+        scope: Scope,
+        send: Any,
+        status: int,
+        message: str,
+        extra_headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
         html = _accepts_html(scope)
         content_type, body = error_body(status, message, html=html)
         await send(
@@ -93,6 +111,7 @@ class RedirectFront:
                     (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                     (b"cache-control", b"no-store"),
+                    *(extra_headers or ()),
                 ],
             }
         )

@@ -9,7 +9,13 @@ import orjson
 
 __all__ = ["error_body"]
 
-_TITLES: Final = {400: "Invalid link", 404: "Link not found", 410: "Link expired", 500: "Error"}
+_TITLES: Final = {
+    400: "Invalid link",
+    404: "Link not found",
+    410: "Link expired",
+    429: "Too many requests",
+    500: "Error",
+}
 
 _PAGE: Final = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

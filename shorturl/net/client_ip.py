@@ -1,0 +1,107 @@
+"""The client's IP address, honouring `X-Forwarded-For` only from `TRUSTED_PROXIES`.
+
+Anyone can send `X-Forwarded-For: 1.2.3.4`; believing it would let a client pick its own rate
+limit bucket and forge its analytics. So the header is read only when the direct peer is a
+trusted proxy, and then right to left: each hop that is itself a trusted proxy is skipped, and
+the first untrusted address is the client (the left part of the header is whatever the
+client sent and proves nothing).
+
+Cheap enough for the redirect hot path: with no trusted proxies it is one dict lookup on the
+ASGI scope; otherwise answers for peers are memoised.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+__all__ = ["ClientIpResolver", "forwarded_for"]
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_UNKNOWN: Final = "unknown"
+_MEMO_SIZE: Final = 4096
+
+
+def forwarded_for(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """Every `X-Forwarded-For` header of a raw ASGI header list, joined in order."""
+    values = [value.decode("latin-1") for name, value in headers if name == b"x-forwarded-for"]
+    return ",".join(values) if values else None
+
+
+class ClientIpResolver:
+    """Knows the trusted proxies (addresses or CIDR networks) and finds the client's address."""
+
+    def __init__(self, trusted_proxies: Iterable[str] = ()) -> None:
+        networks: list[IpNetwork] = []
+        for entry in trusted_proxies:
+            try:
+                networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from None
+        self._networks = tuple(networks)
+        self._memo: dict[str, bool] = {}
+
+    @property
+    def trusts_anyone(self) -> bool:
+        return bool(self._networks)
+
+    def is_trusted(self, address: str) -> bool:
+        known = self._memo.get(address)
+        if known is not None:
+            return known
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            trusted = False
+        else:
+            if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+                ip = ip.ipv4_mapped
+            trusted = any(ip in network for network in self._networks)
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[address] = trusted
+        return trusted
+
+    def resolve(self, peer: str | None, forwarded: str | None) -> str:
+        """The client address, from the peer address and the `X-Forwarded-For` value."""
+        if peer is None:
+            return _UNKNOWN
+        if not forwarded or not self._networks or not self.is_trusted(peer):
+            return peer
+        client = peer
+        for hop in reversed(forwarded.split(",")):
+            hop = _strip_port(hop.strip())
+            if not hop or not _is_ip(hop):
+                break  # a garbled entry: the last trusted hop is the best we know
+            client = hop
+            if not self.is_trusted(hop):
+                break
+        return client
+
+    def from_scope(self, scope: Mapping[str, Any]) -> str:
+        """The client address of an ASGI HTTP scope."""
+        peer = scope.get("client")
+        address = peer[0] if peer else None
+        if not self._networks or address is None or not self.is_trusted(address):
+            return address or _UNKNOWN
+        return self.resolve(address, forwarded_for(scope.get("headers", ())))
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _strip_port(hop: str) -> str:
+    """`[2001:db8::1]:443` → `2001:db8::1`, `203.0.113.7:8080` → `203.0.113.7`."""
+    if hop.startswith("["):
+        return hop[1 : hop.find("]")] if "]" in hop else hop
+    if hop.count(":") == 1:
+        return hop.split(":", 1)[0]
+    return hop

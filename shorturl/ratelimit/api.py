@@ -1,0 +1,100 @@
+"""API v1 limits: which plan bucket a request counts against, for whom, and the 429.
+
+Buckets (per hour, `shorturl.ratelimit.plans`): `create` (POST /urls, /shorten, /urls/bulk),
+`analytics` (…/analytics, …/stats, /analytics/summary), `api` (everything else). Anonymous
+callers count per client IP, signed-in ones per user; a request made with an API key that has
+its own `rate_limit` counts its `api` bucket per key against that number instead of the
+plan's. Creation and analytics stay per user by plan, so a key can never do more than its
+owner's plan allows.
+
+`enforce_api_rate_limit` runs on every v1 route (a router dependency); it leaves the state in
+`request.state.rate_limit`, which the envelope shows as `meta.rate_limit` and
+`RateLimitHeaders` as `X-RateLimit-*` headers. A route whose cost depends on its body (bulk
+creation) calls `consume(request, "create", n - 1)` once it knows `n`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from fastapi import Request
+
+from shorturl.accounts.dependencies import get_principal
+from shorturl.accounts.principal import ANONYMOUS, Principal
+from shorturl.errors import AppError, RateLimited
+from shorturl.ratelimit.limiter import LimitState
+from shorturl.ratelimit.plans import Bucket, plan_named
+from shorturl.storage.db import SessionDep
+
+__all__ = ["HOUR", "bucket_of", "consume", "enforce_api_rate_limit", "rate_limit_headers"]
+
+HOUR: Final = 3600
+_CREATE_PATHS: Final = frozenset({"/api/v1/urls", "/api/v1/shorten", "/api/v1/urls/bulk"})
+_ANALYTICS_PATH: Final = re.compile(r"/api/v1/(?:analytics(?:/.*)?|urls/[^/]+/(?:analytics|stats))")
+_WHAT: Final = {"create": "URL creations", "analytics": "analytics requests", "api": "requests"}
+
+
+def bucket_of(method: str, path: str) -> Bucket:
+    """The bucket of a v1 request, by its method and path."""
+    if method == "POST" and path in _CREATE_PATHS:
+        return "create"
+    if _ANALYTICS_PATH.fullmatch(path):
+        return "analytics"
+    return "api"
+
+
+def _identity(request: Request, principal: Principal, bucket: Bucket) -> tuple[str, int]:
+    plan = plan_named(principal.plan)
+    if principal.user_id is None:
+        client_ip = request.app.state.runtime.client_ip.from_scope(request.scope)
+        return f"ip:{client_ip}", plan.limit(bucket)
+    if bucket == "api" and principal.api_key_id is not None and principal.rate_limit:
+        return f"key:{principal.api_key_id}", min(principal.rate_limit, plan.api)
+    return f"user:{principal.user_id}", plan.limit(bucket)
+
+
+async def consume(
+    request: Request, principal: Principal, bucket: Bucket, cost: int = 1
+) -> LimitState | None:
+    """Count `cost` requests of `bucket` for this caller; RateLimited (429) past the limit.
+    None when limits are off."""
+    limits = request.app.state.runtime.limits
+    if limits is None or cost <= 0:
+        return None
+    identity, limit = _identity(request, principal, bucket)
+    state = await limits.api.hit(bucket, identity, limit, HOUR, cost)
+    request.state.rate_limit = state.meta()
+    if not state.allowed:
+        wait = state.retry_after()
+        raise RateLimited(
+            f"Rate limit exceeded: {limit} {_WHAT[bucket]} per hour",
+            details={"bucket": bucket, "limit": limit, "retry_after": wait},
+            headers={"Retry-After": str(wait)},
+        )
+    return state
+
+
+async def enforce_api_rate_limit(request: Request, session: SessionDep) -> None:
+    """Router dependency of /api/v1: authenticate, then count the request.
+
+    Failed authentication counts too (against the client IP), so guessing credentials is
+    throttled like any anonymous traffic.
+    """
+    if request.app.state.runtime.limits is None:
+        return
+    bucket = bucket_of(request.method, request.url.path)
+    try:
+        principal = await get_principal(request, session)
+    except AppError:
+        await consume(request, getattr(request.state, "principal", None) or ANONYMOUS, bucket)
+        raise
+    await consume(request, principal, bucket)
+
+
+def rate_limit_headers(limit: int, remaining: int, reset: int) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"x-ratelimit-limit", str(limit).encode()),
+        (b"x-ratelimit-remaining", str(remaining).encode()),
+        (b"x-ratelimit-reset", str(reset).encode()),
+    ]

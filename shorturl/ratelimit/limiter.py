@@ -1,0 +1,99 @@
+"""The moving-window limiter every API limit uses (`limits`; Redis storage when there is
+Redis, so every process shares the counts, process memory otherwise)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import Redis
+
+from shorturl.api.envelope import RateLimitMeta
+
+__all__ = ["LimitState", "RateLimiter"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitState:
+    """Where one caller stands against one limit after a request."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at: float  # epoch seconds when the oldest counted request leaves the window
+
+    def retry_after(self, now: float | None = None) -> int:
+        """Whole seconds to wait before a request can succeed (at least 1)."""
+        return max(1, math.ceil(self.reset_at - (now or time.time())))
+
+    def reset_in(self, now: float | None = None) -> int:
+        return max(0, math.ceil(self.reset_at - (now or time.time())))
+
+    def meta(self) -> RateLimitMeta:
+        return RateLimitMeta(limit=self.limit, remaining=self.remaining, reset=int(self.reset_at))
+
+
+class RateLimiter:
+    """Counts requests per (limit name, identity) in a moving window of `period` seconds."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._strategy = MovingWindowRateLimiter(storage)
+
+    @classmethod
+    def create(cls, redis: Redis | None, key_prefix: str) -> RateLimiter:
+        """On Redis (sharing the process's connection pool) when given, else in memory."""
+        if redis is None:
+            return cls(MemoryStorage())
+        storage = RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            key_prefix=key_prefix,
+            connection_pool=redis.connection_pool,  # type: ignore[arg-type]
+        )
+        return cls(storage)
+
+    async def hit(
+        self, name: str, identity: str, limit: int, period: int, cost: int = 1
+    ) -> LimitState:
+        """Count `cost` requests unless that would pass `limit`; the state afterwards."""
+        item = _item(limit, period)
+        try:
+            allowed = await self._strategy.hit(item, name, identity, cost=cost)
+            return await self._state(item, name, identity, allowed)
+        except Exception:  # noqa: BLE001 - an unreachable limiter must not take the API down
+            log.warning("rate limiter unavailable; letting %s through", name, exc_info=True)
+            return LimitState(True, limit, limit, time.time() + period)
+
+    async def peek(self, name: str, identity: str, limit: int, period: int) -> LimitState:
+        """The state without counting anything: `allowed` says whether one more would pass."""
+        item = _item(limit, period)
+        try:
+            allowed = await self._strategy.test(item, name, identity)
+            return await self._state(item, name, identity, allowed)
+        except Exception:  # noqa: BLE001
+            log.warning("rate limiter unavailable; letting %s through", name, exc_info=True)
+            return LimitState(True, limit, limit, time.time() + period)
+
+    async def clear(self, name: str, identity: str, limit: int, period: int) -> None:
+        try:
+            await self._strategy.clear(_item(limit, period), name, identity)
+        except Exception:  # noqa: BLE001
+            log.warning("rate limiter unavailable; %s not cleared", name, exc_info=True)
+
+    async def _state(
+        self, item: RateLimitItem, name: str, identity: str, allowed: bool
+    ) -> LimitState:
+        reset_at, remaining = await self._strategy.get_window_stats(item, name, identity)
+        return LimitState(allowed, item.amount, max(0, remaining), reset_at)
+
+
+def _item(limit: int, period: int) -> RateLimitItem:
+    return RateLimitItemPerSecond(limit, period)
