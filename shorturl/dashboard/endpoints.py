@@ -10,11 +10,12 @@ from fastapi.responses import RedirectResponse
 from shorturl.accounts import service as accounts
 from shorturl.dashboard.csrf import VerifiedForm
 from shorturl.dashboard.forms import EXPIRY_CHOICES, ShortenForm, field_text
-from shorturl.dashboard.rendering import plain_error, render
+from shorturl.dashboard.rendering import error_headers, plain_error, render
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import CurrentWebSession, sign_in, sign_out
 from shorturl.errors import AppError
 from shorturl.links.dependencies import LinkServiceDep
+from shorturl.ratelimit.api import consume
 from shorturl.storage.db import SessionDep
 
 __all__ = ["router"]
@@ -60,10 +61,13 @@ async def shorten(
     """Shorten from the landing page: anonymous, or owned by whoever is signed in."""
     entered = ShortenForm.read(form)
     try:
+        await consume(request, web.principal, "create")  # the API's limits, same bucket
         link = await links.create(db, entered.new_link(), web.principal)
     except AppError as error:
         await db.rollback()
-        return _landing(request, entered, error=plain_error(error), status=error.status_code)
+        page = _landing(request, entered, error=plain_error(error), status=error.status_code)
+        page.headers.update(error_headers(error))
+        return page
     created = {
         "code": link.code,
         "short_url": links.short_url(link.code),
@@ -135,12 +139,19 @@ async def login(
     identifier = field_text(form, "login", 320)
     password = form.get("password")
     target = local_target(field_text(form, "next", 2000))
+    runtime = request.app.state.runtime
     try:
-        user = await accounts.authenticate(
-            db, identifier, password if isinstance(password, str) else ""
+        user = await accounts.sign_in(
+            db,
+            identifier,
+            password if isinstance(password, str) else "",
+            client_ip=runtime.client_ip.from_scope(request.scope),
+            throttle=runtime.limits.login if runtime.limits is not None else None,
         )
     except AppError as error:
-        return _login(request, identifier, target, plain_error(error), error.status_code)
+        page = _login(request, identifier, target, plain_error(error), error.status_code)
+        page.headers.update(error_headers(error))
+        return page
     sign_in(request, user)
     return RedirectResponse(target, 303)
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shorturl.dashboard.csrf import VerifiedForm
 from shorturl.dashboard.endpoints import local_target
 from shorturl.dashboard.forms import LinkForm, field_text
-from shorturl.dashboard.rendering import plain_error, render
+from shorturl.dashboard.rendering import error_headers, plain_error, render
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import SignedInSession, WebSession
 from shorturl.dashboard.table import SORTS, STATUSES, LinkTableQuery, page_of
@@ -19,6 +19,7 @@ from shorturl.errors import AppError, Forbidden, LinkNotFound, ValidationFailed
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.models import Link, LinkStatus
 from shorturl.links.service import LinkChanges, LinkService
+from shorturl.ratelimit.api import consume
 from shorturl.ratelimit.plans import plan_named
 from shorturl.storage.db import SessionDep
 
@@ -101,10 +102,11 @@ async def create_link(
 ) -> Response:
     entered = LinkForm.read(form)
     try:
+        await consume(request, web.principal, "create")
         link = await links.create(db, entered.new_link(), web.principal)
     except AppError as error:
         await db.rollback()
-        return await _dashboard(
+        page = await _dashboard(
             request,
             web,
             db,
@@ -113,6 +115,8 @@ async def create_link(
             error=plain_error(error),
             status=error.status_code,
         )
+        page.headers.update(error_headers(error))
+        return page
     return RedirectResponse(f"/dashboard/links/{link.code}?created=1", 303)
 
 

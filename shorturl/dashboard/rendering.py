@@ -16,7 +16,7 @@ from shorturl.dashboard.sessions import WebSession
 from shorturl.errors import AppError
 from shorturl.timestamps import as_utc, utcnow
 
-__all__ = ["STATIC_DIR", "error_page", "plain_error", "render", "templates"]
+__all__ = ["STATIC_DIR", "error_headers", "error_page", "plain_error", "render", "templates"]
 
 PACKAGE_DIR: Final = Path(__file__).parent
 STATIC_DIR: Final = PACKAGE_DIR / "static"
@@ -97,7 +97,6 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 _PLAIN: Final = {
     "CUSTOM_ALIAS_TAKEN": "That alias is already taken. Pick another one or leave it empty.",
-    "RATE_LIMITED": "Too many requests for now. Wait a little and try again.",
     "QUOTA_EXCEEDED": "You have created all the links your plan allows this month.",
     "URL_NOT_FOUND": "There is no short link with this code.",
     "MALICIOUS_URL": "This address is flagged as harmful, so it cannot be shortened.",
@@ -107,12 +106,23 @@ _PLAIN: Final = {
 def plain_error(error: AppError) -> str:
     """What went wrong, in words for a person rather than a program."""
     detail = error.details if isinstance(error.details, str) and error.details else None
+    if error.code == "RATE_LIMITED":
+        return _rate_limited(error)
     if error.code == "INTERNAL_ERROR":
         return detail or "Something went wrong on our side; try again in a moment."
     if error.code in _PLAIN:
-        extra = detail if detail and error.code in ("QUOTA_EXCEEDED", "RATE_LIMITED") else None
+        extra = detail if detail and error.code == "QUOTA_EXCEEDED" else None
         return f"{_PLAIN[error.code]} {extra}." if extra else _PLAIN[error.code]
     return detail or error.message
+
+
+def _rate_limited(error: AppError) -> str:
+    wait = error.headers.get("Retry-After", "")
+    if not wait.isdigit():
+        return f"{error.message}. Wait a little and try again."
+    seconds = int(wait)
+    when = f"{seconds} seconds" if seconds < 120 else f"{round(seconds / 60)} minutes"
+    return f"{error.message}. Try again in {when}."
 
 
 _TITLES: Final = {
@@ -137,7 +147,10 @@ def error_page(request: Request, error: AppError) -> HTMLResponse:
         },
         status=error.status_code,
     )
-    for name, value in error.headers.items():
-        if name.lower() == "retry-after" or name.lower().startswith("x-ratelimit"):
-            response.headers[name] = value
+    response.headers.update(error_headers(error))
     return response
+
+
+def error_headers(error: AppError) -> dict[str, str]:
+    """The headers of an error a page should pass on (Retry-After of a 429)."""
+    return {name: value for name, value in error.headers.items() if name.lower() == "retry-after"}

@@ -6,7 +6,7 @@ import httpx
 
 from shorturl.accounts import service as accounts
 from shorturl.runtime import Runtime
-from tests.conftest import MakeAccount
+from tests.conftest import AppFactory, MakeAccount, sign_up
 from tests.dashboard.conftest import NewBrowser, SignedIn, submit
 
 
@@ -140,3 +140,19 @@ async def test_password_change_and_disabled_account_end_other_sessions(
         await accounts.set_active(session, user, False)
         await session.commit()
     assert (await laptop.get("/dashboard")).status_code == 303
+
+
+async def test_sign_in_is_throttled_like_the_api(app_factory: AppFactory) -> None:
+    async with app_factory(rate_limit_enabled=True) as (app, http):
+        await sign_up(http, app.runtime, "hank")
+        for _ in range(10):  # failures allowed per account in 15 minutes
+            wrong = await submit(
+                http, "/login", "/login", {"login": "hank", "password": "guess-1234"}
+            )
+            assert wrong.status_code == 401
+        blocked = await submit(
+            http, "/login", "/login", {"login": "hank", "password": "pw-hank-Secret!"}
+        )
+        assert blocked.status_code == 429
+        assert "Too many failed sign-in attempts" in blocked.text and "Try again in" in blocked.text
+        assert (await http.get("/dashboard")).status_code == 303

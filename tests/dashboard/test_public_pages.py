@@ -121,3 +121,15 @@ async def test_unknown_dashboard_page_is_an_html_404(client: httpx.AsyncClient) 
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "content-security-policy" in response.headers
+
+
+async def test_anonymous_shortening_follows_the_rate_limits(app_factory: AppFactory) -> None:
+    async with app_factory(rate_limit_enabled=True) as (_, http):
+        for number in range(10):  # the anonymous plan: 10 creations an hour per IP
+            made = await submit(http, "/", "/", {"url": f"https://example.com/{number}"})
+            assert made.status_code == 200, made.text
+        refused = await submit(http, "/", "/", {"url": "https://example.com/one-more"})
+        assert refused.status_code == 429
+        assert "10 URL creations per hour" in refused.text and "Try again in" in refused.text
+        assert int(refused.headers["retry-after"]) > 0
+        assert 'value="https://example.com/one-more"' in refused.text
