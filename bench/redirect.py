@@ -54,6 +54,14 @@ class WrkResult:
 
 
 @dataclasses.dataclass(frozen=True)
+class Pin:
+    """Command prefixes placing the server and the load generator on CPUs (none by default)."""
+
+    server: tuple[str, ...] = ()
+    load: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class Row:
     name: str
     workers: int
@@ -115,8 +123,11 @@ def parse_wrk(output: str) -> WrkResult:
     )
 
 
-def run_wrk(wrk: str, url: str, *, seconds: int, connections: int, threads: int) -> WrkResult:
+def run_wrk(
+    wrk: str, url: str, *, seconds: int, connections: int, threads: int, pin: Pin
+) -> WrkResult:
     command = [
+        *pin.load,
         wrk,
         f"-t{threads}",
         f"-c{connections}",
@@ -185,7 +196,7 @@ http {{
 
 
 @contextlib.contextmanager
-def nginx(binary: str, port: int, workers: int) -> Iterator[str]:
+def nginx(binary: str, port: int, workers: int, pin: Pin) -> Iterator[str]:
     """nginx answering every request with `301 Location: TARGET`, on its own port."""
     with tempfile.TemporaryDirectory(prefix="bench-nginx-") as tmp:
         conf = Path(tmp) / "nginx.conf"
@@ -194,7 +205,7 @@ def nginx(binary: str, port: int, workers: int) -> Iterator[str]:
         )
         os.chmod(tmp, 0o755)  # workers run as an unprivileged user when started by root
         process = subprocess.Popen(
-            [binary, "-p", tmp, "-c", str(conf), "-g", "daemon off;"],
+            [*pin.server, binary, "-p", tmp, "-c", str(conf), "-g", "daemon off;"],
             start_new_session=True,
         )
         try:
@@ -247,13 +258,14 @@ def storage(mode: str, tmp: Path) -> Iterator[dict[str, str]]:
 
 @contextlib.contextmanager
 def shorturl(
-    env: dict[str, str], tmp: Path, *, server: str, workers: int, port: int
+    env: dict[str, str], tmp: Path, *, server: str, workers: int, port: int, pin: Pin
 ) -> Iterator[str]:
     """`shorturl serve` as a real process (group), answering on `port`."""
     log_path = tmp / f"{server}-{workers}-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
+                *pin.server,
                 str(SHORTURL),
                 "serve",
                 "--host",
@@ -311,13 +323,12 @@ def ensure_link(base: str) -> str:
 # --- the run ----------------------------------------------------------------------------------
 
 
-def measure(wrk: str, url: str, args: argparse.Namespace) -> tuple[WrkResult, float]:
-    # Warm every worker's cache (and the JIT-less interpreter's caches) before measuring.
-    run_wrk(wrk, url, seconds=args.warmup, connections=args.connections, threads=args.threads)
+def measure(wrk: str, url: str, args: argparse.Namespace, pin: Pin) -> tuple[WrkResult, float]:
+    load_options = {"connections": args.connections, "threads": args.threads, "pin": pin}
+    # Warm every worker's cache before measuring.
+    run_wrk(wrk, url, seconds=args.warmup, **load_options)
     load = load_average()
-    result = run_wrk(
-        wrk, url, seconds=args.duration, connections=args.connections, threads=args.threads
-    )
+    result = run_wrk(wrk, url, seconds=args.duration, **load_options)
     if result.bad_responses:
         raise RuntimeError(f"{url}: {result.bad_responses} bad responses or socket errors")
     return result, load
@@ -360,25 +371,31 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--port", type=int, default=18000, help="first port used (range of 20)")
     parser.add_argument("--no-nginx", action="store_true", help="skip the nginx baseline")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="servers on CPU 0, wrk on CPU 1 (steadier figures for A/B runs; use --workers 1)",
+    )
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
+    pin = Pin(("taskset", "-c", "0"), ("taskset", "-c", "1")) if args.pin else Pin()
     wrk = ensure_debian_package("wrk", "wrk")
     nginx_binary = None if args.no_nginx else ensure_debian_package("nginx", "nginx")
     print(describe_machine())
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s on {HOST}, "
-        f"{args.warmup}s warm-up; load average at start {load_average():.2f}",
+        f"{args.warmup}s warm-up{', pinned' if args.pin else ''}; load average at start {load_average():.2f}",
         flush=True,
     )
     rows: list[Row] = []
     ports = iter(range(args.port, args.port + 20))
     if nginx_binary:
         for workers in args.workers:
-            with nginx(nginx_binary, next(ports), workers) as url:
-                result, load = measure(wrk, url, args)
+            with nginx(nginx_binary, next(ports), workers, pin) as url:
+                result, load = measure(wrk, url, args, pin)
             rows.append(Row("nginx", workers, result, load))
             print(f"  nginx x{workers}: {result.requests_per_s:,.0f} req/s", flush=True)
     for mode in args.modes:
@@ -388,10 +405,10 @@ def main() -> None:
                 for server in args.servers:
                     for workers in args.workers:
                         with shorturl(
-                            env, tmp, server=server, workers=workers, port=next(ports)
+                            env, tmp, server=server, workers=workers, port=next(ports), pin=pin
                         ) as base:
                             url = ensure_link(base)
-                            result, load = measure(wrk, url, args)
+                            result, load = measure(wrk, url, args, pin)
                         name = f"shorturl {mode} {server}"
                         rows.append(Row(name, workers, result, load))
                         print(

@@ -13,6 +13,7 @@ from shorturl.admin.endpoints import router as admin_router
 from shorturl.api.errors import install_error_handlers
 from shorturl.compat.endpoints import router as compat_router
 from shorturl.config import Settings
+from shorturl.dashboard.routes import router as web_ui_router
 from shorturl.links.endpoints import router as links_router
 from shorturl.ratelimit.api import enforce_api_rate_limit
 from shorturl.ratelimit.middleware import RateLimitHeaders
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> RedirectFront:
     v1.include_router(admin_router)
     api.include_router(v1)
     api.include_router(compat_router)
+    api.include_router(web_ui_router)
     api.include_router(redirect_router)
     return RedirectFront(api, runtime)
 

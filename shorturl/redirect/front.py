@@ -1,7 +1,8 @@
 """The redirect as a bare ASGI app in front of the FastAPI app.
 
 `GET|HEAD /{code}` never reaches FastAPI: no routing, no middleware, no dependency injection,
-no per-request database session. A cached link costs one dict lookup and one `send`.
+no per-request database session. A link in this process's cache costs two dict lookups and
+two `send`s of messages built once per link; nothing is allocated or awaited besides.
 Everything else is passed to the FastAPI app untouched.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus
@@ -24,6 +25,22 @@ __all__ = ["RedirectFront"]
 log = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
+Message = dict[str, Any]
+
+_REDIRECT_METHODS: Final = frozenset({"GET", "HEAD"})
+# Sent as is by every redirect: ASGI servers read messages, they do not change them.
+_EMPTY_BODY: Final[Message] = {"type": "http.response.body", "body": b""}
+
+
+class ReadyRedirect:
+    """A followable link with its `http.response.start` message built once."""
+
+    __slots__ = ("expires_at", "link", "start")
+
+    def __init__(self, link: CachedLink, start: Message) -> None:
+        self.link = link
+        self.start = start
+        self.expires_at = link.expires_at
 
 
 class RedirectFront:
@@ -33,22 +50,31 @@ class RedirectFront:
         settings = runtime.settings
         self._status = settings.redirect_status
         self._cache_control = settings.redirect_cache_control.encode("latin-1")
+        # code → ready answer, valid while the cache holds the very same CachedLink object
+        # (an edit, an invalidation or a TTL expiry replaces that object). Bounded like the
+        # local cache; emptied at once when full, which costs one rebuild per hot link.
+        self._ready: dict[str, ReadyRedirect] = {}
+        self._ready_max = max(settings.local_cache_size, 1)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+        if scope["type"] == "http" and scope["method"] in _REDIRECT_METHODS:
             path: str = scope["path"]
-            if len(path) > 1 and path.rfind("/") == 0 and path[1:] not in RESERVED_WORDS:
+            if path.rfind("/") == 0 and len(path) > 1 and path[1:] not in RESERVED_WORDS:
                 await self.redirect(scope, send, path[1:])
                 return
         await self.app(scope, receive, send)
 
     async def redirect(self, scope: Scope, send: Any, code: str) -> None:
-        if not is_possible_code(code):
+        """Answer `GET|HEAD /{code}`: the redirect, or 400/404/410/429 (500 if storage fails).
+
+        The steps, in order: the code's shape, the per-IP limit, the link, its state, send.
+        """
+        entry = self.runtime.cache.get_local(code)  # a hit never awaits
+        # Only codes that passed this check are ever cached, so a hit skips it.
+        if entry is None and not is_possible_code(code):
             await self._error(scope, send, 400, "Invalid short ID")
             return
-        limits = (
-            self.runtime.limits
-        )  # per-IP limit: in-memory counts, no I/O (ratelimit/redirects.py)
+        limits = self.runtime.limits  # per-IP: in-memory counts, no I/O (ratelimit/redirects.py)
         if limits is not None:
             client_ip = self.runtime.client_ip.from_scope(scope)
             if not limits.redirects.allow(client_ip):
@@ -57,32 +83,44 @@ class RedirectFront:
                     scope, send, 429, "Rate limit exceeded", [(b"retry-after", retry_after)]
                 )
                 return
-        try:
-            link = await self.runtime.resolver.resolve(code)
-        except Exception:
-            log.exception("resolving %r failed", code)
-            await self._error(scope, send, 500, "Internal server error")
-            return
-        if link is None or link.status in (LinkStatus.DELETED, LinkStatus.DISABLED):
-            await self._error(scope, send, 404, "Short URL not found")
-            return
-        if link.status == LinkStatus.EXPIRED or (
-            link.expires_at is not None and link.expires_at <= time.time()
-        ):
+        if entry is None:
+            try:
+                entry = await self.runtime.resolver.resolve(code)
+            except Exception:
+                log.exception("resolving %r failed", code)
+                await self._error(scope, send, 500, "Internal server error")
+                return
+        link = entry if isinstance(entry, CachedLink) else None  # None: no such link
+        ready = self._ready.get(code)
+        if ready is None or ready.link is not link:
+            if link is None or link.status in (LinkStatus.DELETED, LinkStatus.DISABLED):
+                await self._error(scope, send, 404, "Short URL not found")
+                return
+            if link.status == LinkStatus.EXPIRED:
+                await self._error(scope, send, 410, "Short URL has expired")
+                return
+            ready = self._prepare(code, link)
+        if ready.expires_at is not None and ready.expires_at <= time.time():
             await self._error(scope, send, 410, "Short URL has expired")
             return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": self._status,
-                "headers": [
-                    (b"location", link.long_url.encode("latin-1")),
-                    (b"cache-control", self._cache_control_for(link)),
-                    (b"content-length", b"0"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": b""})
+        await send(ready.start)
+        await send(_EMPTY_BODY)
+
+    def _prepare(self, code: str, link: CachedLink) -> ReadyRedirect:
+        start = {
+            "type": "http.response.start",
+            "status": self._status,
+            "headers": [
+                (b"location", link.long_url.encode("latin-1")),
+                (b"cache-control", self._cache_control_for(link)),
+                (b"content-length", b"0"),
+            ],
+        }
+        ready = ReadyRedirect(link, start)
+        if len(self._ready) >= self._ready_max:
+            self._ready.clear()
+        self._ready[code] = ready
+        return ready
 
     def _cache_control_for(self, link: CachedLink) -> bytes:
         # A browser that caches the redirect never comes back: fine for a plain link, wrong
