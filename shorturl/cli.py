@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from shorturl.accounts.commands import keys_app, users_app
+
 __all__ = ["app", "main"]
 
 app = typer.Typer(
@@ -48,6 +50,8 @@ def _merged_logging(server_logging: dict[str, Any]) -> dict[str, Any]:
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
 
 
 @app.command()
