@@ -123,12 +123,38 @@ def parse_wrk(output: str) -> WrkResult:
     )
 
 
+# Every request as if from one of 16,384 clients (198.18.0.0/15 is set aside for benchmarks),
+# relayed by a trusted proxy: what the per-IP redirect limit sees in production.
+MANY_CLIENTS_LUA = """
+local requests = {}
+local next_request = 0
+init = function(args)
+  for i = 0, 16383 do
+    local ip = string.format("198.18.%d.%d", math.floor(i / 256), i % 256)
+    requests[i + 1] = wrk.format(nil, nil, {["X-Forwarded-For"] = ip})
+  end
+end
+request = function()
+  next_request = next_request % #requests + 1
+  return requests[next_request]
+end
+"""
+
+
 def run_wrk(
-    wrk: str, url: str, *, seconds: int, connections: int, threads: int, pin: Pin
+    wrk: str,
+    url: str,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int,
+    pin: Pin,
+    script: Path | None = None,
 ) -> WrkResult:
     command = [
         *pin.load,
         wrk,
+        *(["-s", str(script)] if script else []),
         f"-t{threads}",
         f"-c{connections}",
         f"-d{seconds}s",
@@ -229,9 +255,15 @@ async def _pg_admin(statement: str) -> None:
 
 
 @contextlib.contextmanager
-def storage(mode: str, tmp: Path) -> Iterator[dict[str, str]]:
+def storage(mode: str, tmp: Path, *, rate_limit: bool) -> Iterator[dict[str, str]]:
     """The environment of a server in `mode`: its own SQLite file, or its own PG db + namespace."""
-    common = {"SHORTURL_RATE_LIMIT_ENABLED": "false", "SHORTURL_ENVIRONMENT": "production"}
+    common = {
+        "SHORTURL_ENVIRONMENT": "production",
+        "SHORTURL_SECRET_KEY": secrets.token_urlsafe(48),
+        "SHORTURL_RATE_LIMIT_ENABLED": "true" if rate_limit else "false",
+        # wrk sends each request as if from one of many clients behind a proxy on 127.0.0.1.
+        "SHORTURL_TRUSTED_PROXIES": HOST if rate_limit else "",
+    }
     if mode == "embedded":
         yield {**common, "SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.db'}"}
         return
@@ -287,6 +319,7 @@ def shorturl(
     try:
         wait_for_port(port, process)
         _wait_healthy(base, process)
+        _check_workers(log_path, workers)
         yield base
     except BaseException:
         print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
@@ -307,6 +340,21 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 
     raise RuntimeError(f"{base}/health not healthy after {timeout}s")
 
 
+def _check_workers(log_path: Path, workers: int, timeout: float = 60) -> None:
+    """Wait until every worker has started, and check that each runs on uvloop."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ready = [line for line in log_path.read_text().splitlines() if "shorturl ready" in line]
+        if len(ready) >= workers:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {len(ready)} of {workers} workers started")
+        time.sleep(0.2)
+    slow = [line for line in ready if "loop=uvloop" not in line]
+    if slow:
+        raise RuntimeError(f"a worker does not run on uvloop: {slow[0]}")
+
+
 def ensure_link(base: str) -> str:
     """Create the benchmark link (once per storage) and check that it redirects."""
     response = httpx.post(
@@ -324,7 +372,12 @@ def ensure_link(base: str) -> str:
 
 
 def measure(wrk: str, url: str, args: argparse.Namespace, pin: Pin) -> tuple[WrkResult, float]:
-    load_options = {"connections": args.connections, "threads": args.threads, "pin": pin}
+    load_options = {
+        "connections": args.connections,
+        "threads": args.threads,
+        "pin": pin,
+        "script": args.wrk_script,
+    }
     # Warm every worker's cache before measuring.
     run_wrk(wrk, url, seconds=args.warmup, **load_options)
     load = load_average()
@@ -372,6 +425,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=18000, help="first port used (range of 20)")
     parser.add_argument("--no-nginx", action="store_true", help="skip the nginx baseline")
     parser.add_argument(
+        "--rate-limit",
+        action="store_true",
+        help="per-IP redirect limit on (the default config), wrk posing as 16,384 clients",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="servers on CPU 0, wrk on CPU 1 (steadier figures for A/B runs; use --workers 1)",
@@ -382,12 +440,23 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     pin = Pin(("taskset", "-c", "0"), ("taskset", "-c", "1")) if args.pin else Pin()
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as wrk_tmp:
+        args.wrk_script = None
+        if args.rate_limit:  # nginx gets the same script: wrk then works as hard for both
+            args.wrk_script = Path(wrk_tmp) / "many-clients.lua"
+            args.wrk_script.write_text(MANY_CLIENTS_LUA)
+        run(args, pin)
+
+
+def run(args: argparse.Namespace, pin: Pin) -> None:
     wrk = ensure_debian_package("wrk", "wrk")
     nginx_binary = None if args.no_nginx else ensure_debian_package("nginx", "nginx")
     print(describe_machine())
+    limit = "on (16,384 client IPs)" if args.rate_limit else "off"
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s on {HOST}, "
-        f"{args.warmup}s warm-up{', pinned' if args.pin else ''}; load average at start {load_average():.2f}",
+        f"{args.warmup}s warm-up{', pinned' if args.pin else ''}, rate limit {limit}; "
+        f"load average at start {load_average():.2f}",
         flush=True,
     )
     rows: list[Row] = []
@@ -401,7 +470,7 @@ def main() -> None:
     for mode in args.modes:
         with tempfile.TemporaryDirectory(prefix="bench-shorturl-") as tmp_name:
             tmp = Path(tmp_name)
-            with storage(mode, tmp) as env:
+            with storage(mode, tmp, rate_limit=args.rate_limit) as env:
                 for server in args.servers:
                     for workers in args.workers:
                         with shorturl(
