@@ -381,9 +381,13 @@ def measure(wrk: str, url: str, args: argparse.Namespace, pin: Pin) -> tuple[Wrk
     # Warm every worker's cache before measuring.
     run_wrk(wrk, url, seconds=args.warmup, **load_options)
     load = load_average()
-    result = run_wrk(wrk, url, seconds=args.duration, **load_options)
-    if result.bad_responses:
-        raise RuntimeError(f"{url}: {result.bad_responses} bad responses or socket errors")
+    # Other work on the machine only ever slows a run down: the best run is the closest to
+    # what the server can do.
+    runs = [run_wrk(wrk, url, seconds=args.duration, **load_options) for _ in range(args.repeat)]
+    result = max(runs, key=lambda run: run.requests_per_s)
+    bad = sum(run.bad_responses for run in runs)
+    if bad:
+        raise RuntimeError(f"{url}: {bad} bad responses or socket errors")
     return result, load
 
 
@@ -420,6 +424,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--duration", type=int, default=8, help="seconds per measured run")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per server")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per server, best kept")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--port", type=int, default=18000, help="first port used (range of 20)")
@@ -454,7 +459,7 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
     print(describe_machine())
     limit = "on (16,384 client IPs)" if args.rate_limit else "off"
     print(
-        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s on {HOST}, "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (best of {args.repeat}) on {HOST}, "
         f"{args.warmup}s warm-up{', pinned' if args.pin else ''}, rate limit {limit}; "
         f"load average at start {load_average():.2f}",
         flush=True,
