@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from shorturl.accounts.commands import keys_app, users_app
+
 __all__ = ["app", "main"]
 
 app = typer.Typer(
@@ -17,6 +19,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
 
 
 @app.command()
