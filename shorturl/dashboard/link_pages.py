@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shorturl.dashboard.csrf import VerifiedForm
 from shorturl.dashboard.endpoints import local_target
 from shorturl.dashboard.forms import LinkForm, field_text
+from shorturl.dashboard.qr import qr_svg
 from shorturl.dashboard.rendering import error_headers, plain_error, render
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import SignedInSession, WebSession
@@ -155,7 +156,7 @@ async def _link_page(
         "error": error,
         "flash": flash,
         "statuses": (LinkStatus.ACTIVE, LinkStatus.DISABLED),
-        "qr_svg": None,
+        "qr_svg": qr_svg(links.short_url(link.code)),
         "report": None,
     }
     return render(request, "link.html", context, status=status)

@@ -6,11 +6,14 @@ Screenshots land in tests/artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -125,6 +128,8 @@ def test_landing_page_shortens_with_a_copy_button(new_tab: callable, server: Ser
     copy.click()
     expect(copy).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == f"{server.url}/hello-world"
+    qr = Image.open(io.BytesIO(page.locator(".result .qr").screenshot()))
+    assert [code.text for code in zxingcpp.read_barcodes(qr)] == [f"{server.url}/hello-world"]
     tab.shot("landing")
 
     page.fill("#url", "https://example.com/other")
@@ -159,8 +164,12 @@ def test_keys_search_filters_and_an_escaped_payload(new_tab: callable, server: S
     create_link(tab, "https://example.com/recipes", alias="recipes", tags="personal")
     assert code == "handbook"
 
+    page.goto("/dashboard/links/handbook")
+    expect(page.locator(".kv")).to_contain_text(payload)
+    tab.shot("link")
     page.goto("/dashboard")
     expect(page.locator("tr[data-code]")).to_have_count(3)
+    tab.shot("dashboard")
     expect(page.locator("tr[data-code=handbook]")).to_contain_text(payload)  # as text, not markup
     page.fill("#q", "holi")
     page.click("form.filters button[type=submit]")
