@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Annotated
 
 import typer
+
+from shorturl.worker.commands import worker as worker_command
 
 __all__ = ["app", "main"]
 
@@ -27,6 +30,9 @@ def serve(
     server: Annotated[str, typer.Option(help="ASGI server: uvicorn or granian.")] = "uvicorn",
     migrate: Annotated[bool, typer.Option(help="Apply database migrations first.")] = True,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    worker: Annotated[
+        bool, typer.Option(help="Consume clicks in this process (needed without Redis).")
+    ] = True,
 ) -> None:
     """Run the web service (the embedded default is the whole system: SQLite, in-process cache)."""
     from shorturl.config import Settings
@@ -36,6 +42,10 @@ def serve(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if not worker:
+        if settings.embedded:
+            raise typer.BadParameter("--no-worker needs SHORTURL_REDIS_URL", param_hint="--worker")
+        os.environ["SHORTURL_WORKER_IN_PROCESS"] = "false"  # read by each web process
     if migrate:
         upgrade(settings.database_url)
     if server == "granian":
@@ -83,6 +93,9 @@ def db_upgrade(
     settings = Settings()
     upgrade(settings.database_url, revision)
     typer.echo(f"database at {settings.database_url.split('@')[-1]} is up to date")
+
+
+app.command()(worker_command)
 
 
 def main() -> None:
