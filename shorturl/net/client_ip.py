@@ -62,10 +62,6 @@ class ClientIpResolver:
         )
         self._memo: dict[str, bool | None] = {}
 
-    @property
-    def trusts_anyone(self) -> bool:
-        return bool(self._networks)
-
     def is_trusted(self, address: str) -> bool:
         return self._classify(address) is True
 
