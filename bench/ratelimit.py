@@ -170,8 +170,42 @@ async def front_microseconds(rounds: int = 7, requests: int = 20_000) -> None:
             await manager.__aexit__(None, None, None)
 
 
-def wrk_run(wrk: str, url: str, script: Path, args: argparse.Namespace, seconds: int):  # type: ignore[no-untyped-def]
+async def flush_milliseconds(ips: int = 2_000, rounds: int = 7) -> None:
+    """ms per flush of `ips` IPs seen since the last one: locally (embedded), and to Redis
+    (scaled) when they stay under the sharing threshold or all pass it."""
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(redirect_bench.REDIS_URL)
+    prefix = f"bench{random.randrange(10**9)}:rl:redirect"
+    cases = (
+        ("in memory (embedded)", None, 1),
+        ("to Redis, 1 hit each (kept back)", redis, 1),
+        ("to Redis, 10 hits each (all sent)", redis, 10),
+    )
+    try:
+        for label, target, hits in cases:
+            limiter = RedirectLimiter(1_000, redis=target, key_prefix=prefix)
+            best = float("inf")
+            for round_ in range(rounds):
+                for n in range(ips):
+                    for _ in range(hits):
+                        limiter.allow(f"10.{round_}.{n // 256}.{n % 256}")
+                start = time.perf_counter()
+                await limiter.flush()
+                best = min(best, time.perf_counter() - start)
+            print(f"  flush of {ips:,} IPs {label:<34} {best * 1000:6.2f} ms (every 0.5 s)")
+    finally:
+        keys = [key async for key in redis.scan_iter(match=prefix + "*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+
+
+def wrk_run(  # type: ignore[no-untyped-def]
+    wrk: str, url: str, script: Path, args: argparse.Namespace, seconds: int, pin
+):
     command = [
+        *pin.load,
         wrk,
         f"-t{args.threads}",
         f"-c{args.connections}",
@@ -198,6 +232,12 @@ def under_load(args: argparse.Namespace) -> None:
         f"load average at start {redirect_bench.load_average():.2f}"
     )
     ports = iter(range(args.port, args.port + 20))
+    # --pin: the server on core 0, wrk on core 1 (as bench/redirect.py does).
+    pin = (
+        redirect_bench.Pin(("taskset", "-c", "0"), ("taskset", "-c", "1"))
+        if args.pin
+        else redirect_bench.Pin()
+    )
     with tempfile.TemporaryDirectory(prefix="bench-ratelimit-") as tmp_name:
         tmp = Path(tmp_name)
         script = tmp / "clients.lua"
@@ -213,11 +253,13 @@ def under_load(args: argparse.Namespace) -> None:
                             "SHORTURL_TRUSTED_PROXIES": "127.0.0.1",
                         }
                         with redirect_bench.shorturl(
-                            run_env, tmp, server="uvicorn", workers=1, port=next(ports)
+                            run_env, tmp, server="uvicorn", workers=1, port=next(ports), pin=pin
                         ) as base:
                             url = redirect_bench.ensure_link(base)
-                            wrk_run(wrk, url, script, args, args.warmup)
-                            results[state].append(wrk_run(wrk, url, script, args, args.duration))
+                            wrk_run(wrk, url, script, args, args.warmup, pin)
+                            results[state].append(
+                                wrk_run(wrk, url, script, args, args.duration, pin)
+                            )
             off = statistics.median(r.requests_per_s for r in results["off"])
             on = statistics.median(r.requests_per_s for r in results["on"])
             for state, rate in (("off", off), ("on", on)):
@@ -241,10 +283,12 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=20_000, help="distinct client addresses")
     parser.add_argument("--port", type=int, default=18200)
     parser.add_argument("--skip-load", action="store_true", help="only the in-process figures")
+    parser.add_argument("--pin", action="store_true", help="server on core 0, wrk on core 1")
     args = parser.parse_args()
     print(redirect_bench.describe_machine())
     in_process(args.pool)
     asyncio.run(front_microseconds())
+    asyncio.run(flush_milliseconds())
     if not args.skip_load:
         under_load(args)
 

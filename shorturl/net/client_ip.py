@@ -22,12 +22,17 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _UNKNOWN: Final = "unknown"
 _MEMO_SIZE: Final = 16_384
 _MISSING: Final = object()
+_IP_CHARACTERS: Final = "0123456789abcdefABCDEF.:"
 
 
 def forwarded_for(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     """Every `X-Forwarded-For` header of a raw ASGI header list, joined in order."""
-    values = [value.decode("latin-1") for name, value in headers if name == b"x-forwarded-for"]
-    return ",".join(values) if values else None
+    found: str | None = None
+    for name, value in headers:
+        if name == b"x-forwarded-for":
+            text = value.decode("latin-1")
+            found = text if found is None else f"{found},{text}"
+    return found
 
 
 class ClientIpResolver:
@@ -43,6 +48,13 @@ class ClientIpResolver:
                     f"TRUSTED_PROXIES: {entry!r} is not an IP address or network"
                 ) from None
         self._networks = tuple(networks)
+        # Single addresses (the usual load balancer or two) are matched as strings, and when
+        # nothing else is trusted, any other address is untrusted without being parsed.
+        single = [net.network_address for net in networks if net.num_addresses == 1]
+        self._trusted_exact = frozenset(
+            [str(ip) for ip in single] + [f"::ffff:{ip}" for ip in single if ip.version == 4]
+        )
+        self._only_exact = len(single) == len(networks)
         self._ipv4_ranges = tuple(
             (int(network.network_address), int(network.broadcast_address))
             for network in networks
@@ -50,16 +62,21 @@ class ClientIpResolver:
         )
         self._memo: dict[str, bool | None] = {}
 
-    @property
-    def trusts_anyone(self) -> bool:
-        return bool(self._networks)
-
     def is_trusted(self, address: str) -> bool:
         return self._classify(address) is True
 
     def _classify(self, address: str) -> bool | None:
         """True for a trusted proxy, False for another address, None for no address at all.
         Memoised, and dotted IPv4 is parsed by hand: `ipaddress` costs microseconds."""
+        if address in self._trusted_exact:
+            return True
+        if (
+            self._only_exact
+            and 0 < len(address) <= 45
+            and address.count(":") != 1  # not `address:port`
+            and not address.strip(_IP_CHARACTERS)
+        ):
+            return False  # shaped like an address and not a trusted one: no need to parse it
         known = self._memo.get(address, _MISSING)
         if known is not _MISSING:
             return known  # type: ignore[return-value]

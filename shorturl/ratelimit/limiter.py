@@ -46,6 +46,7 @@ class RateLimiter:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
+        self._last_warning = 0.0
 
     @classmethod
     def create(cls, redis: Redis | None, key_prefix: str) -> RateLimiter:
@@ -69,7 +70,7 @@ class RateLimiter:
             allowed = await self._strategy.hit(item, name, identity, cost=cost)
             return await self._state(item, name, identity, allowed)
         except Exception:  # noqa: BLE001 - an unreachable limiter must not take the API down
-            log.warning("rate limiter unavailable; letting %s through", name, exc_info=True)
+            self._warn(f"rate limiter unavailable; letting requests through ({name})")
             return LimitState(True, limit, limit, time.time() + period)
 
     async def peek(self, name: str, identity: str, limit: int, period: int) -> LimitState:
@@ -79,14 +80,21 @@ class RateLimiter:
             allowed = await self._strategy.test(item, name, identity)
             return await self._state(item, name, identity, allowed)
         except Exception:  # noqa: BLE001
-            log.warning("rate limiter unavailable; letting %s through", name, exc_info=True)
+            self._warn(f"rate limiter unavailable; letting requests through ({name})")
             return LimitState(True, limit, limit, time.time() + period)
 
     async def clear(self, name: str, identity: str, limit: int, period: int) -> None:
         try:
             await self._strategy.clear(_item(limit, period), name, identity)
         except Exception:  # noqa: BLE001
-            log.warning("rate limiter unavailable; %s not cleared", name, exc_info=True)
+            self._warn(f"rate limiter unavailable; {name} not cleared")
+
+    def _warn(self, message: str) -> None:
+        """Log a storage failure at most once a minute (it would otherwise be every request)."""
+        now = time.monotonic()
+        if now - self._last_warning > 60:
+            self._last_warning = now
+            log.warning(message, exc_info=True)
 
     async def _state(
         self, item: RateLimitItem, name: str, identity: str, allowed: bool

@@ -46,6 +46,9 @@ def test_an_untrusted_peer_cannot_pick_its_address() -> None:
 def test_a_trusted_proxy_is_read_right_to_left(forwarded: list[str], client: str) -> None:
     resolver = ClientIpResolver(["10.0.0.0/8", "192.0.2.1"])
     assert resolver.from_scope(scope("10.0.0.1", *forwarded)) == client
+    # The same with single trusted addresses only (matched without parsing anything).
+    exact = ClientIpResolver(["10.0.0.1", "10.1.2.3", "10.9.9.9"])
+    assert exact.from_scope(scope("10.0.0.1", *forwarded)) == client
 
 
 def test_single_addresses_and_ipv4_mapped_peers_are_trusted() -> None:

@@ -97,7 +97,8 @@ async def test_processes_share_counts_through_redis(shared_redis) -> None:  # ty
     assert allowed(first, "ip", 1) == 1  # one more: the first still believes 7
     await first.flush()
     assert allowed(first, "ip", 5) == 0
-    assert int(await redis.get(f"{prefix}:100:ip")) == 12  # limit 10, 2 over: one batch each
+    assert int(await redis.hget(f"{prefix}:100", "ip")) == 12  # limit 10, 2 over: one batch each
+    assert 0 < await redis.ttl(f"{prefix}:100") <= 2 * HOUR
     # A third process starting now refuses after its first flush.
     third = RedirectLimiter(10, HOUR, redis=redis, key_prefix=prefix, clock=clock)
     assert third.allow("ip")
@@ -123,3 +124,46 @@ async def test_the_flush_task_runs_and_stops() -> None:
     await limiter.close()
     assert limiter._pending == {}
     assert allowed(limiter, "ip", 3) == 1
+
+
+async def test_the_previous_hour_is_shared_too(shared_redis) -> None:  # type: ignore[no-untyped-def]
+    redis, prefix = shared_redis
+    clock = Clock(100 * HOUR)
+    first = RedirectLimiter(10, HOUR, redis=redis, key_prefix=prefix, clock=clock)
+    assert allowed(first, "ip", 10) == 10
+    await first.flush()
+    clock.now += 1.5 * HOUR  # half-way through the next hour: the 10 weigh 5
+    second = RedirectLimiter(10, HOUR, redis=redis, key_prefix=prefix, clock=clock)
+    assert second.allow("ip")
+    await second.flush()  # learns the previous hour's 10 from Redis: 5 + 1 used
+    assert allowed(second, "ip", 10) == 4
+
+
+async def test_ips_with_few_hits_are_kept_back_until_they_matter(shared_redis) -> None:  # type: ignore[no-untyped-def]
+    redis, prefix = shared_redis
+    clock = Clock(100 * HOUR)
+    limiter = RedirectLimiter(1_000, HOUR, redis=redis, key_prefix=prefix, clock=clock)
+    assert limiter.share_threshold == 10  # 1% of the limit
+    assert allowed(limiter, "light", 4) == 4
+    assert allowed(limiter, "heavy", 25) == 25
+    await limiter.flush()
+    assert await redis.hget(f"{prefix}:100", "light") is None  # kept back: sends nothing
+    assert int(await redis.hget(f"{prefix}:100", "heavy")) == 25
+    assert allowed(limiter, "light", 6) == 6
+    await limiter.flush()
+    assert int(await redis.hget(f"{prefix}:100", "light")) == 10  # reached 1%: shared
+    # Kept-back hits still count against the budget locally.
+    small = RedirectLimiter(200, HOUR, redis=redis, key_prefix=prefix + "x", clock=clock)
+    assert small.share_threshold == 2
+    assert allowed(small, "ip", 1) == 1
+    await small.flush()
+    assert allowed(small, "ip", 300) == 199
+    # At the turn of the hour, kept-back hits stay local (they were under 1% each).
+    assert limiter.allow("light2")
+    await limiter.flush()
+    assert limiter._unsent == {"light2": 1}
+    clock.now += HOUR
+    assert limiter.allow("other")
+    await limiter.flush()
+    assert limiter._unsent == {"other": 1}
+    assert limiter._known["light2"] == (100, 1, 0)
