@@ -5,6 +5,7 @@ Built by `create_app`, connected in the app's lifespan, closed on shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from redis.asyncio import Redis
@@ -72,7 +73,12 @@ class Runtime:
         if self.limits is not None:
             await self.limits.start()
         await self.background.start()
-        log.info("shorturl ready: database=%s cache=%s", self.database.dialect, self.cache.backend)
+        log.info(
+            "shorturl ready: database=%s cache=%s loop=%s",
+            self.database.dialect,
+            self.cache.backend,
+            type(asyncio.get_running_loop()).__module__.split(".")[0],  # uvloop, not asyncio
+        )
 
     async def close(self) -> None:
         await self.background.close()
