@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     cors_origins: Annotated[list[str], NoDecode] = []
     allow_private_targets: bool = False
+    # Link extras: page metadata, safety checks (shorturl/metadata, shorturl/safety).
+    fetch_metadata: bool = True  # read each new target page's title, description and image
+    blocklist_file: str | None = None  # domains/patterns refused; None: the shipped empty list
+    safety_recheck_interval: float = Field(3600.0, gt=0)  # seconds between block-list re-checks
+    check_reachability: bool = False  # refuse new links whose target does not answer
     # Hot links are kept in each process for this long; with Redis, edits reach every process
     # at once through pub/sub, without it (embedded, several workers) this bounds staleness.
     local_cache_ttl: float = Field(5.0, ge=0)

@@ -11,9 +11,12 @@ import logging
 from redis.asyncio import Redis
 
 from shorturl.analytics.pipeline import ClickPipeline
+from shorturl.background import BackgroundTasks
 from shorturl.config import Settings
 from shorturl.links.service import LinkService
+from shorturl.metadata.service import MetadataService
 from shorturl.net.client_ip import ClientIpResolver
+from shorturl.net.safe_fetch import FetchPolicy, SafeFetcher
 from shorturl.ratelimit.service import RateLimits
 from shorturl.redirect.resolver import LinkResolver
 from shorturl.storage.cache import LinkCache
@@ -49,6 +52,17 @@ class Runtime:
             RateLimits.create(self.redis, self.redis_key) if settings.rate_limit_enabled else None
         )
         self.clicks = ClickPipeline(self)  # max_clicks, click buffer, transport, worker
+        # Off the request path: page metadata, block-list re-checks, webhook deliveries.
+        self.background = BackgroundTasks(redis=self.redis, lock_prefix=self.redis_key("lock"))
+        self.fetcher = SafeFetcher(FetchPolicy(allow_private=settings.allow_private_targets))
+        self.metadata = MetadataService(
+            self.database.sessionmaker,
+            self.fetcher,
+            self.background,
+            enabled=settings.fetch_metadata,
+        )
+        self.links.event_handlers.append(self.metadata.on_link_event)
+        self.background.every("metadata-sweep", 300.0, self.metadata.sweep)
 
     def redis_key(self, *parts: str) -> str:
         """A Redis key (or stream, or channel) in this deployment's namespace."""
@@ -61,6 +75,7 @@ class Runtime:
         if self.limits is not None:
             await self.limits.start()
         await self.clicks.start()
+        await self.background.start()
         log.info(
             "shorturl ready: database=%s cache=%s loop=%s",
             self.database.dialect,
@@ -70,6 +85,8 @@ class Runtime:
 
     async def close(self) -> None:
         await self.clicks.close()
+        await self.background.close()
+        await self.fetcher.aclose()
         if self.limits is not None:
             await self.limits.close()
         await self.cache.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shorturl.links.models import Link
-from shorturl.links.schemas import LinkOut, LinkOwner
+from shorturl.links.schemas import LinkOut, LinkOwner, PageMetadataOut, SafeBrowsing
 
 __all__ = ["link_out"]
 
@@ -32,6 +32,13 @@ def link_out(link: Link, base_url: str) -> LinkOut:
         last_clicked_at=link.last_clicked_at,
         status=link.status,
         owner=owner,
+        metadata=PageMetadataOut(
+            title=link.title,
+            description=link.page_description,
+            image=link.image_url,
+            fetched_at=link.metadata_fetched_at,
+        ),
+        safe_browsing=SafeBrowsing(is_safe=link.is_safe, last_checked=link.safety_checked_at),
         url=link.long_url,
         alias=link.code,
         expires_at=link.expires_at,

@@ -16,7 +16,9 @@ __all__ = [
     "LinkOut",
     "LinkOwner",
     "LinkUpdate",
+    "PageMetadataOut",
     "Pagination",
+    "SafeBrowsing",
 ]
 
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -82,6 +84,20 @@ class LinkOwner(BaseModel):
     username: str | None
 
 
+class PageMetadataOut(BaseModel):
+    """What the target page says about itself, read after creation (null until then)."""
+
+    title: str | None
+    description: str | None
+    image: str | None
+    fetched_at: UtcDateTime | None
+
+
+class SafeBrowsing(BaseModel):
+    is_safe: bool
+    last_checked: UtcDateTime | None
+
+
 class LinkOut(BaseModel):
     """A link as API v1 shows it (seed 003), with seed 004's names alongside."""
 
@@ -100,6 +116,8 @@ class LinkOut(BaseModel):
     last_clicked_at: UtcDateTime | None
     status: str
     owner: LinkOwner | None
+    metadata: PageMetadataOut
+    safe_browsing: SafeBrowsing
     # seed 004 names
     url: str
     alias: str

@@ -20,6 +20,7 @@ from shorturl.errors import (
     ValidationFailed,
 )
 from shorturl.links.codes import alias_problem, generate_code
+from shorturl.links.events import LinkEvent, LinkEventHandler, TargetCheck
 from shorturl.links.models import Link, LinkStatus
 from shorturl.links.repository import LinkFilter, LinkRepository
 from shorturl.links.urls import normalize_long_url
@@ -85,6 +86,10 @@ class LinkService:
     def __init__(self, settings: Settings, cache: LinkCache) -> None:
         self.settings = settings
         self.cache = cache
+        # Run before a link may point to a URL (block lists, reachability): raise to refuse.
+        self.target_checks: list[TargetCheck] = []
+        # Called in the transaction of each change (metadata, webhooks): links/events.py.
+        self.event_handlers: list[LinkEventHandler] = []
 
     def short_url(self, code: str) -> str:
         return f"{self.settings.base_url}/{code}"
@@ -96,6 +101,7 @@ class LinkService:
         expires_at = _future_or_none(new.expires_at)
         repository = LinkRepository(session)
         await self.ensure_within_quota(session, principal)
+        checked_at = await self.check_target(long_url)
         link = Link(
             long_url=long_url,
             owner_id=principal.user_id,
@@ -103,6 +109,8 @@ class LinkService:
             expires_at=expires_at,
             max_clicks=new.max_clicks,
             tags=await repository.tags_named(_unique(new.tags)),
+            is_safe=True,
+            safety_checked_at=checked_at,
         )
         if principal.user_id is not None:
             # Usually already in the session (authentication loaded it): no query.
@@ -123,7 +131,19 @@ class LinkService:
                 raise ValidationFailed("Could not allocate a free code; try a custom alias")
         # A lookup of this code before it existed may have cached "not found".
         after_commit(session, lambda: self.cache.invalidate(link.code))
+        await self.emit(session, "url.created", link)
         return link
+
+    async def check_target(self, long_url: str) -> datetime | None:
+        """Run the target checks on `long_url` (raising to refuse it); when they ran."""
+        for check in self.target_checks:
+            await check(long_url)
+        return utcnow() if self.target_checks else None
+
+    async def emit(self, session: AsyncSession, event: LinkEvent, link: Link) -> None:
+        """Tell every event handler about `event`, inside the session's transaction."""
+        for handler in self.event_handlers:
+            await handler(session, event, link)
 
     async def get(self, session: AsyncSession, code: str) -> Link:
         """The link with this code; deleted links are not found."""
@@ -150,9 +170,13 @@ class LinkService:
     ) -> Link:
         link = await self.get_managed(session, code, principal)
         if not isinstance(changes.long_url, _Unset):
-            link.long_url = normalize_long_url(
-                changes.long_url, short_host=self.settings.short_host
-            )
+            long_url = normalize_long_url(changes.long_url, short_host=self.settings.short_host)
+            if long_url != link.long_url:
+                link.safety_checked_at = await self.check_target(long_url)
+                link.long_url, link.is_safe = long_url, True
+                # The page's metadata belongs to the old target: fetch it again.
+                link.title = link.page_description = link.image_url = None
+                link.metadata_fetched_at = None
         if not isinstance(changes.expires_at, _Unset):
             link.expires_at = _future_or_none(changes.expires_at)
             if link.status == LinkStatus.EXPIRED:
@@ -164,10 +188,15 @@ class LinkService:
         if not isinstance(changes.tags, _Unset):
             link.tags = await LinkRepository(session).tags_named(_unique(changes.tags or []))
         if not isinstance(changes.status, _Unset):
+            if changes.status == LinkStatus.ACTIVE and not link.is_safe:
+                # Disabled as unsafe: back only if its target passes the checks now.
+                link.safety_checked_at = await self.check_target(link.long_url)
+                link.is_safe = True
             link.status = changes.status
         link.updated_at = utcnow()
         await session.flush()
         after_commit(session, lambda: self.cache.invalidate(link.code))
+        await self.emit(session, "url.updated", link)
         return link
 
     async def delete(self, session: AsyncSession, code: str, principal: Principal) -> Link:
@@ -177,6 +206,7 @@ class LinkService:
         link.deleted_at = link.updated_at = utcnow()
         await session.flush()
         after_commit(session, lambda: self.cache.invalidate(link.code))
+        await self.emit(session, "url.deleted", link)
         return link
 
     async def list(

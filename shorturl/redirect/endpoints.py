@@ -7,17 +7,12 @@ from pydantic import BaseModel
 
 from shorturl.api.envelope import Envelope, ok
 from shorturl.links.dependencies import LinkServiceDep
+from shorturl.links.schemas import SafeBrowsing
 from shorturl.storage.db import SessionDep
-from shorturl.timestamps import UtcDateTime
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["redirect"])
-
-
-class SafeBrowsing(BaseModel):
-    is_safe: bool
-    last_checked: UtcDateTime | None
 
 
 class RedirectInfo(BaseModel):
