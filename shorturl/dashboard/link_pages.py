@@ -37,14 +37,21 @@ def tidy_table_url(request: Request, base: str) -> Response | None:
 
 
 async def links_table(
-    request: Request, db: AsyncSession, links: LinkService, web: WebSession, base: str
+    request: Request,
+    db: AsyncSession,
+    links: LinkService,
+    web: WebSession,
+    base: str,
+    *,
+    everyone: bool = False,
 ) -> dict[str, Any]:
-    """What the links table partial needs: the rows of this view, its page, its choices."""
+    """What the links table partial needs: the rows of this view, its page, its choices.
+    The viewer's own links, or with `everyone` (admins) those of every user."""
     query = LinkTableQuery.parse(request.query_params)
     found, total = await links.list(
         db,
         web.principal,
-        spec=query.link_filter(as_admin=web.principal.is_admin),
+        spec=query.link_filter(web.user_id, everyone=everyone),
         sort=SORTS[query.sort],
         descending=query.order == "desc",
         limit=query.per_page,
@@ -56,7 +63,7 @@ async def links_table(
         "page": page_of(query, base, total, len(found)),
         "table_base": base,
         "back": query.url(base),
-        "tags": await links.tag_names(db, web.principal),
+        "tags": await links.tag_names(db, web.principal, all_owners=everyone),
         "statuses": STATUSES,
         "base_url": links.settings.base_url,
     }
