@@ -5,6 +5,7 @@ Built by `create_app`, connected in the app's lifespan, closed on shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from redis.asyncio import Redis
@@ -57,7 +58,12 @@ class Runtime:
         await self.cache.start()
         if self.limits is not None:
             await self.limits.start()
-        log.info("shorturl ready: database=%s cache=%s", self.database.dialect, self.cache.backend)
+        log.info(
+            "shorturl ready: database=%s cache=%s loop=%s",
+            self.database.dialect,
+            self.cache.backend,
+            type(asyncio.get_running_loop()).__module__.split(".")[0],  # uvloop, not asyncio
+        )
 
     async def close(self) -> None:
         if self.limits is not None:
