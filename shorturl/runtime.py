@@ -10,6 +10,7 @@ import logging
 
 from redis.asyncio import Redis
 
+from shorturl.analytics.pipeline import ClickPipeline
 from shorturl.config import Settings
 from shorturl.links.service import LinkService
 from shorturl.net.client_ip import ClientIpResolver
@@ -47,6 +48,7 @@ class Runtime:
         self.limits: RateLimits | None = (
             RateLimits.create(self.redis, self.redis_key) if settings.rate_limit_enabled else None
         )
+        self.clicks = ClickPipeline(self)  # max_clicks, click buffer, transport, worker
 
     def redis_key(self, *parts: str) -> str:
         """A Redis key (or stream, or channel) in this deployment's namespace."""
@@ -58,6 +60,7 @@ class Runtime:
         await self.cache.start()
         if self.limits is not None:
             await self.limits.start()
+        await self.clicks.start()
         log.info(
             "shorturl ready: database=%s cache=%s loop=%s",
             self.database.dialect,
@@ -66,6 +69,7 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        await self.clicks.close()
         if self.limits is not None:
             await self.limits.close()
         await self.cache.close()
