@@ -13,6 +13,7 @@ from shorturl.dashboard.endpoints import local_target
 from shorturl.dashboard.forms import LinkForm, field_text
 from shorturl.dashboard.qr import qr_svg
 from shorturl.dashboard.rendering import error_headers, plain_error, render
+from shorturl.dashboard.reports import PERIOD_CHOICES, link_report, owner_overview
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import SignedInSession, WebSession
 from shorturl.dashboard.table import SORTS, STATUSES, LinkTableQuery, page_of
@@ -94,7 +95,7 @@ async def _dashboard(
         "error": error,
         "flash": flash,
         "show_owner": False,
-        "overview": None,
+        "overview": await owner_overview(db, web.user_id),
         **table,
     }
     return render(request, "dashboard.html", context, status=status)
@@ -164,7 +165,8 @@ async def _link_page(
         "flash": flash,
         "statuses": (LinkStatus.ACTIVE, LinkStatus.DISABLED),
         "qr_svg": qr_svg(links.short_url(link.code)),
-        "report": None,
+        "report": await link_report(db, link, request.query_params.get("period")),
+        "period_choices": PERIOD_CHOICES,
     }
     return render(request, "link.html", context, status=status)
 
