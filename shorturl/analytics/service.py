@@ -35,7 +35,14 @@ from shorturl.analytics.schemas import (
 from shorturl.links.models import Link, LinkStatus
 from shorturl.timestamps import as_utc, utcnow
 
-__all__ = ["link_analytics", "link_stats", "record_clicks", "root_analytics", "summary"]
+__all__ = [
+    "link_analytics",
+    "link_stats",
+    "owner_time_series",
+    "record_clicks",
+    "root_analytics",
+    "summary",
+]
 
 UNKNOWN = "unknown"
 Share = TypeVar("Share", bound=BaseModel)
@@ -171,6 +178,17 @@ async def summary(
             monthly_growth=await growth(timedelta(days=30)),
         ),
     )
+
+
+async def owner_time_series(
+    session: AsyncSession, owner_id: int | None, period: Period, include_bots: bool = False
+) -> list[SeriesPoint]:
+    """Clicks and unique visitors per bucket over every link of `owner_id` (None: anonymous
+    links), zero-filled, newest first: the trend chart of a user's dashboard."""
+    now = utcnow()
+    since = period.start(now, None)
+    spec = ClickFilter(owner_id=owner_id, since=since, include_bots=include_bots)
+    return await _series(ClickRepository(session), spec, period, since, now)
 
 
 async def link_stats(

@@ -36,7 +36,7 @@ async def all_links(
     tidy = tidy_table_url(request, "/dashboard/admin")
     if tidy is not None:
         return tidy
-    table = await links_table(request, db, links, web, "/dashboard/admin")
+    table = await links_table(request, db, links, web, "/dashboard/admin", everyone=True)
     owner = None
     if table["query"].owner is not None:
         owner = await accounts.user_by_id(db, table["query"].owner)

@@ -13,6 +13,7 @@ from shorturl.dashboard.endpoints import local_target
 from shorturl.dashboard.forms import LinkForm, field_text
 from shorturl.dashboard.qr import qr_svg
 from shorturl.dashboard.rendering import error_headers, plain_error, render
+from shorturl.dashboard.reports import PERIOD_CHOICES, link_report, owner_overview
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import SignedInSession, WebSession
 from shorturl.dashboard.table import SORTS, STATUSES, LinkTableQuery, page_of
@@ -37,14 +38,21 @@ def tidy_table_url(request: Request, base: str) -> Response | None:
 
 
 async def links_table(
-    request: Request, db: AsyncSession, links: LinkService, web: WebSession, base: str
+    request: Request,
+    db: AsyncSession,
+    links: LinkService,
+    web: WebSession,
+    base: str,
+    *,
+    everyone: bool = False,
 ) -> dict[str, Any]:
-    """What the links table partial needs: the rows of this view, its page, its choices."""
+    """What the links table partial needs: the rows of this view, its page, its choices.
+    The viewer's own links, or with `everyone` (admins) those of every user."""
     query = LinkTableQuery.parse(request.query_params)
     found, total = await links.list(
         db,
         web.principal,
-        spec=query.link_filter(as_admin=web.principal.is_admin),
+        spec=query.link_filter(web.user_id, everyone=everyone),
         sort=SORTS[query.sort],
         descending=query.order == "desc",
         limit=query.per_page,
@@ -56,7 +64,7 @@ async def links_table(
         "page": page_of(query, base, total, len(found)),
         "table_base": base,
         "back": query.url(base),
-        "tags": await links.tag_names(db, web.principal),
+        "tags": await links.tag_names(db, web.principal, all_owners=everyone),
         "statuses": STATUSES,
         "base_url": links.settings.base_url,
     }
@@ -87,7 +95,7 @@ async def _dashboard(
         "error": error,
         "flash": flash,
         "show_owner": False,
-        "overview": None,
+        "overview": await owner_overview(db, web.user_id),
         **table,
     }
     return render(request, "dashboard.html", context, status=status)
@@ -157,7 +165,8 @@ async def _link_page(
         "flash": flash,
         "statuses": (LinkStatus.ACTIVE, LinkStatus.DISABLED),
         "qr_svg": qr_svg(links.short_url(link.code)),
-        "report": None,
+        "report": await link_report(db, link, request.query_params.get("period")),
+        "period_choices": PERIOD_CHOICES,
     }
     return render(request, "link.html", context, status=status)
 

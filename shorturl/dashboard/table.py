@@ -79,12 +79,17 @@ class LinkTableQuery:
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
 
-    def link_filter(self, *, as_admin: bool) -> LinkFilter:
-        """The selection for the links service (which keeps non-admins to their own links)."""
-        by_owner = as_admin and self.owner is not None
+    def link_filter(self, viewer_id: int, *, everyone: bool) -> LinkFilter:
+        """The selection for the links service: the viewer's own links, or with `everyone`
+        (the admin pages) every link or one owner's. The service still keeps non-admins to
+        their own links whatever this says."""
+        if everyone:
+            owner, all_owners = self.owner, self.owner is None
+        else:
+            owner, all_owners = viewer_id, False
         return LinkFilter(
-            owner_id=self.owner if by_owner else None,
-            all_owners=not by_owner,
+            owner_id=owner,
+            all_owners=all_owners,
             status=self.status or None,
             tag=self.tag or None,
             query=self.q or None,

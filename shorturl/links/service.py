@@ -230,12 +230,15 @@ class LinkService:
             spec, sort=sort, descending=descending, limit=limit, offset=offset
         )
 
-    async def tag_names(self, session: AsyncSession, principal: Principal) -> Sequence[str]:
-        """The tags on the caller's links (an admin's: on every link), for filter choices."""
+    async def tag_names(
+        self, session: AsyncSession, principal: Principal, *, all_owners: bool = False
+    ) -> Sequence[str]:
+        """The tags on the caller's links, for filter choices; on every link when an admin
+        asks for `all_owners`."""
         if not principal.is_authenticated:
             return []
         return await LinkRepository(session).tag_names(
-            principal.user_id, all_owners=principal.is_admin
+            principal.user_id, all_owners=all_owners and principal.is_admin
         )
 
     async def ensure_within_quota(self, session: AsyncSession, principal: Principal) -> None:

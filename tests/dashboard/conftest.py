@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.analytics.conftest import Visit, visit_app
 from tests.conftest import Account, MakeAccount
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -71,3 +72,13 @@ def signed_in(make_account: MakeAccount, new_browser: NewBrowser) -> SignedIn:
         return browser, account
 
     return make
+
+
+@pytest.fixture
+def visit(app: Any) -> Visit:
+    """`await visit("/code", ip=..., ua=..., headers=...)`: a visitor following a short link."""
+
+    async def request(path: str, **options: Any) -> httpx.Response:
+        return await visit_app(app, path, **options)
+
+    return request

@@ -102,3 +102,15 @@ async def test_jobs_list_expired_and_deactivate_unused(
         root, "/dashboard/admin/jobs", "/dashboard/admin/jobs/deactivate-unused", {"days": "0"}
     )
     assert bad.status_code == 400
+
+
+async def test_an_admins_own_dashboard_shows_their_links_only(signed_in: SignedIn) -> None:
+    alice, _ = await signed_in("alice")
+    root, _ = await signed_in("root", role="admin")
+    await create(alice, url="https://example.com/a", alias="alices", tags="hers")
+    await create(root, url="https://example.com/r", alias="roots", tags="his")
+    own = await root.get("/dashboard")
+    assert codes_in(own.text) == ["roots"] and '<option value="hers"' not in own.text
+    everyone = await root.get("/dashboard/admin")
+    assert set(codes_in(everyone.text)) == {"alices", "roots"}
+    assert '<option value="hers"' in everyone.text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -23,9 +24,11 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.analytics.conftest import UA
 from tests.dashboard.browser import ARTIFACTS, CHROMIUM_ARGS, Server, ensure_chromium, start_server
 
 PASSWORD = "correct horse battery"
+XSS_REFERRER = "https://evil.example/<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +75,8 @@ def new_tab(browser: Browser, server: Server) -> Iterator[callable]:
     contexts: list[Tab] = []
 
     def make(**options: object) -> Tab:
-        context = browser.new_context(
-            base_url=server.url, viewport={"width": 1280, "height": 900}, **options
-        )
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(base_url=server.url, **options)
         tab = Tab(context)
         contexts.append(tab)
         return tab
@@ -166,10 +168,8 @@ def test_keys_search_filters_and_an_escaped_payload(new_tab: callable, server: S
 
     page.goto("/dashboard/links/handbook")
     expect(page.locator(".kv")).to_contain_text(payload)
-    tab.shot("link")
     page.goto("/dashboard")
     expect(page.locator("tr[data-code]")).to_have_count(3)
-    tab.shot("dashboard")
     expect(page.locator("tr[data-code=handbook]")).to_contain_text(payload)  # as text, not markup
     page.fill("#q", "holi")
     page.click("form.filters button[type=submit]")
@@ -217,3 +217,82 @@ def test_admin_disables_a_link(new_tab: callable, server: Server) -> None:
     assert httpx.get(f"{server.url}/spammy").status_code == 404
     owner.page.goto("/dashboard/admin")
     expect(owner.page.locator("h1")).to_have_text("Not allowed")
+
+
+VISITORS = (  # (address, user agent): the server trusts 127.0.0.1 to say who the client is
+    ("8.8.8.8", UA["desktop"]),
+    ("1.1.1.1", UA["mobile"]),
+    ("77.88.8.8", UA["tablet"]),
+    ("8.8.4.4", UA["desktop"]),
+)
+
+
+def wait_for_text(page: Page, selector: str, text: str, seconds: float = 30) -> None:
+    """Reload until the worker has processed the clicks and `selector` shows `text`."""
+    deadline = time.monotonic() + seconds
+    while page.locator(selector).inner_text() != text:
+        assert time.monotonic() < deadline, (
+            f"{selector} still {page.locator(selector).inner_text()}"
+        )
+        time.sleep(0.3)
+        page.reload()
+
+
+def test_clicks_show_up_in_counts_and_charts(new_tab: callable, server: Server) -> None:
+    tab = new_tab()
+    page = tab.page
+    sign_up(tab, "analyst")
+    create_link(tab, "https://example.com/pricing", alias="pricing", tags="launch")
+    create_link(tab, "https://example.com/blog", alias="blog", tags="content")
+    page.goto("/dashboard/links/pricing")
+    expect(page.locator("#period-clicks")).to_have_text("0")
+    chart_before = page.locator("#clicks-chart").get_attribute("src")
+
+    referrers = ("https://news.example.com/item?id=1", XSS_REFERRER, "", "https://www.google.com/")
+    for (address, agent), referrer in zip(VISITORS, referrers, strict=True):
+        headers = {"user-agent": agent, "x-forwarded-for": address}
+        if referrer:
+            headers["referer"] = referrer
+        assert httpx.get(f"{server.url}/pricing", headers=headers).status_code == 301
+    httpx.get(
+        f"{server.url}/blog", headers={"user-agent": UA["mobile"], "x-forwarded-for": "1.1.1.1"}
+    )
+    httpx.get(f"{server.url}/pricing", headers={"user-agent": UA["googlebot"]})  # a bot
+
+    wait_for_text(page, "#period-clicks", "4")
+    expect(page.locator("#period-unique")).to_have_text("4")
+    assert page.locator("#clicks-chart").get_attribute("src") != chart_before
+    for heading, shown in (
+        ("countries-title", "United States"),
+        ("countries-title", "Australia"),
+        ("devices-title", "Tablet"),
+        ("referrers-title", "news.example.com"),
+        ("referrers-title", "google.com"),
+    ):
+        expect(page.locator(f"section[aria-labelledby={heading}]")).to_contain_text(shown)
+    recent = page.locator("table.recent-clicks tbody tr")
+    expect(recent).to_have_count(4)
+    expect(page.locator("table.recent-clicks")).to_contain_text(XSS_REFERRER)  # text, not markup
+    tab.shot("link-analytics")
+
+    page.click("nav[aria-label=Period] >> text=24 hours")
+    expect(page).to_have_url(re.compile(r"period=24h"))
+    expect(page.locator("#period-clicks")).to_have_text("4")
+
+    page.goto("/dashboard")
+    wait_for_text(page, "#overview-clicks", "5")
+    expect(page.locator("#total-clicks")).to_have_text("5")
+    page.select_option("#sort", "clicks")
+    page.click("form.filters button[type=submit]")
+    assert page.locator("tr[data-code]").first.get_attribute("data-code") == "pricing"
+    expect(page.locator("tr[data-code=pricing] td[data-label=Clicks]")).to_have_text("4")
+    page.select_option("#tag", "content")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator("tr[data-code]")).to_have_count(1)
+    page.goto("/dashboard")
+    tab.shot("dashboard")
+    phone = new_tab(viewport={"width": 390, "height": 844}, color_scheme="dark", is_mobile=True)
+    phone.context.add_cookies(tab.context.cookies())
+    phone.page.goto("/dashboard/links/pricing")
+    expect(phone.page.locator("#period-clicks")).to_have_text("4")
+    phone.shot("link-analytics-phone-dark")
