@@ -202,6 +202,7 @@ class ClickRepository:
         count = func.count().label("clicks")
         statement = (
             select(Link.code, count)
+            .select_from(Click)
             .join(Link, Link.id == Click.link_id)
             .where(*self._where(spec))
             .group_by(Link.code)
