@@ -107,7 +107,7 @@ async def link_analytics(
 ) -> LinkAnalytics:
     """Seed 003 `GET /urls/{code}/analytics`."""
     now = utcnow()
-    since = period.start(now, as_utc(link.created_at))
+    since = period.start(now, None)
     spec = ClickFilter(link_ids=[link.id], since=since, include_bots=include_bots)
     repository = ClickRepository(session)
     total, unique = await repository.totals(spec)
@@ -117,7 +117,7 @@ async def link_analytics(
         unique_clicks=unique,
         period=period.name,
         granularity=period.granularity,
-        time_series=await _series(repository, spec, period, since, now),
+        time_series=await _series(repository, spec, period, since or as_utc(link.created_at), now),
         geographic_data=[
             CountryShare(
                 country=country_name(code) or "Unknown",
@@ -236,7 +236,8 @@ async def _series(
         point = totals.setdefault(bucket, [0, 0])
         point[0] += clicks
         point[1] += unique  # daily-salted hashes: uniques of different days add up
-    first = since.replace(tzinfo=None) if since else min(totals, default=now.replace(tzinfo=None))
+    # `all` starts at the link's creation, or at its first click if that is older (imports)
+    first = min([since.replace(tzinfo=None), *totals]) if since else now.replace(tzinfo=None)
     points = []
     for bucket in bucket_starts(first, now.replace(tzinfo=None), period.granularity):
         clicks, unique = totals.get(bucket, (0, 0))

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
+
+from shorturl.analytics.enrich import ClickEnricher
+from shorturl.analytics.events import ClickEvent
+from shorturl.worker.consumer import ClickConsumer
+from shorturl.worker.transports import QueueTransport
 
 # Addresses iptocc places in these countries (checked in test_enrich.py).
 IP = {"US": "8.8.8.8", "AU": "1.1.1.1", "RU": "77.88.8.8"}
@@ -54,3 +61,28 @@ async def make_link(client: httpx.AsyncClient, **body: Any) -> str:
     response = await client.post("/api/v1/urls", json=body)
     assert response.status_code == 201, response.text
     return response.json()["data"]["short_code"]
+
+
+async def store_events(runtime: Any, events: list[ClickEvent]) -> int:
+    """Enrich and store `events` as the worker would (through a private queue)."""
+    transport = QueueTransport()
+    consumer = ClickConsumer(
+        transport, runtime.database.sessionmaker, ClickEnricher(), name="test-loader"
+    )
+    await transport.publish(events)
+    return await consumer.run_until_idle()
+
+
+def click(
+    link_id: int,
+    seconds_ago: float,
+    *,
+    ip: str = IP["US"],
+    ua: str = UA["desktop"],
+    referrer: str | None = None,
+    method: str = "GET",
+) -> ClickEvent:
+    """A click event on `link_id` that happened `seconds_ago`."""
+    return ClickEvent(
+        uuid.uuid4().hex, link_id, time.time() - seconds_ago, method, ip, ua, referrer, "en"
+    )
