@@ -13,7 +13,9 @@ from shorturl.admin.endpoints import router as admin_router
 from shorturl.api.errors import install_error_handlers
 from shorturl.compat.endpoints import router as compat_router
 from shorturl.config import Settings
+from shorturl.dashboard.routes import router as web_ui_router
 from shorturl.links.endpoints import router as links_router
+from shorturl.qr.endpoints import router as qr_router
 from shorturl.ratelimit.api import enforce_api_rate_limit
 from shorturl.ratelimit.middleware import RateLimitHeaders
 from shorturl.redirect.endpoints import router as redirect_router
@@ -77,8 +79,10 @@ def create_app(settings: Settings | None = None) -> RedirectFront:
     v1.include_router(links_router)
     v1.include_router(accounts_router)
     v1.include_router(admin_router)
+    v1.include_router(qr_router)
     api.include_router(v1)
     api.include_router(compat_router)
+    api.include_router(web_ui_router)
     api.include_router(redirect_router)
     return RedirectFront(api, runtime)
 

@@ -108,6 +108,11 @@ class LinkRepository:
                     Link.code.ilike(pattern, escape="\\"),
                     Link.long_url.ilike(pattern, escape="\\"),
                     Link.description.ilike(pattern, escape="\\"),
+                    Link.id.in_(
+                        select(link_tags.c.link_id)
+                        .join(Tag, Tag.id == link_tags.c.tag_id)
+                        .where(Tag.name.ilike(pattern, escape="\\"))
+                    ),
                 )
             )
         if spec.url_contains:
@@ -125,13 +130,29 @@ class LinkRepository:
     ) -> tuple[list[Link], int]:
         """One page of links matching `spec`, and how many match in all."""
         column = SORTABLE[sort]
-        order = column.desc() if descending else column.asc()
+        # Never-clicked links (NULL) last either way, as on SQLite, also on PostgreSQL.
+        order = (column.desc() if descending else column.asc()).nulls_last()
         tiebreak = Link.id.desc() if descending else Link.id.asc()
         page = (
             self._filtered(select(Link), spec).order_by(order, tiebreak).limit(limit).offset(offset)
         )
         total = await self.session.scalar(self._filtered(select(func.count(Link.id)), spec))
         return list(await self.session.scalars(page)), int(total or 0)
+
+    async def tag_names(self, owner_id: int | None, *, all_owners: bool) -> Sequence[str]:
+        """Names of the tags on this owner's links (on every link with `all_owners`)."""
+        statement = (
+            select(Tag.name)
+            .join(link_tags, link_tags.c.tag_id == Tag.id)
+            .join(Link, Link.id == link_tags.c.link_id)
+            .where(Link.status != LinkStatus.DELETED)
+            .distinct()
+            .order_by(Tag.name)
+            .limit(500)
+        )
+        if not all_owners:
+            statement = statement.where(Link.owner_id == owner_id)
+        return (await self.session.scalars(statement)).all()
 
     async def created_since(self, owner_id: int, since: datetime) -> int:
         """How many links this owner created from `since` on, deleted ones included."""

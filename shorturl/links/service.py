@@ -200,6 +200,14 @@ class LinkService:
             spec, sort=sort, descending=descending, limit=limit, offset=offset
         )
 
+    async def tag_names(self, session: AsyncSession, principal: Principal) -> Sequence[str]:
+        """The tags on the caller's links (an admin's: on every link), for filter choices."""
+        if not principal.is_authenticated:
+            return []
+        return await LinkRepository(session).tag_names(
+            principal.user_id, all_owners=principal.is_admin
+        )
+
     async def ensure_within_quota(self, session: AsyncSession, principal: Principal) -> None:
         """QuotaExceeded when a signed-in caller has used their plan's links for this month.
         Admins have no quota. Concurrent creations may overshoot by the few in flight."""

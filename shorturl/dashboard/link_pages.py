@@ -1,0 +1,223 @@
+"""The signed-in user's pages for links: the dashboard with its table, and one link's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shorturl.dashboard.csrf import VerifiedForm
+from shorturl.dashboard.endpoints import local_target
+from shorturl.dashboard.forms import LinkForm, field_text
+from shorturl.dashboard.rendering import error_headers, plain_error, render
+from shorturl.dashboard.security import HtmlRoute
+from shorturl.dashboard.sessions import SignedInSession, WebSession
+from shorturl.dashboard.table import SORTS, STATUSES, LinkTableQuery, page_of
+from shorturl.errors import AppError, Forbidden, LinkNotFound, ValidationFailed
+from shorturl.links.dependencies import LinkServiceDep
+from shorturl.links.models import Link, LinkStatus
+from shorturl.links.service import LinkChanges, LinkService
+from shorturl.ratelimit.api import consume
+from shorturl.ratelimit.plans import plan_named
+from shorturl.storage.db import SessionDep
+
+__all__ = ["links_table", "router"]
+
+router = APIRouter(prefix="/dashboard", route_class=HtmlRoute, include_in_schema=False)
+
+
+async def links_table(
+    request: Request, db: AsyncSession, links: LinkService, web: WebSession, base: str
+) -> dict[str, Any]:
+    """What the links table partial needs: the rows of this view, its page, its choices."""
+    query = LinkTableQuery.parse(request.query_params)
+    found, total = await links.list(
+        db,
+        web.principal,
+        spec=query.link_filter(as_admin=web.principal.is_admin),
+        sort=SORTS[query.sort],
+        descending=query.order == "desc",
+        limit=query.per_page,
+        offset=query.offset,
+    )
+    return {
+        "query": query,
+        "rows": found,
+        "page": page_of(query, base, total, len(found)),
+        "table_base": base,
+        "back": query.url(base),
+        "tags": await links.tag_names(db, web.principal),
+        "statuses": STATUSES,
+        "base_url": links.settings.base_url,
+    }
+
+
+async def _dashboard(
+    request: Request,
+    web: WebSession,
+    db: AsyncSession,
+    links: LinkService,
+    *,
+    form: LinkForm | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    usage = await links.usage(db, web.user_id)
+    table = await links_table(request, db, links, web, "/dashboard")
+    notices = {
+        "welcome": "Welcome! Create your first short link below.",
+        "deleted": "The link was deleted.",
+    }
+    flash = next((text for key, text in notices.items() if key in request.query_params), None)
+    context = {
+        "usage": usage,
+        "quota": plan_named(web.principal.plan).monthly_quota,
+        "form": form or LinkForm(),
+        "form_open": form is not None or not table["page"].total,
+        "error": error,
+        "flash": flash,
+        "show_owner": False,
+        "overview": None,
+        **table,
+    }
+    return render(request, "dashboard.html", context, status=status)
+
+
+@router.get("")
+async def dashboard(
+    request: Request, web: SignedInSession, db: SessionDep, links: LinkServiceDep
+) -> Response:
+    return await _dashboard(request, web, db, links)
+
+
+@router.post("/links")
+async def create_link(
+    request: Request,
+    form: VerifiedForm,
+    web: SignedInSession,
+    db: SessionDep,
+    links: LinkServiceDep,
+) -> Response:
+    entered = LinkForm.read(form)
+    try:
+        await consume(request, web.principal, "create")
+        link = await links.create(db, entered.new_link(), web.principal)
+    except AppError as error:
+        await db.rollback()
+        page = await _dashboard(
+            request,
+            web,
+            db,
+            links,
+            form=entered,
+            error=plain_error(error),
+            status=error.status_code,
+        )
+        page.headers.update(error_headers(error))
+        return page
+    return RedirectResponse(f"/dashboard/links/{link.code}?created=1", 303)
+
+
+async def _managed(db: AsyncSession, links: LinkService, code: str, web: WebSession) -> Link:
+    """The link, if this viewer may manage it; a link of someone else is simply not found."""
+    try:
+        return await links.get_managed(db, code, web.principal)
+    except Forbidden:
+        raise LinkNotFound(details=f"You have no short link '{code}'") from None
+
+
+async def _link_page(
+    request: Request,
+    web: WebSession,
+    db: AsyncSession,
+    links: LinkService,
+    link: Link,
+    *,
+    form: LinkForm | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    notices = {"created": "Your short link is ready.", "saved": "Changes saved."}
+    flash = next((text for key, text in notices.items() if key in request.query_params), None)
+    context = {
+        "link": link,
+        "short_url": links.short_url(link.code),
+        "form": form or LinkForm.of(link),
+        "error": error,
+        "flash": flash,
+        "statuses": (LinkStatus.ACTIVE, LinkStatus.DISABLED),
+        "qr_svg": None,
+        "report": None,
+    }
+    return render(request, "link.html", context, status=status)
+
+
+@router.get("/links/{code}")
+async def link_page(
+    request: Request, code: str, web: SignedInSession, db: SessionDep, links: LinkServiceDep
+) -> Response:
+    link = await _managed(db, links, code, web)
+    return await _link_page(request, web, db, links, link)
+
+
+@router.post("/links/{code}")
+async def update_link(
+    request: Request,
+    code: str,
+    form: VerifiedForm,
+    web: SignedInSession,
+    db: SessionDep,
+    links: LinkServiceDep,
+) -> Response:
+    link = await _managed(db, links, code, web)
+    entered = LinkForm.read(form)
+    try:
+        await links.update(db, code, entered.changes_to(link), web.principal)
+    except AppError as error:
+        await db.rollback()
+        link = await _managed(db, links, code, web)
+        return await _link_page(
+            request,
+            web,
+            db,
+            links,
+            link,
+            form=entered,
+            error=plain_error(error),
+            status=error.status_code,
+        )
+    return RedirectResponse(f"/dashboard/links/{code}?saved=1#settings", 303)
+
+
+@router.post("/links/{code}/status")
+async def change_status(
+    request: Request,
+    code: str,
+    form: VerifiedForm,
+    web: SignedInSession,
+    db: SessionDep,
+    links: LinkServiceDep,
+) -> Response:
+    """Disable or enable a link from the table (the owner's, or any link for an admin)."""
+    wanted = field_text(form, "status", 16)
+    if wanted not in (LinkStatus.ACTIVE, LinkStatus.DISABLED):
+        raise ValidationFailed(details="A link can be made active or disabled.")
+    await _managed(db, links, code, web)
+    await links.update(db, code, LinkChanges(status=wanted), web.principal)
+    return RedirectResponse(local_target(field_text(form, "back", 2000)), 303)
+
+
+@router.post("/links/{code}/delete")
+async def delete_link(
+    request: Request,
+    code: str,
+    form: VerifiedForm,
+    web: SignedInSession,
+    db: SessionDep,
+    links: LinkServiceDep,
+) -> Response:
+    await _managed(db, links, code, web)
+    await links.delete(db, code, web.principal)
+    return RedirectResponse("/dashboard?deleted=1", 303)

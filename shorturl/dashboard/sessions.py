@@ -1,0 +1,224 @@
+"""Browser sessions: a signed cookie naming the visitor, the user signed in, and the CSRF secret.
+
+The cookie is an HS256 JWT signed with a key derived from `SECRET_KEY` (so it can never pass
+for an API access token, nor the reverse). Every visitor gets one on their first page with a
+form, so even the sign-in form carries a CSRF token. Signing in or out starts a new session id.
+A password change or a disabled account ends every session of that user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from typing import Annotated, Final
+
+import jwt
+from fastapi import Depends, Request, Response
+
+from shorturl.accounts import service as accounts
+from shorturl.accounts.models import User
+from shorturl.accounts.principal import ANONYMOUS, Principal
+from shorturl.accounts.tokens import credential_version
+from shorturl.errors import AppError, Forbidden
+from shorturl.storage.db import SessionDep
+from shorturl.timestamps import utcnow
+
+__all__ = [
+    "SESSION_LIFETIME",
+    "AdminSession",
+    "CurrentWebSession",
+    "SignInRequired",
+    "SignedInSession",
+    "WebSession",
+    "derived_key",
+    "sign_in",
+    "sign_out",
+    "write_session_cookie",
+]
+
+SESSION_LIFETIME: Final = timedelta(days=14)
+_ALGORITHM: Final = "HS256"
+_TYPE: Final = "web"
+
+
+class SignInRequired(AppError):
+    """A page for signed-in users was asked for without a session: the browser goes to /login."""
+
+    status_code, code, message = 401, "UNAUTHORIZED", "Sign in to see this page"
+
+
+@lru_cache(maxsize=8)
+def derived_key(secret_key: str, purpose: str) -> bytes:
+    """A key for one purpose (`session`, `csrf`), so no signature is valid for another use."""
+    return hmac.new(
+        secret_key.encode(), f"shorturl-web-{purpose}".encode(), hashlib.sha256
+    ).digest()
+
+
+@dataclass(slots=True)
+class WebSession:
+    """One browser's session. `principal` is anonymous until someone signs in."""
+
+    sid: str
+    principal: Principal
+    display_name: str | None
+    credential: str | None  # fingerprint of the password hash the session was opened with
+    csrf_token: str
+    changed: bool = False  # the cookie must be written on this response
+
+    @property
+    def signed_in(self) -> bool:
+        return self.principal.is_authenticated
+
+    @property
+    def user_id(self) -> int:
+        assert self.principal.user_id is not None
+        return self.principal.user_id
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.principal.username or ""
+
+
+def _https(request: Request) -> bool:
+    return request.app.state.runtime.settings.base_url.startswith("https://")
+
+
+def cookie_name(request: Request) -> str:
+    # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only, Path=/.
+    return "__Host-shorturl" if _https(request) else "shorturl_session"
+
+
+def _secret(request: Request) -> str:
+    return request.app.state.runtime.secret_key
+
+
+def _new_session(request: Request, user: User | None) -> WebSession:
+    sid = secrets.token_urlsafe(24)
+    return WebSession(
+        sid=sid,
+        principal=accounts.principal_for(user) if user is not None else ANONYMOUS,
+        display_name=user.display_name if user is not None else None,
+        credential=credential_version(user.password_hash) if user is not None else None,
+        csrf_token=_csrf_token(_secret(request), sid),
+        changed=True,
+    )
+
+
+def _csrf_token(secret_key: str, sid: str) -> str:
+    return hmac.new(derived_key(secret_key, "csrf"), sid.encode(), hashlib.sha256).hexdigest()
+
+
+def _read_cookie(request: Request) -> dict[str, object] | None:
+    raw = request.cookies.get(cookie_name(request))
+    if not raw or len(raw) > 4096:
+        return None
+    try:
+        claims = jwt.decode(
+            raw,
+            derived_key(_secret(request), "session"),
+            algorithms=[_ALGORITHM],
+            options={"require": ["exp", "sid", "typ"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    if claims.get("typ") != _TYPE or not isinstance(claims.get("sid"), str):
+        return None
+    return claims
+
+
+async def load_web_session(request: Request, db: SessionDep) -> WebSession:
+    """This browser's session; a new anonymous one when the cookie is missing, forged, expired,
+    or belongs to a user who is gone, disabled or has changed their password since."""
+    existing = getattr(request.state, "web_session", None)
+    if existing is not None:
+        return existing
+    claims = _read_cookie(request)
+    web: WebSession
+    if claims is None:
+        web = _new_session(request, None)
+    else:
+        sid = str(claims["sid"])
+        user_id, credential = claims.get("uid"), claims.get("cv")
+        user = await accounts.user_by_id(db, user_id) if isinstance(user_id, int) else None
+        if user_id is not None and (
+            user is None
+            or not user.is_active
+            or credential_version(user.password_hash) != credential
+        ):
+            web = _new_session(request, None)
+        else:
+            web = WebSession(
+                sid=sid,
+                principal=accounts.principal_for(user) if user is not None else ANONYMOUS,
+                display_name=user.display_name if user is not None else None,
+                credential=str(credential) if user is not None else None,
+                csrf_token=_csrf_token(_secret(request), sid),
+            )
+    request.state.web_session = web
+    return web
+
+
+CurrentWebSession = Annotated[WebSession, Depends(load_web_session)]
+
+
+async def require_signed_in(web: CurrentWebSession) -> WebSession:
+    if not web.signed_in:
+        raise SignInRequired()
+    return web
+
+
+SignedInSession = Annotated[WebSession, Depends(require_signed_in)]
+
+
+async def require_admin(web: SignedInSession) -> WebSession:
+    if not web.principal.is_admin:
+        raise Forbidden(details="This page is for administrators")
+    return web
+
+
+AdminSession = Annotated[WebSession, Depends(require_admin)]
+
+
+def sign_in(request: Request, user: User) -> WebSession:
+    """Open a new session for `user` (a new id: a session fixed before sign-in is worthless)."""
+    web = _new_session(request, user)
+    request.state.web_session = web
+    return web
+
+
+def sign_out(request: Request) -> WebSession:
+    web = _new_session(request, None)
+    request.state.web_session = web
+    return web
+
+
+def write_session_cookie(request: Request, response: Response) -> None:
+    """Set the cookie when this request opened or changed the session."""
+    web: WebSession | None = getattr(request.state, "web_session", None)
+    if web is None or not web.changed:
+        return
+    now = utcnow()
+    claims: dict[str, object] = {
+        "typ": _TYPE,
+        "sid": web.sid,
+        "iat": int(now.timestamp()),
+        "exp": int((now + SESSION_LIFETIME).timestamp()),
+    }
+    if web.signed_in:
+        claims["uid"] = web.principal.user_id
+        claims["cv"] = web.credential
+    token = jwt.encode(claims, derived_key(_secret(request), "session"), algorithm=_ALGORITHM)
+    response.set_cookie(
+        cookie_name(request),
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/",
+        secure=_https(request),
+        httponly=True,
+        samesite="lax",
+    )

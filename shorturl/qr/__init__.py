@@ -1,0 +1,1 @@
+"""QR codes of short URLs: the image route and the route listing its download URLs."""
