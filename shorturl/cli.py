@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+import logging.config
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
+
+from shorturl.accounts.commands import keys_app, users_app
 
 __all__ = ["app", "main"]
 
@@ -15,8 +19,39 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+class AsgiServer(StrEnum):
+    uvicorn = "uvicorn"
+    granian = "granian"
+
+
+# The service's own logs (and every library's that propagates) at INFO on stderr.
+APP_LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"app": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "app": {"class": "logging.StreamHandler", "formatter": "app", "stream": "ext://sys.stderr"}
+    },
+    "root": {"handlers": ["app"], "level": "INFO"},
+}
+
+
+def _merged_logging(server_logging: dict[str, Any]) -> dict[str, Any]:
+    """The server's own logging config with APP_LOGGING added."""
+    return {
+        **server_logging,
+        "formatters": {**server_logging.get("formatters", {}), **APP_LOGGING["formatters"]},
+        "handlers": {**server_logging.get("handlers", {}), **APP_LOGGING["handlers"]},
+        "root": APP_LOGGING["root"],
+    }
+
+
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
 
 
 @app.command()
@@ -24,7 +59,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     workers: Annotated[int, typer.Option(min=1, help="Web processes.")] = 1,
-    server: Annotated[str, typer.Option(help="ASGI server: uvicorn or granian.")] = "uvicorn",
+    server: Annotated[AsgiServer, typer.Option(help="ASGI server.")] = AsgiServer.uvicorn,
     migrate: Annotated[bool, typer.Option(help="Apply database migrations first.")] = True,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
@@ -33,12 +68,10 @@ def serve(
     from shorturl.storage.migrate import upgrade
 
     settings = Settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.config.dictConfig(APP_LOGGING)
     if migrate:
         upgrade(settings.database_url)
-    if server == "granian":
+    if server is AsgiServer.granian:
         from granian import Granian
         from granian.constants import Interfaces, Loops
 
@@ -53,9 +86,8 @@ def serve(
             log_access=access_log,
         ).serve()
         return
-    if server != "uvicorn":
-        raise typer.BadParameter("server must be 'uvicorn' or 'granian'", param_hint="--server")
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     uvicorn.run(
         "shorturl.app:build_app",
@@ -66,6 +98,8 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=access_log,
+        # Applied again in every worker process (spawned: they do not inherit the parent's).
+        log_config=_merged_logging(LOGGING_CONFIG),
         proxy_headers=False,
         server_header=False,
         date_header=False,

@@ -66,3 +66,4 @@ class Runtime:
         if self.redis is not None:
             await self.redis.aclose()
         await self.database.dispose()
+        log.info("shorturl stopped")

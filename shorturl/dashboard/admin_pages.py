@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shorturl.accounts import service as accounts
 from shorturl.dashboard.csrf import VerifiedForm
 from shorturl.dashboard.forms import field_text
-from shorturl.dashboard.link_pages import links_table
+from shorturl.dashboard.link_pages import links_table, tidy_table_url
 from shorturl.dashboard.rendering import render
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import AdminSession, WebSession
@@ -33,6 +33,9 @@ DEFAULT_IDLE_DAYS = 90
 async def all_links(
     request: Request, web: AdminSession, db: SessionDep, links: LinkServiceDep
 ) -> Response:
+    tidy = tidy_table_url(request, "/dashboard/admin")
+    if tidy is not None:
+        return tidy
     table = await links_table(request, db, links, web, "/dashboard/admin")
     owner = None
     if table["query"].owner is not None:

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from shorturl.accounts import service as accounts
 from shorturl.dashboard.csrf import VerifiedForm
 from shorturl.dashboard.forms import EXPIRY_CHOICES, ShortenForm, field_text
+from shorturl.dashboard.qr import qr_svg
 from shorturl.dashboard.rendering import error_headers, plain_error, render
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import CurrentWebSession, sign_in, sign_out
@@ -74,7 +75,8 @@ async def shorten(
         "long_url": link.long_url,
         "expires_at": link.expires_at,
     }
-    return _landing(request, ShortenForm(), created=created)
+    short_url = links.short_url(link.code)
+    return _landing(request, ShortenForm(), created=created, qr_svg=qr_svg(short_url))
 
 
 # accounts

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shorturl.dashboard.csrf import VerifiedForm
 from shorturl.dashboard.endpoints import local_target
 from shorturl.dashboard.forms import LinkForm, field_text
+from shorturl.dashboard.qr import qr_svg
 from shorturl.dashboard.rendering import error_headers, plain_error, render
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import SignedInSession, WebSession
@@ -23,9 +24,16 @@ from shorturl.ratelimit.api import consume
 from shorturl.ratelimit.plans import plan_named
 from shorturl.storage.db import SessionDep
 
-__all__ = ["links_table", "router"]
+__all__ = ["links_table", "router", "tidy_table_url"]
 
 router = APIRouter(prefix="/dashboard", route_class=HtmlRoute, include_in_schema=False)
+
+
+def tidy_table_url(request: Request, base: str) -> Response | None:
+    """A redirect to the tidy URL of this table view, when the query string is not tidy."""
+    query = LinkTableQuery.parse(request.query_params)
+    tidy = query.canonical_url(base, request.query_params)
+    return RedirectResponse(tidy, 303) if tidy is not None else None
 
 
 async def links_table(
@@ -89,7 +97,7 @@ async def _dashboard(
 async def dashboard(
     request: Request, web: SignedInSession, db: SessionDep, links: LinkServiceDep
 ) -> Response:
-    return await _dashboard(request, web, db, links)
+    return tidy_table_url(request, "/dashboard") or await _dashboard(request, web, db, links)
 
 
 @router.post("/links")
@@ -148,7 +156,7 @@ async def _link_page(
         "error": error,
         "flash": flash,
         "statuses": (LinkStatus.ACTIVE, LinkStatus.DISABLED),
-        "qr_svg": None,
+        "qr_svg": qr_svg(links.short_url(link.code)),
         "report": None,
     }
     return render(request, "link.html", context, status=status)

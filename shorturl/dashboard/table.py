@@ -107,6 +107,20 @@ class LinkTableQuery:
         encoded = urlencode(self.params(**changes))
         return f"{base}?{encoded}" if encoded else base
 
+    def canonical_url(self, base: str, params: Mapping[str, str]) -> str | None:
+        """Where to send a browser whose query string has empty, default or invalid table
+        values (a GET form sends every field): the same view with a tidy, bookmarkable URL.
+        None when the URL is already tidy. Other parameters are kept."""
+        names = {item.name for item in fields(self)}
+        given = {key: value for key, value in params.items() if key in names}
+        if given == self.params():
+            return None
+        others = [(key, value) for key, value in params.items() if key not in names]
+        tidy = self.url(base)
+        if others:
+            tidy += ("&" if "?" in tidy else "?") + urlencode(others)
+        return tidy
+
     def sort_url(self, base: str, key: str) -> str:
         """Sort by `key`, newest/largest first; clicking the current column flips the order."""
         order = "asc" if self.sort == key and self.order == "desc" else "desc"

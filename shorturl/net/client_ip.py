@@ -20,7 +20,8 @@ __all__ = ["ClientIpResolver", "forwarded_for"]
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _UNKNOWN: Final = "unknown"
-_MEMO_SIZE: Final = 4096
+_MEMO_SIZE: Final = 16_384
+_MISSING: Final = object()
 
 
 def forwarded_for(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
@@ -42,42 +43,71 @@ class ClientIpResolver:
                     f"TRUSTED_PROXIES: {entry!r} is not an IP address or network"
                 ) from None
         self._networks = tuple(networks)
-        self._memo: dict[str, bool] = {}
+        self._ipv4_ranges = tuple(
+            (int(network.network_address), int(network.broadcast_address))
+            for network in networks
+            if network.version == 4
+        )
+        self._memo: dict[str, bool | None] = {}
 
     @property
     def trusts_anyone(self) -> bool:
         return bool(self._networks)
 
     def is_trusted(self, address: str) -> bool:
-        known = self._memo.get(address)
-        if known is not None:
-            return known
+        return self._classify(address) is True
+
+    def _classify(self, address: str) -> bool | None:
+        """True for a trusted proxy, False for another address, None for no address at all.
+        Memoised, and dotted IPv4 is parsed by hand: `ipaddress` costs microseconds."""
+        known = self._memo.get(address, _MISSING)
+        if known is not _MISSING:
+            return known  # type: ignore[return-value]
+        verdict = self._classify_ipv4(address)
+        if verdict is _MISSING:
+            verdict = self._classify_other(address)
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[address] = verdict  # type: ignore[assignment]
+        return verdict  # type: ignore[return-value]
+
+    def _classify_ipv4(self, address: str) -> object:
+        parts = address.split(".")
+        if len(parts) != 4:
+            return _MISSING
+        value = 0
+        for part in parts:
+            if not (part.isascii() and part.isdigit()) or len(part) > 3 or int(part) > 255:
+                return _MISSING  # not plain dotted IPv4 (maybe IPv4-mapped IPv6): ask ipaddress
+            value = value << 8 | int(part)
+        return any(first <= value <= last for first, last in self._ipv4_ranges)
+
+    def _classify_other(self, address: str) -> bool | None:
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
-            trusted = False
-        else:
-            if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-                ip = ip.ipv4_mapped
-            trusted = any(ip in network for network in self._networks)
-        if len(self._memo) >= _MEMO_SIZE:
-            self._memo.clear()
-        self._memo[address] = trusted
-        return trusted
+            return None
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self._networks)
 
     def resolve(self, peer: str | None, forwarded: str | None) -> str:
         """The client address, from the peer address and the `X-Forwarded-For` value."""
         if peer is None:
             return _UNKNOWN
-        if not forwarded or not self._networks or not self.is_trusted(peer):
+        if not forwarded or not self._networks or self._classify(peer) is not True:
             return peer
         client = peer
         for hop in reversed(forwarded.split(",")):
-            hop = _strip_port(hop.strip())
-            if not hop or not _is_ip(hop):
-                break  # a garbled entry: the last trusted hop is the best we know
+            hop = hop.strip()
+            verdict = self._classify(hop)
+            if verdict is None:
+                hop = _strip_port(hop)
+                verdict = self._classify(hop)
+                if verdict is None:
+                    break  # a garbled entry: the last trusted hop is the best we know
             client = hop
-            if not self.is_trusted(hop):
+            if not verdict:
                 break
         return client
 
@@ -85,17 +115,9 @@ class ClientIpResolver:
         """The client address of an ASGI HTTP scope."""
         peer = scope.get("client")
         address = peer[0] if peer else None
-        if not self._networks or address is None or not self.is_trusted(address):
+        if not self._networks or address is None or self._classify(address) is not True:
             return address or _UNKNOWN
         return self.resolve(address, forwarded_for(scope.get("headers", ())))
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _strip_port(hop: str) -> str:

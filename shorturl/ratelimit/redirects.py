@@ -1,23 +1,27 @@
 """The per-IP redirect limit, cheap enough for the hot path: no Redis round trip per redirect.
 
-A redirect costs one Redis GET more than the whole redirect is worth (it halves throughput),
-so each process decides alone, from numbers it keeps in memory, and shares them in batches:
+A Redis call per redirect costs more than the whole redirect (it halves throughput), so each
+process decides alone, with two dict lookups, and shares its counts in batches:
 
-* every process counts the redirects it lets through per client IP, in hourly slots;
-* every `flush_interval` (0.5 s) it sends what it counted to Redis in one pipeline
-  (`INCRBY` on `…:rl:redirect:<slot>:<ip>`) and gets back every process's totals for the
-  IPs it saw, current and previous slot;
-* a request is allowed while the sliding-window estimate (previous slot weighted by the part
-  of it still inside the last hour, plus the current slot: the same approximation as
-  `limits`' sliding window counter) is below the limit.
+* a redirect is allowed while the IP's hits since the last flush stay within its *budget*;
+  allowed hits are counted in `_pending` (rejected ones are not counted);
+* every `flush_interval` (0.5 s) the process sends what it counted to Redis in one pipeline
+  (`INCRBY` on `…:rl:redirect:<slot>:<ip>`, hourly slots), gets back every process's totals
+  for those IPs, current and previous slot, and recomputes their budgets: the limit minus
+  the sliding-window estimate (previous slot weighted by the part of it still inside the last
+  hour, plus the current slot — the estimate of `limits`' sliding window counter). A refused
+  request recomputes its IP's budget on the spot, so an IP is let in again as soon as the
+  window has slid far enough.
 
-Trade-off, stated: the limit is approximate. A process learns what the others counted within
-one flush interval, so N processes can let through at most about N × (one interval's
-requests from that IP) beyond the limit before all of them refuse; one process alone is exact.
-If Redis is unreachable each process keeps limiting on its own counts. Embedded (no Redis)
-there is nothing to share and every process counts alone. Rejected redirects are not counted.
-Memory is bounded: at most `max_tracked` IPs are remembered (the stalest are forgotten first),
-and an IP first seen while that many are pending in one interval is let through uncounted.
+Trade-off, stated: the limit is approximate across processes. A process learns what the
+others counted within one flush interval, so N processes can let through up to about
+N × (one interval's requests from that IP) beyond the limit before all of them refuse. One
+process alone is exact, except that hits are filed under the hour slot of the flush that
+carries them (an error of at most one interval at the turn of each hour). If Redis is
+unreachable, each process keeps limiting on its own counts; embedded (no Redis) every
+process counts alone. Memory is bounded: at most `max_tracked` IPs are remembered (the least
+recently seen are forgotten first), and an IP first seen while that many are already pending
+in one interval is let through uncounted.
 """
 
 from __future__ import annotations
@@ -58,33 +62,27 @@ class RedirectLimiter:
         self.flush_interval = flush_interval
         self.max_tracked = max_tracked
         self.clock = clock
-        # ip → (slot, count in that slot, count in the slot before), all processes, as of the
+        # ip → (slot, hits in that slot, hits in the slot before), all processes, as of the
         # last flush that carried hits from this IP.
         self._known: dict[str, tuple[int, int, int]] = {}
-        # Hits let through since the last flush, per IP, in slot `_slot`; older slots' hits
-        # wait in `_outbox` when the hour turns between two flushes.
-        self._slot = int(clock() // window)
-        self._pending: dict[str, int] = {}
-        self._in_flight: dict[str, int] = {}  # current-slot hits being sent to Redis
-        self._outbox: list[tuple[int, dict[str, int]]] = []
+        # ip → how many more hits may pass before the next flush (absent: the whole limit).
+        self._budget: dict[str, int] = {}
+        self._pending: dict[str, int] = {}  # hits let through since the last flush
+        self._flushing = False
         self._task: asyncio.Task[None] | None = None
         self._last_warning = 0.0
 
     # the hot path
 
     def allow(self, ip: str) -> bool:
-        """Count a redirect for `ip` and say whether it may go ahead. O(1), no I/O."""
-        now = self.clock()
-        slot = int(now // self.window)
-        if slot != self._slot:
-            self._turn_slot(slot)
-        if self._estimate(ip, slot, now) >= self.limit:
-            return False
+        """Count a redirect for `ip` and say whether it may go ahead. Two dict lookups, no I/O."""
         pending = self._pending
-        count = pending.get(ip)
-        if count is None and len(pending) >= self.max_tracked:
+        count = pending.get(ip, 0) + 1
+        if count > self._budget.get(ip, self.limit) and not self._budget_has_grown(ip, count):
+            return False
+        if count == 1 and len(pending) >= self.max_tracked:
             return True
-        pending[ip] = (count or 0) + 1
+        pending[ip] = count
         return True
 
     def retry_after(self, ip: str) -> int:
@@ -92,37 +90,42 @@ class RedirectLimiter:
         now = self.clock()
         slot, into = divmod(now, self.window)
         current, previous = self._counts(ip, int(slot))
+        current += self._pending.get(ip, 0)
         if current < self.limit and previous > 0:
             wait = self.window * (1 - (self.limit - current) / previous) - into
         else:
             wait = (self.window - into) + self.window * max(0.0, 1 - self.limit / max(current, 1))
         return max(1, math.ceil(wait))
 
+    # budgets
+
+    def _budget_has_grown(self, ip: str, count: int) -> bool:
+        """On refusal only: the window may have slid since the budget was computed."""
+        if self._flushing:  # the hits being sent are in neither `_known` nor `_pending`
+            return False
+        self._recompute_budget(ip, self.clock())
+        return count <= self._budget.get(ip, self.limit)
+
     def _counts(self, ip: str, slot: int) -> tuple[int, int]:
+        """(hits in `slot`, hits in the slot before) as last learned."""
         known = self._known.get(ip)
-        current = previous = 0
-        if known is not None:
-            if known[0] == slot:
-                current, previous = known[1], known[2]
-            elif known[0] == slot - 1:
-                previous = known[1]
-        for old_slot, counts in self._outbox:  # the hour turned since the last flush
-            if old_slot == slot - 1:
-                previous += counts.get(ip, 0)
-        return current + self._pending.get(ip, 0) + self._in_flight.get(ip, 0), previous
+        if known is None:
+            return 0, 0
+        if known[0] == slot:
+            return known[1], known[2]
+        if known[0] == slot - 1:
+            return 0, known[1]
+        return 0, 0
 
-    def _estimate(self, ip: str, slot: int, now: float) -> float:
+    def _recompute_budget(self, ip: str, now: float) -> None:
+        slot = int(now // self.window)
         current, previous = self._counts(ip, slot)
-        if not previous:
-            return current
-        weight = 1.0 - (now - slot * self.window) / self.window
-        return previous * weight + current
-
-    def _turn_slot(self, slot: int) -> None:
-        if self._pending:
-            self._outbox.append((self._slot, self._pending))
-            self._pending = {}
-        self._slot = slot
+        estimate = current + previous * (1.0 - (now - slot * self.window) / self.window)
+        budget = max(0, math.ceil(self.limit - estimate))
+        if budget >= self.limit:
+            self._budget.pop(ip, None)
+        else:
+            self._budget[ip] = budget
 
     # sharing
 
@@ -147,69 +150,67 @@ class RedirectLimiter:
                 log.exception("redirect rate limit flush failed")
 
     async def flush(self) -> None:
-        """Share the hits counted since the last flush and learn everyone's totals."""
-        batches = [*self._outbox, (self._slot, self._pending)]
-        # Until Redis answers, the hits being sent still count in this process's estimates.
-        self._in_flight = self._pending
-        self._outbox, self._pending = [], {}
-        hits = [(slot, ip, count) for slot, counts in batches for ip, count in counts.items()]
+        """Share the hits counted since the last flush, learn everyone's totals, and
+        recompute the budgets of the IPs seen since."""
+        if not self._pending:
+            return
+        hits, self._pending = self._pending, {}
+        now = self.clock()
+        slot = int(now // self.window)
+        self._flushing = True
         try:
-            if not hits:
-                return
+            # Until the totals are back, the hits being sent still use up their budgets.
+            for ip, count in hits.items():
+                self._budget[ip] = self._budget.get(ip, self.limit) - count
             if self.redis is None:
-                self._merge_locally(hits)
-                return
-            try:
-                await self._share(hits)
-            except Exception:  # noqa: BLE001 - Redis down: keep limiting on local counts
-                now = time.monotonic()
-                if now - self._last_warning > 60:
-                    self._last_warning = now
-                    log.warning("redirect rate limit: Redis unreachable, counting locally")
-                self._merge_locally(hits)
+                self._merge_locally(hits, slot)
+            else:
+                try:
+                    await self._share(hits, slot)
+                except Exception:  # noqa: BLE001 - Redis down: keep limiting on local counts
+                    if time.monotonic() - self._last_warning > 60:
+                        self._last_warning = time.monotonic()
+                        log.warning("redirect rate limit: Redis unreachable, counting locally")
+                    self._merge_locally(hits, slot)
+            for ip in hits:
+                self._recompute_budget(ip, now)
         finally:
-            self._in_flight = {}
-            self._bound_memory()
+            self._flushing = False
+        self._bound_memory(slot)
 
-    async def _share(self, hits: list[tuple[int, str, int]]) -> None:
+    async def _share(self, hits: dict[str, int], slot: int) -> None:
         assert self.redis is not None
         ttl = 2 * self.window
-        for start in range(0, len(hits), _PIPELINE_IPS):
-            chunk = hits[start : start + _PIPELINE_IPS]
+        items = list(hits.items())
+        for start in range(0, len(items), _PIPELINE_IPS):
+            chunk = items[start : start + _PIPELINE_IPS]
             pipe = self.redis.pipeline(transaction=False)
-            for slot, ip, count in chunk:
+            for ip, count in chunk:
                 key = f"{self.key_prefix}:{slot}:{ip}"
                 pipe.incrby(key, count)
                 pipe.expire(key, ttl)
                 pipe.get(f"{self.key_prefix}:{slot - 1}:{ip}")
             results = await pipe.execute()
-            for index, (slot, ip, _) in enumerate(chunk):
+            for index, (ip, _) in enumerate(chunk):
                 current, previous = results[3 * index], results[3 * index + 2]
                 self._learn(ip, slot, int(current), int(previous or 0))
 
-    def _merge_locally(self, hits: list[tuple[int, str, int]]) -> None:
-        for slot, ip, count in hits:
-            known = self._known.get(ip)
-            if known is not None and known[0] == slot:
-                self._learn(ip, slot, known[1] + count, known[2])
-            elif known is not None and known[0] == slot - 1:
-                self._learn(ip, slot, count, known[1])
-            else:
-                self._learn(ip, slot, count, 0)
+    def _merge_locally(self, hits: dict[str, int], slot: int) -> None:
+        for ip, count in hits.items():
+            current, previous = self._counts(ip, slot)
+            self._learn(ip, slot, current + count, previous)
 
     def _learn(self, ip: str, slot: int, current: int, previous: int) -> None:
-        known = self._known.get(ip)
-        if known is None or known[0] <= slot:
-            self._known.pop(ip, None)  # re-insert: dict order is then least recently seen first
-            self._known[ip] = (slot, current, previous)
+        self._known.pop(ip, None)  # re-insert: dict order is then least recently seen first
+        self._known[ip] = (slot, current, previous)
 
-    def _bound_memory(self) -> None:
+    def _bound_memory(self, slot: int) -> None:
         if len(self._known) <= self.max_tracked:
             return
-        stale_before = self._slot - 1
-        for ip in [ip for ip, known in self._known.items() if known[0] < stale_before]:
+        for ip in [ip for ip, known in self._known.items() if known[0] < slot - 1]:
             del self._known[ip]
+            self._budget.pop(ip, None)
         excess = len(self._known) - int(self.max_tracked * 0.9)
-        if excess > 0:
-            for ip in list(self._known)[:excess]:
-                del self._known[ip]
+        for ip in list(self._known)[: max(0, excess)]:
+            del self._known[ip]
+            self._budget.pop(ip, None)

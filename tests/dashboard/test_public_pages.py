@@ -35,6 +35,7 @@ async def test_anonymous_visitor_shortens_a_link(client: httpx.AsyncClient) -> N
     code = SHORT_URL.search(response.text)
     assert code, response.text
     assert "Expires" in response.text
+    assert '<div class="qr" aria-label="QR code of the short link"><svg' in response.text
     info = await client.get(f"/api/v1/urls/{code.group(1)}")
     data = info.json()["data"]
     assert data["long_url"] == "https://example.com/some/page"  # scheme added as people expect

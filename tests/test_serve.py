@@ -1,0 +1,259 @@
+"""`shorturl serve` as real processes: both servers, several workers, both modes, SIGTERM.
+
+Each server listens on a free port in 18050-18099 on 127.0.0.1 and is stopped with SIGTERM,
+which must run every worker's shutdown (the runtime logs "shorturl stopped") and end the whole
+process group. Uvicorn re-raises the signal once shut down, so its status is -SIGTERM; that is
+how a supervisor (systemd, Docker) expects a terminated service to end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shorturl.storage.migrate import upgrade
+
+SHORTURL = Path(sys.executable).parent / "shorturl"
+PORTS = range(18050, 18100)
+STARTUP_TIMEOUT = 60.0
+SHUTDOWN_TIMEOUT = 30.0
+
+
+def free_port(exclude: set[int]) -> int:
+    for port in PORTS:
+        if port in exclude:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS}")
+
+
+@dataclass
+class Server:
+    """One `shorturl serve` process (a process group, with its workers)."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    workers: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def terminate(self) -> int:
+        """SIGTERM to the main process only, as a supervisor would; its exit status."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(SHUTDOWN_TIMEOUT)
+
+    def group_alive(self) -> bool:
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+@contextlib.contextmanager
+def serve(
+    tmp_path: Path, settings: dict[str, str], *option_sets: tuple[str, ...]
+) -> Iterator[list[Server]]:
+    """Start `shorturl serve --port <free> *options` once per option set, all at once, with
+    `SHORTURL_*` `settings`; yield the servers once every one of them is healthy."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SHORTURL_")}
+    env.update(settings)
+    servers: list[Server] = []
+    try:
+        for options in option_sets:
+            servers.append(_start(tmp_path, env, options, exclude={s.port for s in servers}))
+        for server in servers:
+            _wait_until_healthy(server)
+        yield servers
+    finally:
+        for server in servers:
+            if server.process.poll() is None or server.group_alive():
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(server.process.pid, signal.SIGKILL)
+                server.process.wait(10)
+
+
+def _start(
+    tmp_path: Path, env: dict[str, str], options: tuple[str, ...], exclude: set[int]
+) -> Server:
+    port = free_port(exclude)
+    log = tmp_path / f"serve-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(SHORTURL), "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+            env=env,
+            cwd=tmp_path,  # no .env from the working copy
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: workers included in cleanup
+        )
+    workers = int(options[options.index("--workers") + 1]) if "--workers" in options else 1
+    return Server(process, port, log, workers)
+
+
+def _wait_until_healthy(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"serve exited with {server.process.returncode}:\n{server.output()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{server.base_url}/health", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    pytest.fail(f"serve not healthy after {STARTUP_TIMEOUT}s:\n{server.output()}")
+
+
+def stop_cleanly(server: Server) -> None:
+    status = server.terminate()
+    assert status in (0, -signal.SIGTERM), server.output()
+    deadline = time.monotonic() + 10
+    while server.group_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not server.group_alive(), "a worker outlived its server"
+    assert server.output().count("shorturl stopped") == server.workers, server.output()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{server.base_url}/health", timeout=2)
+
+
+def fresh_get(url: str) -> httpx.Response:
+    """GET on a new connection each time, so a multi-worker server spreads them."""
+    return httpx.get(url, headers={"Connection": "close"}, follow_redirects=False, timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("server", "workers"), [("uvicorn", 1), ("granian", 2)], ids=["uvicorn-1", "granian-2"]
+)
+def test_embedded_serve_shortens_redirects_and_stops_on_sigterm(
+    tmp_path: Path, server: str, workers: int
+) -> None:
+    settings = {"SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shorturl.db'}"}
+    options = ("--server", server, "--workers", str(workers))
+    with serve(tmp_path, settings, options) as (running,):
+        created = httpx.post(
+            f"{running.base_url}/shorten",
+            json={"url": "https://example.com/served?by=process"},
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        code = created.json()["short_code"]
+        for _ in range(6):  # several connections: every worker resolves it from SQLite
+            response = fresh_get(f"{running.base_url}/{code}")
+            assert response.status_code == 301
+            assert response.headers["location"] == "https://example.com/served?by=process"
+        assert fresh_get(f"{running.base_url}/nope-nope").status_code == 404
+        stop_cleanly(running)
+
+
+def test_scaled_edit_through_one_process_is_seen_through_another_within_a_second(
+    tmp_path: Path, postgres_url: str, redis_url: str
+) -> None:
+    namespace = "t" + secrets.token_hex(4)
+    settings = {
+        "SHORTURL_DATABASE_URL": postgres_url,
+        "SHORTURL_REDIS_URL": redis_url,
+        "SHORTURL_REDIS_NAMESPACE": namespace,
+        "SHORTURL_RATE_LIMIT_ENABLED": "false",
+        # Far longer than the test: only the pub/sub invalidation can make the edit visible.
+        "SHORTURL_LOCAL_CACHE_TTL": "600",
+    }
+    upgrade(postgres_url)  # once, as a deployment would, so the processes start side by side
+    with serve(
+        tmp_path,
+        settings,
+        ("--server", "uvicorn", "--workers", "2", "--no-migrate"),
+        ("--server", "granian", "--workers", "1", "--no-migrate"),
+    ) as (first, second):
+        token = _sign_up(first.base_url)
+        auth = {"Authorization": f"Bearer {token}"}
+        code = "edit-" + secrets.token_hex(3)
+        created = httpx.post(
+            f"{first.base_url}/api/v1/urls",
+            json={"long_url": "https://example.com/before", "custom_alias": code},
+            headers=auth,
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        for server in (first, second):  # every process (and worker) now holds it in memory
+            for _ in range(6):
+                assert (
+                    fresh_get(f"{server.base_url}/{code}").headers["location"].endswith("/before")
+                )
+
+        edited = httpx.patch(
+            f"{second.base_url}/api/v1/urls/{code}",  # the token works on every process
+            json={"long_url": "https://example.com/after"},
+            headers=auth,
+            timeout=10,
+        )
+        assert edited.status_code == 200, edited.text
+        _assert_soon_and_for_good(f"{first.base_url}/{code}", 301, "https://example.com/after")
+
+        deleted = httpx.delete(f"{first.base_url}/api/v1/urls/{code}", headers=auth, timeout=10)
+        assert deleted.status_code == 200, deleted.text
+        _assert_soon_and_for_good(f"{second.base_url}/{code}", 404, None)
+
+        stop_cleanly(second)
+        stop_cleanly(first)
+    _forget_namespace(redis_url, namespace)
+
+
+def _assert_soon_and_for_good(url: str, status: int, location: str | None) -> None:
+    """Within a second the answer at `url` changes, then stays changed on every connection."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        response = fresh_get(url)
+        if response.status_code == status and response.headers.get("location") == location:
+            break
+        assert time.monotonic() < deadline, f"still {response.status_code} {response.headers}"
+        time.sleep(0.02)
+    for _ in range(10):
+        response = fresh_get(url)
+        assert (response.status_code, response.headers.get("location")) == (status, location)
+
+
+def _sign_up(base_url: str) -> str:
+    name = "serve" + secrets.token_hex(3)
+    email, password = f"{name}@example.com", "a long enough password"
+    signup = httpx.post(
+        f"{base_url}/api/v1/auth/signup",
+        json={"email": email, "username": name, "password": password},
+        timeout=10,
+    )
+    assert signup.status_code == 201, signup.text
+    login = httpx.post(
+        f"{base_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=10
+    )
+    assert login.status_code == 200, login.text
+    return str(login.json()["data"]["access_token"])
+
+
+def _forget_namespace(redis_url: str, namespace: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{namespace}:*"))
+    if keys:
+        client.delete(*keys)
