@@ -38,10 +38,6 @@ class LiveServer:
     env: Mapping[str, str]
     log: Path
 
-    def cli_env(self, **extra: str) -> dict[str, str]:
-        """Environment for a `shorturl` command acting on this server's database."""
-        return {**os.environ, **self.env, **extra}
-
 
 def free_port() -> int:
     """A port of this suite's range that nothing listens on right now."""
@@ -58,10 +54,11 @@ def free_port() -> int:
 def run_cli(
     *args: str, env: Mapping[str, str], input: str | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """`shorturl ARGS…` as a real subprocess (the console script's entry point)."""
+    """`shorturl ARGS…` as a real subprocess, with `env` as its only SHORTURL_* settings."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("SHORTURL_")}
     return subprocess.run(
         [sys.executable, "-m", "shorturl", *args],
-        env=dict(env),
+        env={**inherited, **env},
         input=input,
         capture_output=True,
         text=True,

@@ -10,10 +10,11 @@ from shorturl.client.urls import Period
 __all__ = ["Analytics", "AsyncAnalytics"]
 
 
-def summary(*, period: Period = "30d") -> Call[AnalyticsSummary]:
+def summary(*, period: Period = "30d", include_bots: bool = False) -> Call[AnalyticsSummary]:
     """Totals, top links and click trends of your links over `period`
     (`GET /analytics/summary`). One link's report is `client.urls.analytics(code)`."""
-    return Call("GET", "/analytics/summary", AnalyticsSummary.from_data, params={"period": period})
+    params = {"period": period, "include_bots": "true" if include_bots else None}
+    return Call("GET", "/analytics/summary", AnalyticsSummary.from_data, params=params)
 
 
 class Analytics(SyncResource):

@@ -21,6 +21,7 @@ __all__ = [
     "BulkCreated",
     "BulkFailed",
     "BulkResult",
+    "BrowserClicks",
     "BulkSummary",
     "ClickTrends",
     "CountryClicks",
@@ -33,6 +34,7 @@ __all__ = [
     "LinkOwner",
     "LinkPage",
     "LinkStats",
+    "OsClicks",
     "Pagination",
     "Profile",
     "QrCodeLinks",
@@ -46,19 +48,17 @@ __all__ = [
     "WebhookDeleted",
 ]
 
-frozen = dataclass(frozen=True, kw_only=True)
-
 
 # links
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class LinkOwner(ApiObject):
     user_id: str
     username: str | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class Link(ApiObject):
     """A short URL (`GET /urls/{code}`)."""
 
@@ -79,7 +79,7 @@ class Link(ApiObject):
     owner: LinkOwner | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class Pagination(ApiObject):
     total: int
     limit: int
@@ -88,7 +88,7 @@ class Pagination(ApiObject):
     has_more: bool
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class LinkPage(ApiObject):
     """One page of `GET /urls`; `client.urls.list()` walks all of them for you."""
 
@@ -100,14 +100,14 @@ class LinkPage(ApiObject):
         return self.urls
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class DeletedLink(ApiObject):
     message: str
     short_code: str
     deleted_at: datetime
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class LinkInfo(ApiObject):
     """Where a short URL goes, without going there (`GET /{code}/info`)."""
 
@@ -121,34 +121,34 @@ class LinkInfo(ApiObject):
     safe_browsing: dict[str, Any] | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class QrCodeLinks(ApiObject):
     qr_code_url: str
     download_urls: dict[str, str]
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class BulkCreated(ApiObject):
     short_url: str
     long_url: str
     status: str
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class BulkFailed(ApiObject):
     long_url: str | None
     error: Any
     status: str
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class BulkSummary(ApiObject):
     total: int
     created: int
     failed: int
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class BulkResult(ApiObject):
     created: list[BulkCreated]
     failed: list[BulkFailed]
@@ -158,14 +158,14 @@ class BulkResult(ApiObject):
 # analytics
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class TimePoint(ApiObject):
     date: str
     clicks: int
     unique_clicks: int | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class CountryClicks(ApiObject):
     country: str | None
     country_code: str | None
@@ -173,21 +173,35 @@ class CountryClicks(ApiObject):
     percentage: float | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class ReferrerClicks(ApiObject):
     referrer: str
     clicks: int
     percentage: float | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class DeviceClicks(ApiObject):
     device_type: str
     clicks: int
     percentage: float | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
+class BrowserClicks(ApiObject):
+    browser: str
+    clicks: int
+    percentage: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OsClicks(ApiObject):
+    os: str
+    clicks: int
+    percentage: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class LinkAnalytics(ApiObject):
     """Clicks of one short URL over a period (`GET /urls/{code}/analytics`)."""
 
@@ -200,40 +214,65 @@ class LinkAnalytics(ApiObject):
     geographic_data: list[CountryClicks]
     referrer_data: list[ReferrerClicks]
     device_data: list[DeviceClicks]
+    browser_data: list[BrowserClicks]
+    os_data: list[OsClicks]
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class Visit(ApiObject):
     timestamp: datetime
     ip_address: str | None
     referrer: str | None
+    country: str | None
+    device: str | None
+    browser: str | None
+    os: str | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class LinkStats(ApiObject):
-    """Seed 004's visit log of one short URL (`GET /urls/{code}/stats`)."""
+    """Seed 004's visit log of one short URL, one page of it (`GET /urls/{code}/stats`);
+    `client.urls.visits(code)` walks every page."""
 
     alias: str
     visit_count: int
     unique_visitors: int | None
     visits: list[Visit]
+    total: int | None
+    limit: int | None
+    offset: int | None
+    has_more: bool | None
+
+    @property
+    def items(self) -> list[Visit]:
+        return self.visits
+
+    @property
+    def pagination(self) -> Pagination:
+        return Pagination(
+            total=self.total or 0,
+            limit=self.limit or len(self.visits),
+            offset=self.offset or 0,
+            page=None,
+            has_more=bool(self.has_more),
+        )
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class TopUrl(ApiObject):
     short_code: str
     clicks: int
     click_rate: float | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class ClickTrends(ApiObject):
     daily_average: float | None
     weekly_growth: float | None
     monthly_growth: float | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class AnalyticsSummary(ApiObject):
     """The caller's links together (`GET /analytics/summary`)."""
 
@@ -248,7 +287,7 @@ class AnalyticsSummary(ApiObject):
 # accounts
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class Token(ApiObject):
     access_token: str
     token_type: str
@@ -257,7 +296,7 @@ class Token(ApiObject):
     user_id: str
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class UsageStats(ApiObject):
     urls_created: int
     total_clicks: int
@@ -265,7 +304,7 @@ class UsageStats(ApiObject):
     monthly_usage: int
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class Profile(ApiObject):
     user_id: str
     username: str
@@ -277,13 +316,13 @@ class Profile(ApiObject):
     usage_stats: UsageStats | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class AccountDeleted(ApiObject):
     message: str
     user_id: str
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class ApiKey(ApiObject):
     key_id: str
     name: str
@@ -294,14 +333,14 @@ class ApiKey(ApiObject):
     rate_limit: int | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class ApiKeyCreated(ApiKey):
     """A new key; `key` (`sk_live_…`) is shown this once."""
 
     key: str
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class ApiKeyRevoked(ApiObject):
     message: str
     key_id: str
@@ -311,7 +350,7 @@ class ApiKeyRevoked(ApiObject):
 # webhooks
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class Webhook(ApiObject):
     webhook_id: str
     url: str
@@ -319,7 +358,7 @@ class Webhook(ApiObject):
     created_at: datetime | None
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class WebhookDeleted(ApiObject):
     message: str | None
     webhook_id: str | None
@@ -328,7 +367,7 @@ class WebhookDeleted(ApiObject):
 # service
 
 
-@frozen
+@dataclass(frozen=True, kw_only=True)
 class Health(ApiObject):
     status: str
     time: datetime | None

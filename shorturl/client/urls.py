@@ -145,26 +145,47 @@ def bulk(urls: Iterable[Mapping[str, Any] | str]) -> Call[BulkResult]:
 
 
 def analytics(
-    code: str, *, period: Period = "7d", granularity: Granularity = "day"
+    code: str,
+    *,
+    period: Period = "7d",
+    granularity: Granularity = "day",
+    include_bots: bool = False,
 ) -> Call[LinkAnalytics]:
-    """Clicks of a short URL over `period`: totals, time series, countries, referrers,
-    devices (`GET /urls/{code}/analytics`)."""
+    """Clicks of a short URL over `period`: totals, a time series per `granularity`,
+    countries, referrers, devices, browsers, OS (`GET /urls/{code}/analytics`).
+    Robots and link-preview fetchers count only with `include_bots`."""
     return Call(
         "GET",
         f"/urls/{path_segment(code)}/analytics",
         LinkAnalytics.from_data,
-        params={"period": period, "granularity": granularity},
+        params={
+            "period": period,
+            "granularity": granularity,
+            "include_bots": "true" if include_bots else None,
+        },
     )
 
 
-def stats(code: str, *, limit: int | None = None, offset: int | None = None) -> Call[LinkStats]:
-    """Visit count, unique visitors and the latest visits (`GET /urls/{code}/stats`)."""
+def stats(
+    code: str, *, limit: int = 20, offset: int = 0, include_bots: bool = False
+) -> Call[LinkStats]:
+    """Visit count, unique visitors and one page of visits, newest first
+    (`GET /urls/{code}/stats`)."""
     return Call(
         "GET",
         f"/urls/{path_segment(code)}/stats",
         LinkStats.from_data,
-        params={"limit": limit, "offset": offset},
+        params={
+            "limit": limit,
+            "offset": offset,
+            "include_bots": "true" if include_bots else None,
+        },
     )
+
+
+def all_visits(code: str, *, include_bots: bool = False, page_size: int = 100) -> Call[LinkStats]:
+    """Every visit of a short URL, newest first, fetched `page_size` at a time as you go."""
+    return stats(code, limit=page_size, offset=0, include_bots=include_bots)
 
 
 def qr(
@@ -213,6 +234,7 @@ class Urls(SyncResource):
     bulk = sync_call(bulk)
     analytics = sync_call(analytics)
     stats = sync_call(stats)
+    visits = sync_pages(all_visits)
     qr = sync_call(qr)
     qr_links = sync_call(qr_links)
     info = sync_call(info)
@@ -230,6 +252,7 @@ class AsyncUrls(AsyncResource):
     bulk = async_call(bulk)
     analytics = async_call(analytics)
     stats = async_call(stats)
+    visits = async_pages(all_visits)
     qr = async_call(qr)
     qr_links = async_call(qr_links)
     info = async_call(info)
