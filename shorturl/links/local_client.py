@@ -16,8 +16,6 @@ from typing import Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from redis.exceptions import RedisError
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts.principal import OPERATOR, Principal
