@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from shorturl.accounts.endpoints import router as accounts_router
 from shorturl.admin.endpoints import router as admin_router
+from shorturl.analytics.endpoints import router as analytics_router
 from shorturl.api.errors import install_error_handlers
 from shorturl.compat.endpoints import router as compat_router
 from shorturl.config import Settings
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> RedirectFront:
     v1.include_router(accounts_router)
     v1.include_router(admin_router)
     v1.include_router(qr_router)
+    v1.include_router(analytics_router)
     api.include_router(v1)
     api.include_router(compat_router)
     api.include_router(web_ui_router)

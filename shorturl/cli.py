@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import os
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ import typer
 
 from shorturl.accounts.commands import keys_app, users_app
 from shorturl.links.commands import links_app
+from shorturl.worker.commands import worker as worker_command
 
 __all__ = ["app", "main"]
 
@@ -64,6 +66,9 @@ def serve(
     server: Annotated[AsgiServer, typer.Option(help="ASGI server.")] = AsgiServer.uvicorn,
     migrate: Annotated[bool, typer.Option(help="Apply database migrations first.")] = True,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    worker: Annotated[
+        bool, typer.Option(help="Consume clicks in this process (needed without Redis).")
+    ] = True,
 ) -> None:
     """Run the web service (the embedded default is the whole system: SQLite, in-process cache)."""
     from shorturl.config import Settings
@@ -71,6 +76,10 @@ def serve(
 
     settings = Settings()
     logging.config.dictConfig(APP_LOGGING)
+    if not worker:
+        if settings.embedded:
+            raise typer.BadParameter("--no-worker needs SHORTURL_REDIS_URL", param_hint="--worker")
+        os.environ["SHORTURL_WORKER_IN_PROCESS"] = "false"  # read by each web process
     if migrate:
         upgrade(settings.database_url)
     if server is AsgiServer.granian:
@@ -119,6 +128,9 @@ def db_upgrade(
     settings = Settings()
     upgrade(settings.database_url, revision)
     typer.echo(f"database at {settings.database_url.split('@')[-1]} is up to date")
+
+
+app.command()(worker_command)
 
 
 def main() -> None:

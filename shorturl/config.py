@@ -42,6 +42,17 @@ class Settings(BaseSettings):
     local_cache_size: int = Field(10_000, ge=0)
     redis_cache_ttl: int = Field(3600, ge=1)
     environment: Literal["development", "production", "test"] = "development"
+    # Click analytics (shorturl/analytics, shorturl/worker).
+    click_tracking: bool = True  # false: redirects record nothing (benchmarks, privacy)
+    worker_in_process: bool = True  # `serve --no-worker` with Redis: workers run elsewhere
+    click_buffer_size: int = Field(100_000, ge=100)  # events a process holds before dropping
+    click_flush_interval: float = Field(0.005, gt=0, le=1)  # seconds between buffer flushes
+    click_stream_maxlen: int = Field(100_000, ge=1000)  # stream entries (batches) kept, about
+    worker_batch_size: int = Field(500, ge=1, le=10_000)  # stream entries read at once
+    worker_reclaim_idle: float = Field(60.0, ge=0)  # seconds before another worker reclaims
+    click_retention_days: int | None = Field(None, ge=3)  # raw clicks kept; rollups stay
+    deactivate_unused_days: int | None = Field(None, ge=1)  # seed 002 job, off by default
+    jobs_interval: float = Field(300.0, gt=0)  # seconds between periodic job runs
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod

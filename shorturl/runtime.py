@@ -5,10 +5,12 @@ Built by `create_app`, connected in the app's lifespan, closed on shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from redis.asyncio import Redis
 
+from shorturl.analytics.pipeline import ClickPipeline
 from shorturl.config import Settings
 from shorturl.links.service import LinkService
 from shorturl.net.client_ip import ClientIpResolver
@@ -46,6 +48,7 @@ class Runtime:
         self.limits: RateLimits | None = (
             RateLimits.create(self.redis, self.redis_key) if settings.rate_limit_enabled else None
         )
+        self.clicks = ClickPipeline(self)  # max_clicks, click buffer, transport, worker
 
     def redis_key(self, *parts: str) -> str:
         """A Redis key (or stream, or channel) in this deployment's namespace."""
@@ -57,9 +60,16 @@ class Runtime:
         await self.cache.start()
         if self.limits is not None:
             await self.limits.start()
-        log.info("shorturl ready: database=%s cache=%s", self.database.dialect, self.cache.backend)
+        await self.clicks.start()
+        log.info(
+            "shorturl ready: database=%s cache=%s loop=%s",
+            self.database.dialect,
+            self.cache.backend,
+            type(asyncio.get_running_loop()).__module__.split(".")[0],  # uvloop, not asyncio
+        )
 
     async def close(self) -> None:
+        await self.clicks.close()
         if self.limits is not None:
             await self.limits.close()
         await self.cache.close()

@@ -7,7 +7,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from shorturl.accounts.dependencies import CurrentPrincipal
+from shorturl.analytics import service as analytics
+from shorturl.analytics.schemas import ClickRecorded, RootAnalytics
 from shorturl.compat.schemas import HealthOut, ShortenIn, ShortenOut
+from shorturl.errors import ValidationFailed
+from shorturl.links.codes import is_possible_code
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.service import NewLink, expiry_in_days
 from shorturl.storage.db import SessionDep
@@ -59,3 +63,31 @@ async def health(request: Request) -> JSONResponse:
         status="healthy" if healthy else "unhealthy", time=utcnow(), database=database, cache=cache
     )
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)
+
+
+def _short_id(short_id: str | None) -> str:
+    if not short_id:
+        raise ValidationFailed("Missing short_id parameter")
+    if not is_possible_code(short_id):
+        raise ValidationFailed("Invalid short ID")
+    return short_id
+
+
+@router.get("/analytics", response_model=RootAnalytics)
+async def get_analytics(
+    session: SessionDep,
+    links: LinkServiceDep,
+    principal: CurrentPrincipal,
+    short_id: str | None = None,
+) -> RootAnalytics:
+    """Clicks of a short URL: total, by country, by device, and the last one (robots and
+    HEAD requests not counted). A link with an owner: its owner or an admin only."""
+    link = await links.get_readable(session, _short_id(short_id), principal)
+    return await analytics.root_analytics(session, link)
+
+
+@router.post("/analytics/click", response_model=ClickRecorded)
+async def record_click(request: Request, short_id: str | None = None) -> ClickRecorded:
+    """Record a click on a short URL as a redirect would (its click limit included)."""
+    await request.app.state.runtime.clicks.record_api_click(request.scope, _short_id(short_id))
+    return ClickRecorded()

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts.principal import OPERATOR, Principal
@@ -195,11 +197,27 @@ class LocalUrls:
         async with self.runtime.database.sessionmaker() as session:
             try:
                 result = await work(session)
-                await run_after_commit(session)
+                await session.commit()
             except AppError as error:
                 session.info.pop("after_commit", None)
                 await session.rollback()
                 raise sdk_error(error) from None
+            except (DBAPIError, OSError) as error:
+                raise ShortURLError(
+                    f"the database at {self.runtime.database.engine.url!r} cannot be used "
+                    "(is it running, and set up with `shorturl db upgrade`?)",
+                    code="DATABASE_ERROR",
+                    details=str(getattr(error, "orig", None) or error).splitlines()[0],
+                ) from None
+            try:
+                await run_after_commit(session)
+            except (RedisError, OSError) as error:
+                raise ShortURLError(
+                    "saved, but the caches could not be told: running servers may use the "
+                    f"old version for up to {self.runtime.settings.redis_cache_ttl} s",
+                    code="CACHE_ERROR",
+                    details=str(error),
+                ) from None
             return result
 
     async def _link(self, pending: Awaitable[Any]) -> models.Link:

@@ -69,6 +69,9 @@ class Link(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     max_clicks: Mapped[int | None] = mapped_column(BigInteger, default=None)
     click_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Redirects served that count against max_clicks (every GET, robots included), kept by
+    # analytics/click_limit.py; click_count counts human clicks only.
+    clicks_used: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     last_clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Target page metadata, fetched after creation by the worker (seed 003 "Redirect Info").
     title: Mapped[str | None] = mapped_column(Text, default=None)

@@ -176,6 +176,11 @@ class LinkRepository:
         """Delete the clicks of this owner's links and reduce the links to tombstones that keep
         only their code (so it is never handed out again). Returns the codes."""
         owned = select(Link.id).where(Link.owner_id == owner_id).scalar_subquery()
+        # Lock the links first: a worker storing clicks on them either finishes before the
+        # clicks are deleted below or waits and then sees the links deleted.
+        await self.session.execute(
+            select(Link.id).where(Link.owner_id == owner_id).order_by(Link.id).with_for_update()
+        )
         codes = (
             await self.session.scalars(select(Link.code).where(Link.owner_id == owner_id))
         ).all()

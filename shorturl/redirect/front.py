@@ -55,6 +55,7 @@ class RedirectFront:
         # local cache; emptied at once when full, which costs one rebuild per hot link.
         self._ready: dict[str, ReadyRedirect] = {}
         self._ready_max = max(settings.local_cache_size, 1)
+        self._tracker = runtime.clicks.tracker  # None when click tracking is off
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] in _REDIRECT_METHODS:
@@ -103,8 +104,24 @@ class RedirectFront:
         if ready.expires_at is not None and ready.expires_at <= time.time():
             await self._error(scope, send, 410, "Short URL has expired")
             return
+        use = 0
+        if ready.link.max_clicks is not None:  # only limited links pay for the counter
+            try:
+                taken = await self.runtime.clicks.limit.take(
+                    ready.link, use=scope["method"] == "GET"
+                )
+            except Exception:
+                log.exception("counting a use of %r failed", code)
+                await self._error(scope, send, 500, "Internal server error")
+                return
+            if taken is None:
+                await self._error(scope, send, 410, "Short URL has expired")
+                return
+            use = taken
         await send(ready.start)
         await send(_EMPTY_BODY)
+        if self._tracker is not None:
+            self._tracker.record(scope, ready.link.id, use)  # O(1), no I/O (analytics/tracker.py)
 
     def _prepare(self, code: str, link: CachedLink) -> ReadyRedirect:
         start = {

@@ -1,0 +1,90 @@
+"""Report periods (`1h` … `1y`, `all`) and time-series buckets (hour, day, week, month)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from shorturl.errors import ValidationFailed
+
+__all__ = ["GRANULARITIES", "PERIODS", "Period", "bucket_of", "bucket_starts"]
+
+PERIODS: Final = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+    "1y": timedelta(days=365),
+    "all": None,
+}
+GRANULARITIES: Final = ("hour", "day", "week", "month")
+MAX_BUCKETS: Final = 2200  # 90 days of hours; a year of hours is refused, not computed
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    name: str
+    granularity: str
+    span: timedelta | None  # None: since the beginning
+
+    @classmethod
+    def parse(cls, name: str | None, granularity: str | None) -> Period:
+        """A period from query parameters; ValidationFailed (400) for anything unknown."""
+        name = name or "7d"
+        if name not in PERIODS:
+            raise ValidationFailed(
+                f"period must be one of {', '.join(PERIODS)}", details={"field": "period"}
+            )
+        span = PERIODS[name]
+        if granularity is None:
+            granularity = "hour" if span is not None and span <= timedelta(days=1) else "day"
+        if granularity not in GRANULARITIES:
+            raise ValidationFailed(
+                f"granularity must be one of {', '.join(GRANULARITIES)}",
+                details={"field": "granularity"},
+            )
+        if span is not None and granularity == "hour" and span / timedelta(hours=1) > MAX_BUCKETS:
+            raise ValidationFailed(
+                "granularity 'hour' allows periods up to 90d", details={"field": "granularity"}
+            )
+        return cls(name, granularity, span)
+
+    def start(self, now: datetime, beginning: datetime | None) -> datetime | None:
+        """Where the period starts: `now - span`, or `beginning` for `all`."""
+        return now - self.span if self.span is not None else beginning
+
+
+def bucket_of(moment: datetime, granularity: str) -> datetime:
+    """The start of the bucket holding `moment` (naive UTC). Weeks start on Monday."""
+    if granularity == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day
+
+
+def bucket_starts(first: datetime, last: datetime, granularity: str) -> Iterator[datetime]:
+    """Every bucket from the one holding `first` to the one holding `last`, oldest first."""
+    current, end = bucket_of(first, granularity), bucket_of(last, granularity)
+    for _ in range(MAX_BUCKETS + 1):
+        if current > end:
+            return
+        yield current
+        if granularity == "hour":
+            current += timedelta(hours=1)
+        elif granularity == "day":
+            current += timedelta(days=1)
+        elif granularity == "week":
+            current += timedelta(days=7)
+        else:
+            current = (current + timedelta(days=32)).replace(day=1)
+    raise ValidationFailed(
+        "too many time-series buckets: choose a coarser granularity",
+        details={"field": "granularity"},
+    )

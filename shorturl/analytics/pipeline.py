@@ -1,0 +1,94 @@
+"""`ClickPipeline`: one process's click path — the max_clicks counter, the buffer, the transport
+and, when this process consumes too, the in-process worker."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from shorturl.analytics.click_limit import ClickLimit
+from shorturl.analytics.tracker import ClickTracker
+from shorturl.errors import LinkExpired, LinkNotFound
+from shorturl.links.models import LinkStatus
+from shorturl.worker.transports import ClickTransport, QueueTransport, RedisStreamTransport
+
+if TYPE_CHECKING:
+    from shorturl.runtime import Runtime
+    from shorturl.worker.runner import Worker
+
+__all__ = ["ClickPipeline"]
+
+
+class ClickPipeline:
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.limit = ClickLimit(
+            runtime.database.sessionmaker, runtime.redis, runtime.redis_key("clicks-used")
+        )
+        self.transport: ClickTransport
+        if runtime.redis is not None:
+            self.transport = RedisStreamTransport(
+                runtime.redis,
+                runtime.redis_key("clicks"),
+                maxlen=settings.click_stream_maxlen,
+                reclaim_idle=settings.worker_reclaim_idle,
+            )
+        else:
+            self.transport = QueueTransport(max_events=settings.click_buffer_size * 10)
+        self.tracker: ClickTracker | None = (
+            ClickTracker(
+                self.transport.publish,
+                runtime.client_ip,
+                max_buffered=settings.click_buffer_size,
+                flush_interval=settings.click_flush_interval,
+            )
+            if settings.click_tracking
+            else None
+        )
+        # Embedded, nobody else can consume this process's queue: the worker always runs here.
+        self.runs_worker = settings.worker_in_process or runtime.redis is None
+        self.worker: Worker | None = None
+
+    async def start(self) -> None:
+        if self.tracker is not None:
+            await self.tracker.start()
+        if self.runs_worker:
+            from shorturl.worker.runner import Worker
+
+            self.worker = Worker(self.runtime)
+            await self.worker.start()
+
+    async def close(self) -> None:
+        """Graceful stop: send what is buffered, then (in-process worker) store what is queued."""
+        if self.tracker is not None:
+            await self.tracker.close()
+        if self.worker is not None:
+            await self.worker.stop(finish_queued=True)
+            self.worker = None
+
+    async def drain(self, seconds: float = 10.0) -> None:
+        """Return once every click recorded so far is stored (tests, admin tools).
+
+        Needs a consumer running somewhere; TimeoutError after `seconds`."""
+        if self.tracker is not None and not await self.tracker.flush():
+            raise RuntimeError("click events could not be sent to the transport")
+        await self.transport.wait_empty(seconds)
+
+    async def record_api_click(self, scope: dict[str, Any], code: str) -> None:
+        """Seed 001 `POST /analytics/click`: count a click on `code` as a redirect would
+        (max_clicks included). LinkNotFound (404) or LinkExpired (410) otherwise."""
+        link = await self.runtime.resolver.resolve(code)
+        if link is None or link.status in (LinkStatus.DELETED, LinkStatus.DISABLED):
+            raise LinkNotFound(details=f"No short URL with code '{code}'")
+        expired = link.expires_at is not None and link.expires_at <= time.time()
+        if link.status == LinkStatus.EXPIRED or expired:
+            raise LinkExpired()
+        use = 0
+        if link.max_clicks is not None:
+            taken = await self.limit.take(link)
+            if taken is None:
+                raise LinkExpired(details="Its clicks are used up")
+            use = taken
+        if self.tracker is not None:
+            self.tracker.record(scope, link.id, use)

@@ -1,0 +1,262 @@
+"""Every query on clicks: idempotent inserts, link counters, and the report aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shorturl.analytics.models import Click
+from shorturl.links.models import Link, LinkStatus
+from shorturl.storage.base import UTCDateTime
+
+__all__ = ["ClickFilter", "ClickRepository", "LinkTally"]
+
+DIMENSIONS = {
+    "country": Click.country,
+    "device": Click.device,
+    "browser": Click.browser,
+    "os": Click.os,
+    "referrer_host": Click.referrer_host,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTally:
+    """What one batch adds to a link's counters."""
+
+    link_id: int
+    clicks: int  # human clicks newly stored
+    last_clicked_at: datetime | None
+    highest_use: int  # the highest max_clicks use number seen (0: none)
+
+
+@dataclass(frozen=True, slots=True)
+class ClickFilter:
+    """Which clicks a report counts: of these links, in [since, until), humans unless asked."""
+
+    link_ids: Sequence[int] | None = None  # None: every link of `owner`
+    owner_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    include_bots: bool = False
+
+
+class ClickRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # recording
+
+    async def lock_links(self, link_ids: Iterable[int]) -> dict[int, str]:
+        """Lock these links until the transaction ends and return the status of each that
+        exists. Held while clicks are stored, so an account deletion that erases the links'
+        clicks cannot slip in between: it either waits for them or goes first."""
+        ids = sorted(set(link_ids))
+        if self._dialect() == "postgresql":
+            statement = (
+                select(Link.id, Link.status)
+                .where(Link.id.in_(ids))
+                .order_by(Link.id)  # one order for every worker: no deadlock
+                .with_for_update()
+            )
+            return {row.id: row.status for row in await self.session.execute(statement)}
+        # SQLite has no row locks: a write takes the database's write lock for the transaction
+        links = cast(Table, Link.__table__)
+        await self.session.execute(
+            update(links).where(links.c.id.in_(ids)).values(clicks_used=links.c.clicks_used)
+        )
+        rows = await self.session.execute(select(Link.id, Link.status).where(Link.id.in_(ids)))
+        return {row.id: row.status for row in rows}
+
+    async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert the clicks whose event id is not stored yet; the event ids inserted."""
+        if not rows:
+            return set()
+        dialect = self._dialect()
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(Click)
+            .on_conflict_do_nothing(index_elements=[Click.event_id])
+            .returning(Click.event_id)
+        )
+        inserted = await self.session.scalars(statement, list(rows))
+        return set(inserted.all())
+
+    async def add_to_links(self, tallies: Sequence[LinkTally]) -> None:
+        """Add each tally to its link's click_count, last_clicked_at and clicks_used.
+
+        One UPDATE per link per batch, in id order (two workers never wait on each other in
+        a cycle), so a viral link's row is written once a batch, not once a click."""
+        links = cast(Table, Link.__table__)
+        at = bindparam("b_at", type_=UTCDateTime)
+        use: BindParameter[int] = bindparam("b_use")
+        statement = (
+            update(links)
+            .where(links.c.id == bindparam("b_id"))
+            .values(
+                click_count=links.c.click_count + bindparam("b_clicks"),
+                last_clicked_at=case(
+                    (
+                        and_(
+                            at.is_not(None),
+                            or_(links.c.last_clicked_at.is_(None), links.c.last_clicked_at < at),
+                        ),
+                        at,
+                    ),
+                    else_=links.c.last_clicked_at,
+                ),
+                clicks_used=case((links.c.clicks_used < use, use), else_=links.c.clicks_used),
+            )
+        )
+        params = [
+            {
+                "b_id": tally.link_id,
+                "b_clicks": tally.clicks,
+                "b_at": tally.last_clicked_at,
+                "b_use": tally.highest_use,
+            }
+            for tally in sorted(tallies, key=lambda tally: tally.link_id)
+        ]
+        if params:
+            await self.session.execute(statement, params)
+
+    # reports
+
+    def _where(self, spec: ClickFilter) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = [Click.is_counted.is_(True)]
+        if not spec.include_bots:
+            conditions.append(Click.is_bot.is_(False))
+        if spec.link_ids is not None:
+            conditions.append(Click.link_id.in_(spec.link_ids))
+        else:
+            owned = select(Link.id).where(
+                Link.owner_id == spec.owner_id
+                if spec.owner_id is not None
+                else Link.owner_id.is_(None),
+                Link.status != LinkStatus.DELETED,
+            )
+            conditions.append(Click.link_id.in_(owned))
+        if spec.since is not None:
+            conditions.append(Click.clicked_at >= spec.since)
+        if spec.until is not None:
+            conditions.append(Click.clicked_at < spec.until)
+        return conditions
+
+    async def totals(self, spec: ClickFilter) -> tuple[int, int]:
+        """(clicks, unique visitors). Hashes are salted per day, so a visitor counts once a
+        day: uniques over a period are the sum of daily uniques."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.count(distinct(Click.visitor_hash))).where(
+                    *self._where(spec)
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    async def counts_by(self, dimension: str, spec: ClickFilter) -> list[tuple[str | None, int]]:
+        """Clicks per value of `dimension`, most first."""
+        column = DIMENSIONS[dimension]
+        count = func.count().label("clicks")
+        statement = (
+            select(column, count)
+            .where(*self._where(spec))
+            .group_by(column)
+            .order_by(count.desc(), column)
+        )
+        return [(row[0], int(row[1])) for row in await self.session.execute(statement)]
+
+    async def series(self, hourly: bool, spec: ClickFilter) -> list[tuple[datetime, int, int]]:
+        """(bucket start, clicks, unique visitors) per hour or per UTC day that has clicks."""
+        bucket = self._bucket(hourly)
+        statement = (
+            select(bucket, func.count(), func.count(distinct(Click.visitor_hash)))
+            .where(*self._where(spec))
+            .group_by(bucket)
+        )
+        rows = await self.session.execute(statement)
+        return [(_as_datetime(row[0]), int(row[1]), int(row[2])) for row in rows]
+
+    async def top_links(self, spec: ClickFilter, limit: int) -> list[tuple[str, int]]:
+        """(code, clicks) of the most clicked links in the filter, most first."""
+        count = func.count().label("clicks")
+        statement = (
+            select(Link.code, count)
+            .join(Link, Link.id == Click.link_id)
+            .where(*self._where(spec))
+            .group_by(Link.code)
+            .order_by(count.desc(), Link.code)
+            .limit(limit)
+        )
+        return [(row[0], int(row[1])) for row in await self.session.execute(statement)]
+
+    async def visits(
+        self, spec: ClickFilter, *, limit: int, offset: int
+    ) -> tuple[list[Click], int]:
+        """Individual clicks, newest first, and how many match."""
+        total = await self.session.scalar(select(func.count()).where(*self._where(spec)))
+        page = await self.session.scalars(
+            select(Click)
+            .where(*self._where(spec))
+            .order_by(Click.clicked_at.desc(), Click.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(page.all()), int(total or 0)
+
+    async def link_summary(self, owner_id: int | None) -> tuple[int, int]:
+        """(links not deleted, links active) of an owner (None: anonymous links)."""
+        owner = Link.owner_id == owner_id if owner_id is not None else Link.owner_id.is_(None)
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.coalesce(
+                        func.sum(case((Link.status == LinkStatus.ACTIVE, 1), else_=0)), 0
+                    ),
+                ).where(owner, Link.status != LinkStatus.DELETED)
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def _bucket(self, hourly: bool) -> ColumnElement[Any]:
+        if self._dialect() == "postgresql":
+            return func.date_trunc(
+                literal("hour" if hourly else "day"), func.timezone("UTC", Click.clicked_at)
+            )
+        # SQLite keeps UTC as text, 'YYYY-MM-DD HH:MM:SS.ffffff'
+        return func.substr(Click.clicked_at, 1, 13 if hourly else 10)
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = str(value)
+    if len(text) == 13:  # 'YYYY-MM-DD HH'
+        return datetime.fromisoformat(text + ":00")
+    return datetime.fromisoformat(text)

@@ -1,0 +1,136 @@
+"""Bodies of the analytics reports: seed 001 (root), seed 003 (v1 analytics, summary), seed 004
+(stats)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from shorturl.timestamps import UtcDateTime, iso_z
+
+__all__ = [
+    "BrowserShare",
+    "ClickRecorded",
+    "ClickTrends",
+    "CountryShare",
+    "DeviceShare",
+    "LinkAnalytics",
+    "LinkStats",
+    "OsShare",
+    "ReferrerShare",
+    "RootAnalytics",
+    "SeriesPoint",
+    "Summary",
+    "TopLink",
+    "Visit",
+]
+
+
+class RootAnalytics(BaseModel):
+    total_clicks: int
+    clicks_by_country: dict[str, int]
+    clicks_by_device: dict[str, int]
+    last_click: UtcDateTime | None
+
+
+class ClickRecorded(BaseModel):
+    status: str = "success"
+
+
+class SeriesPoint(BaseModel):
+    date: str  # the bucket's start: `2024-01-15`, or `2024-01-15T10:00:00Z` for hours
+    clicks: int
+    unique_clicks: int
+
+    @classmethod
+    def at(cls, start: datetime, granularity: str, clicks: int, unique: int) -> SeriesPoint:
+        label = iso_z(start) if granularity == "hour" else start.date().isoformat()
+        return cls(date=label, clicks=clicks, unique_clicks=unique)
+
+
+class CountryShare(BaseModel):
+    country: str
+    country_code: str | None
+    clicks: int
+    percentage: float
+
+
+class ReferrerShare(BaseModel):
+    referrer: str  # host without `www.`, or `direct`
+    clicks: int
+    percentage: float
+
+
+class DeviceShare(BaseModel):
+    device_type: str  # mobile, tablet, desktop, other
+    clicks: int
+    percentage: float
+
+
+class BrowserShare(BaseModel):
+    browser: str
+    clicks: int
+    percentage: float
+
+
+class OsShare(BaseModel):
+    os: str
+    clicks: int
+    percentage: float
+
+
+class LinkAnalytics(BaseModel):
+    short_code: str
+    total_clicks: int
+    unique_clicks: int
+    period: str
+    granularity: str
+    time_series: list[SeriesPoint]
+    geographic_data: list[CountryShare]
+    referrer_data: list[ReferrerShare]
+    device_data: list[DeviceShare]
+    browser_data: list[BrowserShare]
+    os_data: list[OsShare]
+
+
+class TopLink(BaseModel):
+    short_code: str
+    clicks: int
+    click_rate: float  # percent of the period's clicks
+
+
+class ClickTrends(BaseModel):
+    daily_average: float
+    weekly_growth: float | None  # percent, last 7 days against the 7 before; None: no data
+    monthly_growth: float | None  # percent, last 30 days against the 30 before
+
+
+class Summary(BaseModel):
+    total_urls: int
+    total_clicks: int
+    unique_clicks: int
+    active_urls: int
+    top_performing_urls: list[TopLink]
+    click_trends: ClickTrends
+
+
+class Visit(BaseModel):
+    timestamp: UtcDateTime
+    ip_address: str | None  # as IP_STORAGE keeps it
+    referrer: str | None
+    country: str | None
+    device: str
+    browser: str | None
+    os: str | None
+
+
+class LinkStats(BaseModel):
+    alias: str
+    visit_count: int
+    unique_visitors: int
+    visits: list[Visit]
+    total: int
+    limit: int
+    offset: int
+    has_more: bool

@@ -1,0 +1,248 @@
+"""Storing enriched clicks (for the worker) and building the reports (for the endpoints).
+
+Never commits: the worker's transaction or the request's session does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shorturl.analytics.enrich import country_name
+from shorturl.analytics.events import ClickEvent
+from shorturl.analytics.periods import Period, bucket_of, bucket_starts
+from shorturl.analytics.repository import ClickFilter, ClickRepository, LinkTally
+from shorturl.analytics.schemas import (
+    BrowserShare,
+    ClickTrends,
+    CountryShare,
+    DeviceShare,
+    LinkAnalytics,
+    LinkStats,
+    OsShare,
+    ReferrerShare,
+    RootAnalytics,
+    SeriesPoint,
+    Summary,
+    TopLink,
+    Visit,
+)
+from shorturl.links.models import Link, LinkStatus
+from shorturl.timestamps import as_utc, utcnow
+
+__all__ = ["link_analytics", "link_stats", "record_clicks", "root_analytics", "summary"]
+
+UNKNOWN = "unknown"
+Share = TypeVar("Share", bound=BaseModel)
+
+
+async def record_clicks(
+    session: AsyncSession, events: Sequence[ClickEvent], rows: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Store enriched clicks (`rows`, one per event) and add them to their links' counters.
+
+    Idempotent: an event already stored (delivered twice) is skipped, counters included.
+    Events of links that are gone or deleted are dropped. Returns the rows stored now."""
+    repository = ClickRepository(session)
+    states = await repository.lock_links(event.link_id for event in events)
+    unique: dict[str, tuple[ClickEvent, dict[str, Any]]] = {}
+    for event, row in zip(events, rows, strict=True):
+        if states.get(event.link_id, LinkStatus.DELETED) != LinkStatus.DELETED:
+            unique.setdefault(event.event_id, (event, row))  # twice in one batch: once
+    live = list(unique.values())
+    inserted_ids = await repository.insert_new([row for _, row in live])
+    clicks: dict[int, int] = defaultdict(int)
+    last: dict[int, datetime] = {}
+    uses: dict[int, int] = defaultdict(int)
+    stored = []
+    for event, row in live:
+        if event.use:  # even a duplicate: the counter's high-water mark is what matters
+            uses[event.link_id] = max(uses[event.link_id], event.use)
+        if row["event_id"] not in inserted_ids:
+            continue
+        stored.append(row)
+        uses.setdefault(event.link_id, 0)
+        if row["is_counted"] and not row["is_bot"]:
+            clicks[event.link_id] += 1
+            seen = last.get(event.link_id)
+            if seen is None or row["clicked_at"] > seen:
+                last[event.link_id] = row["clicked_at"]
+    await repository.add_to_links(
+        [
+            LinkTally(link_id, clicks.get(link_id, 0), last.get(link_id), highest_use)
+            for link_id, highest_use in uses.items()
+        ]
+    )
+    return stored
+
+
+async def root_analytics(session: AsyncSession, link: Link) -> RootAnalytics:
+    """Seed 001: `{total_clicks, clicks_by_country, clicks_by_device, last_click}`."""
+    repository = ClickRepository(session)
+    spec = ClickFilter(link_ids=[link.id])
+    countries = await repository.counts_by("country", spec)
+    devices = await repository.counts_by("device", spec)
+    return RootAnalytics(
+        total_clicks=link.click_count,
+        clicks_by_country={code or UNKNOWN: clicks for code, clicks in countries},
+        clicks_by_device={device or UNKNOWN: clicks for device, clicks in devices},
+        last_click=link.last_clicked_at,
+    )
+
+
+async def link_analytics(
+    session: AsyncSession, link: Link, period: Period, include_bots: bool = False
+) -> LinkAnalytics:
+    """Seed 003 `GET /urls/{code}/analytics`."""
+    now = utcnow()
+    since = period.start(now, as_utc(link.created_at))
+    spec = ClickFilter(link_ids=[link.id], since=since, include_bots=include_bots)
+    repository = ClickRepository(session)
+    total, unique = await repository.totals(spec)
+    return LinkAnalytics(
+        short_code=link.code,
+        total_clicks=total,
+        unique_clicks=unique,
+        period=period.name,
+        granularity=period.granularity,
+        time_series=await _series(repository, spec, period, since, now),
+        geographic_data=[
+            CountryShare(
+                country=country_name(code) or "Unknown",
+                country_code=code,
+                clicks=clicks,
+                percentage=_percent(clicks, total),
+            )
+            for code, clicks in await repository.counts_by("country", spec)
+        ],
+        referrer_data=await _shares(
+            repository, "referrer_host", spec, total, ReferrerShare, "referrer"
+        ),
+        device_data=await _shares(repository, "device", spec, total, DeviceShare, "device_type"),
+        browser_data=await _shares(repository, "browser", spec, total, BrowserShare, "browser"),
+        os_data=await _shares(repository, "os", spec, total, OsShare, "os"),
+    )
+
+
+async def summary(
+    session: AsyncSession, owner_id: int | None, period: Period, include_bots: bool = False
+) -> Summary:
+    """Seed 003 `GET /analytics/summary`: the links of `owner_id` (None: anonymous links)."""
+    now = utcnow()
+    since = period.start(now, None)
+    repository = ClickRepository(session)
+    spec = ClickFilter(owner_id=owner_id, since=since, include_bots=include_bots)
+    total, unique = await repository.totals(spec)
+    links, active = await repository.link_summary(owner_id)
+    days = max((now - since).total_seconds() / 86400, 1 / 24) if since else None
+    if days is None:
+        first = await repository.series(False, spec)
+        start = min((bucket for bucket, _, _ in first), default=now.replace(tzinfo=None))
+        days = max((now.replace(tzinfo=None) - start).total_seconds() / 86400, 1.0)
+
+    async def growth(span: timedelta) -> float | None:
+        recent = ClickFilter(owner_id=owner_id, since=now - span, include_bots=include_bots)
+        before = ClickFilter(
+            owner_id=owner_id, since=now - 2 * span, until=now - span, include_bots=include_bots
+        )
+        current, _ = await repository.totals(recent)
+        previous, _ = await repository.totals(before)
+        if previous == 0:
+            return None if current == 0 else 100.0
+        return round((current - previous) / previous * 100, 2)
+
+    return Summary(
+        total_urls=links,
+        total_clicks=total,
+        unique_clicks=unique,
+        active_urls=active,
+        top_performing_urls=[
+            TopLink(short_code=code, clicks=clicks, click_rate=_percent(clicks, total))
+            for code, clicks in await repository.top_links(spec, 10)
+        ],
+        click_trends=ClickTrends(
+            daily_average=round(total / days, 2),
+            weekly_growth=await growth(timedelta(days=7)),
+            monthly_growth=await growth(timedelta(days=30)),
+        ),
+    )
+
+
+async def link_stats(
+    session: AsyncSession, link: Link, *, limit: int, offset: int, include_bots: bool = False
+) -> LinkStats:
+    """Seed 004 `GET /urls/{code}/stats`: counts and the visits themselves, newest first."""
+    repository = ClickRepository(session)
+    spec = ClickFilter(link_ids=[link.id], include_bots=include_bots)
+    total, unique = await repository.totals(spec)
+    visits, matching = await repository.visits(spec, limit=limit, offset=offset)
+    return LinkStats(
+        alias=link.code,
+        visit_count=total,
+        unique_visitors=unique,
+        visits=[
+            Visit(
+                timestamp=click.clicked_at,
+                ip_address=click.ip,
+                referrer=click.referrer,
+                country=click.country,
+                device=click.device,
+                browser=click.browser,
+                os=click.os,
+            )
+            for click in visits
+        ],
+        total=matching,
+        limit=limit,
+        offset=offset,
+        has_more=offset + len(visits) < matching,
+    )
+
+
+async def _series(
+    repository: ClickRepository,
+    spec: ClickFilter,
+    period: Period,
+    since: datetime | None,
+    now: datetime,
+) -> list[SeriesPoint]:
+    rows = await repository.series(period.granularity == "hour", spec)
+    totals: dict[datetime, list[int]] = {}
+    for start, clicks, unique in rows:
+        bucket = bucket_of(start, period.granularity)
+        point = totals.setdefault(bucket, [0, 0])
+        point[0] += clicks
+        point[1] += unique  # daily-salted hashes: uniques of different days add up
+    first = since.replace(tzinfo=None) if since else min(totals, default=now.replace(tzinfo=None))
+    points = []
+    for bucket in bucket_starts(first, now.replace(tzinfo=None), period.granularity):
+        clicks, unique = totals.get(bucket, (0, 0))
+        points.append(SeriesPoint.at(bucket, period.granularity, clicks, unique))
+    points.reverse()  # newest first, as seed 003 shows
+    return points
+
+
+async def _shares(
+    repository: ClickRepository,
+    dimension: str,
+    spec: ClickFilter,
+    total: int,
+    share: type[Share],
+    key: str,
+) -> list[Share]:
+    """`[share(key=value, clicks, percentage)]`, most clicked first."""
+    return [
+        share.model_validate(
+            {key: value or UNKNOWN, "clicks": clicks, "percentage": _percent(clicks, total)}
+        )
+        for value, clicks in await repository.counts_by(dimension, spec)
+    ]
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(part / whole * 100, 2) if whole else 0.0

@@ -1,0 +1,53 @@
+"""Daily visitor salts: random, one per UTC day, shared by every worker through the database.
+
+A visitor hash is SHA-256(salt of the day + IP + user agent). The salt is random (not derived
+from a key), stored in `app_secrets` so every worker hashes alike, and deleted two days later
+(`forget_old_salts`), after which nobody can recompute which address made a hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shorturl.storage.secrets import AppSecret, load_or_create_secret
+from shorturl.timestamps import utcnow
+
+__all__ = ["VisitorSalts"]
+
+_PREFIX = "visitor_salt:"
+KEEP_DAYS = 2
+
+
+class VisitorSalts:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+        self._known: dict[date, str] = {}
+
+    async def for_days(self, days: Iterable[date]) -> dict[date, str]:
+        """The salt of each of `days`, created on first use."""
+        for day in set(days) - self._known.keys():
+            self._known[day] = await load_or_create_secret(
+                self.sessionmaker, f"{_PREFIX}{day.isoformat()}"
+            )
+        if len(self._known) > 8:
+            oldest = sorted(self._known)[:-8]
+            for day in oldest:
+                del self._known[day]
+        return self._known
+
+    async def forget_old_salts(self) -> int:
+        """Delete salts older than `KEEP_DAYS` days. Returns how many."""
+        keep_from = (utcnow().date() - timedelta(days=KEEP_DAYS)).isoformat()
+        async with self.sessionmaker() as session:
+            result = await session.execute(
+                delete(AppSecret).where(
+                    AppSecret.name.like(f"{_PREFIX}%"),
+                    AppSecret.name < f"{_PREFIX}{keep_from}",
+                )
+            )
+            await session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

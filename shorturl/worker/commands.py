@@ -1,0 +1,55 @@
+"""`shorturl worker`: the click consumer and the periodic jobs as a process of their own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Annotated
+
+import typer
+
+__all__ = ["worker"]
+
+log = logging.getLogger(__name__)
+
+
+def worker(
+    jobs: Annotated[bool, typer.Option(help="Also run the periodic jobs.")] = True,
+) -> None:
+    """Consume click events from Redis and run the periodic jobs, until SIGINT or SIGTERM.
+
+    Several can run side by side (one consumer group). Needs SHORTURL_REDIS_URL: embedded,
+    clicks are consumed inside `shorturl serve`."""
+    from shorturl.config import Settings
+
+    settings = Settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if settings.embedded:
+        raise typer.BadParameter(
+            "needs SHORTURL_REDIS_URL: without Redis the web process consumes its own clicks"
+        )
+    asyncio.run(_run(settings.model_copy(update={"worker_in_process": True}), jobs))
+
+
+async def _run(settings, jobs: bool) -> None:  # type: ignore[no-untyped-def]
+    from shorturl.runtime import Runtime
+    from shorturl.worker.runner import Worker
+
+    # A runtime without the web side: its pipeline does not start a worker of its own.
+    runtime = Runtime(settings.model_copy(update={"worker_in_process": False}))
+    await runtime.start()
+    runner = Worker(runtime, jobs=jobs)
+    await runner.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        await stopping.wait()
+    finally:
+        log.info("stopping: finishing the batch in hand")
+        await runner.stop(finish_queued=False)
+        await runtime.close()

@@ -1,0 +1,109 @@
+"""`ClickConsumer`: reads click batches from the transport, enriches them, stores them, acks.
+
+At-least-once delivery, exactly-once counting: a batch is acknowledged only after its clicks
+and counters are committed, and storing is idempotent on the event id, so a batch delivered
+twice (a worker died between commit and ack, and another reclaimed it) changes nothing twice.
+A batch that fails to store (database down) is retried by the same consumer with a growing
+pause; if the consumer stops first, the batch stays unacknowledged for another to reclaim.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shorturl.analytics import service as analytics
+from shorturl.analytics.enrich import ClickEnricher
+from shorturl.analytics.visitors import VisitorSalts
+from shorturl.worker.transports import ClickTransport, Delivery
+
+__all__ = ["ClickConsumer", "ClicksStored"]
+
+log = logging.getLogger(__name__)
+
+# Called with the rows stored by one batch, after commit (webhooks hang off this).
+ClicksStored = Callable[[list[dict[str, Any]]], Awaitable[None]]
+
+
+class ClickConsumer:
+    def __init__(
+        self,
+        transport: ClickTransport,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        enricher: ClickEnricher,
+        *,
+        name: str,
+        batch_size: int = 500,
+        listeners: Sequence[ClicksStored] = (),
+    ) -> None:
+        self.transport = transport
+        self.sessionmaker = sessionmaker
+        self.enricher = enricher
+        self.salts = VisitorSalts(sessionmaker)
+        self.name = name
+        self.batch_size = batch_size
+        self.listeners = list(listeners)
+        self.stored = 0  # clicks stored by this consumer
+        self.batches = 0
+
+    async def run(self, stop: asyncio.Event, *, poll: float = 0.5) -> None:
+        """Consume until `stop` is set (finishing the batch in hand)."""
+        while not stop.is_set():
+            try:
+                deliveries = await self.transport.receive(self.name, self.batch_size, poll)
+            except Exception as exc:  # noqa: BLE001 - Redis away: wait and try again
+                log.warning("reading click events failed: %s", exc)
+                await _pause(stop, 1.0)
+                continue
+            if deliveries:
+                await self.handle_until_stored(deliveries, stop)
+
+    async def run_until_idle(self) -> int:
+        """Consume what can be had right now, then return how many clicks were stored."""
+        before = self.stored
+        while deliveries := await self.transport.receive(self.name, self.batch_size, 0):
+            await self.handle(deliveries)
+        return self.stored - before
+
+    async def handle_until_stored(self, deliveries: list[Delivery], stop: asyncio.Event) -> bool:
+        pause = 0.2
+        while True:
+            try:
+                await self.handle(deliveries)
+                return True
+            except Exception:
+                log.exception("storing %d click batches failed; retrying", len(deliveries))
+            if stop.is_set():
+                return False
+            await _pause(stop, pause)
+            pause = min(pause * 2, 10.0)
+
+    async def handle(self, deliveries: Sequence[Delivery]) -> None:
+        """Enrich, store and acknowledge these batches."""
+        events = [event for delivery in deliveries for event in delivery.events]
+        if events:
+            days = {datetime.fromtimestamp(event.at, UTC).date() for event in events}
+            salts = dict(await self.salts.for_days(days))
+            rows = await asyncio.to_thread(self.enricher.enrich, events, salts)
+            async with self.sessionmaker() as session:
+                stored = await analytics.record_clicks(session, events, rows)
+                await session.commit()
+            self.stored += len(stored)
+            for listener in self.listeners:
+                try:
+                    await listener(stored)
+                except Exception:  # a listener's failure must not redeliver stored clicks
+                    log.exception("click listener %r failed", listener)
+        await self.transport.ack(deliveries)
+        self.batches += len(deliveries)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

@@ -1,0 +1,81 @@
+"""`Worker`: the click consumer and the periodic jobs of one process, started and stopped as one.
+
+The same runner serves both modes: inside the web process (embedded always; with Redis unless
+`serve --no-worker`) and as `shorturl worker` on its own, several side by side in one group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from typing import TYPE_CHECKING
+
+from shorturl.analytics.enrich import ClickEnricher
+from shorturl.worker.consumer import ClickConsumer
+from shorturl.worker.jobs import PeriodicJobs
+
+if TYPE_CHECKING:
+    from shorturl.runtime import Runtime
+
+__all__ = ["Worker"]
+
+log = logging.getLogger(__name__)
+
+
+def consumer_name() -> str:
+    """Unique per process, so a restarted worker never inherits a dead one's pending list."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+class Worker:
+    def __init__(self, runtime: Runtime, *, jobs: bool = True) -> None:
+        settings = runtime.settings
+        self.enricher = ClickEnricher(ip_storage=settings.ip_storage, geoip_db=settings.geoip_db)
+        self.consumer = ClickConsumer(
+            runtime.clicks.transport,
+            runtime.database.sessionmaker,
+            self.enricher,
+            name=consumer_name(),
+            batch_size=settings.worker_batch_size,
+        )
+        self.jobs = PeriodicJobs(runtime) if jobs else None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        # The user agent parser loads its rules on first use (~0.5 s): not on the first batch.
+        await asyncio.to_thread(self.enricher.agent, "Mozilla/5.0 (X11; Linux x86_64)")
+        self._stop.clear()
+        self._tasks = [
+            asyncio.create_task(self.consumer.run(self._stop), name="click-consumer"),
+        ]
+        if self.jobs is not None:
+            self._tasks.append(asyncio.create_task(self.jobs.run(self._stop), name="jobs"))
+        log.info("worker %s started", self.consumer.name)
+
+    async def stop(self, *, finish_queued: bool = True, seconds: float = 15.0) -> None:
+        """Stop after the batch in hand; with `finish_queued`, first store what is waiting."""
+        self._stop.set()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=seconds)
+            for task in pending:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            self._tasks = []
+        if finish_queued:
+            try:
+                stored = await asyncio.wait_for(self.consumer.run_until_idle(), seconds)
+            except Exception:  # noqa: BLE001 - logged; what is left stays for another worker
+                log.exception("worker %s could not store the queued clicks", self.consumer.name)
+            else:
+                if stored:
+                    log.info(
+                        "worker %s stored %d queued clicks on stop", self.consumer.name, stored
+                    )
+        self.enricher.close()
+        log.info("worker %s stopped", self.consumer.name)
