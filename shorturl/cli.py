@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from shorturl.accounts.commands import keys_app, users_app
+from shorturl.links.commands import links_app
 from shorturl.worker.commands import worker as worker_command
 
 __all__ = ["app", "main"]
@@ -55,6 +56,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
+app.add_typer(links_app, name="links")
 
 
 @app.command()

@@ -76,9 +76,9 @@ def _redis_reachable() -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Any:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+def create_postgres_database() -> str:
+    """A new, empty PostgreSQL database (its `postgresql+asyncpg://` URL); skips the test
+    when PostgreSQL is not there. Drop it with `drop_postgres_database`."""
     name = "shorturl_test_" + secrets.token_hex(4)
     try:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
@@ -86,8 +86,20 @@ def postgres_url() -> Any:
         _MISSING.append(f"PostgreSQL at {PG_ADMIN_DSN} ({exc.__class__.__name__}: {exc})")
         pytest.skip(f"!!! PostgreSQL unavailable at {PG_ADMIN_DSN}: scaled-mode tests SKIPPED")
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
+    return f"{base}/{name}"
+
+
+def drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Any:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -259,3 +271,7 @@ async def user_client(app: Any, auth_headers: dict[str, str]) -> AsyncIterator[h
         transport=transport, base_url="http://testserver", headers=auth_headers
     ) as http:
         yield http
+
+
+# `shorturl serve` as a real subprocess, per mode (tests of the SDK and the CLI).
+from tests.live_server import live_server  # noqa: E402, F401

@@ -151,7 +151,7 @@ def list_users(
     query: Annotated[
         str | None, typer.Option("--query", "-q", help="Part of email or name.")
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 100,
     as_json: AsJson = False,
 ) -> None:
     """List users."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["ANONYMOUS", "Principal"]
+__all__ = ["ANONYMOUS", "OPERATOR", "Principal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +32,6 @@ class Principal:
 
 
 ANONYMOUS = Principal()
+# Whoever runs the `shorturl` CLI on the service's own database: an administrator without an
+# account (links they create have no owner). Never the result of an HTTP request.
+OPERATOR = Principal(username="operator", role="admin", plan="enterprise")

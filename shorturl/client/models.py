@@ -1,0 +1,375 @@
+"""Typed results of the SDK, one class per object of the seed-003 API.
+
+Each is a frozen dataclass (`shorturl.client.objects.ApiObject`): `result.short_url`,
+`result.created_at` (an aware datetime), `result.to_dict()` for the JSON as sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shorturl.client.objects import ApiObject
+
+__all__ = [
+    "AccountDeleted",
+    "AnalyticsSummary",
+    "ApiKey",
+    "ApiKeyCreated",
+    "ApiKeyRevoked",
+    "BulkCreated",
+    "BulkFailed",
+    "BulkResult",
+    "BrowserClicks",
+    "BulkSummary",
+    "ClickTrends",
+    "CountryClicks",
+    "DeletedLink",
+    "DeviceClicks",
+    "Health",
+    "Link",
+    "LinkAnalytics",
+    "LinkInfo",
+    "LinkOwner",
+    "LinkPage",
+    "LinkStats",
+    "OsClicks",
+    "Pagination",
+    "Profile",
+    "QrCodeLinks",
+    "ReferrerClicks",
+    "TimePoint",
+    "Token",
+    "TopUrl",
+    "UsageStats",
+    "Visit",
+    "Webhook",
+    "WebhookDeleted",
+]
+
+
+# links
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkOwner(ApiObject):
+    user_id: str
+    username: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Link(ApiObject):
+    """A short URL (`GET /urls/{code}`)."""
+
+    short_url: str
+    short_code: str
+    long_url: str
+    custom_alias: str | None
+    qr_code_url: str | None
+    created_at: datetime
+    updated_at: datetime | None
+    expiration_date: datetime | None
+    max_clicks: int | None
+    description: str | None
+    tags: list[str]
+    click_count: int
+    last_clicked_at: datetime | None
+    status: str
+    owner: LinkOwner | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pagination(ApiObject):
+    total: int
+    limit: int
+    offset: int
+    page: int | None
+    has_more: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkPage(ApiObject):
+    """One page of `GET /urls`; `client.urls.list()` walks all of them for you."""
+
+    urls: list[Link]
+    pagination: Pagination
+
+    @property
+    def items(self) -> list[Link]:
+        return self.urls
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeletedLink(ApiObject):
+    message: str
+    short_code: str
+    deleted_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkInfo(ApiObject):
+    """Where a short URL goes, without going there (`GET /{code}/info`)."""
+
+    short_code: str
+    short_url: str | None
+    long_url: str
+    status: str | None
+    title: str | None
+    description: str | None
+    image: str | None
+    safe_browsing: dict[str, Any] | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class QrCodeLinks(ApiObject):
+    qr_code_url: str
+    download_urls: dict[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkCreated(ApiObject):
+    short_url: str
+    long_url: str
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkFailed(ApiObject):
+    long_url: str | None
+    error: Any
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkSummary(ApiObject):
+    total: int
+    created: int
+    failed: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkResult(ApiObject):
+    created: list[BulkCreated]
+    failed: list[BulkFailed]
+    summary: BulkSummary
+
+
+# analytics
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimePoint(ApiObject):
+    date: str
+    clicks: int
+    unique_clicks: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountryClicks(ApiObject):
+    country: str | None
+    country_code: str | None
+    clicks: int
+    percentage: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferrerClicks(ApiObject):
+    referrer: str
+    clicks: int
+    percentage: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceClicks(ApiObject):
+    device_type: str
+    clicks: int
+    percentage: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BrowserClicks(ApiObject):
+    browser: str
+    clicks: int
+    percentage: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OsClicks(ApiObject):
+    os: str
+    clicks: int
+    percentage: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkAnalytics(ApiObject):
+    """Clicks of one short URL over a period (`GET /urls/{code}/analytics`)."""
+
+    short_code: str
+    total_clicks: int
+    unique_clicks: int | None
+    period: str
+    granularity: str
+    time_series: list[TimePoint]
+    geographic_data: list[CountryClicks]
+    referrer_data: list[ReferrerClicks]
+    device_data: list[DeviceClicks]
+    browser_data: list[BrowserClicks]
+    os_data: list[OsClicks]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Visit(ApiObject):
+    timestamp: datetime
+    ip_address: str | None
+    referrer: str | None
+    country: str | None
+    device: str | None
+    browser: str | None
+    os: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkStats(ApiObject):
+    """Seed 004's visit log of one short URL, one page of it (`GET /urls/{code}/stats`);
+    `client.urls.visits(code)` walks every page."""
+
+    alias: str
+    visit_count: int
+    unique_visitors: int | None
+    visits: list[Visit]
+    total: int | None
+    limit: int | None
+    offset: int | None
+    has_more: bool | None
+
+    @property
+    def items(self) -> list[Visit]:
+        return self.visits
+
+    @property
+    def pagination(self) -> Pagination:
+        return Pagination(
+            total=self.total or 0,
+            limit=self.limit or len(self.visits),
+            offset=self.offset or 0,
+            page=None,
+            has_more=bool(self.has_more),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TopUrl(ApiObject):
+    short_code: str
+    clicks: int
+    click_rate: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClickTrends(ApiObject):
+    daily_average: float | None
+    weekly_growth: float | None
+    monthly_growth: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnalyticsSummary(ApiObject):
+    """The caller's links together (`GET /analytics/summary`)."""
+
+    total_urls: int
+    total_clicks: int
+    unique_clicks: int | None
+    active_urls: int | None
+    top_performing_urls: list[TopUrl]
+    click_trends: ClickTrends | None
+
+
+# accounts
+
+
+@dataclass(frozen=True, kw_only=True)
+class Token(ApiObject):
+    access_token: str
+    token_type: str
+    expires_in: int
+    expires_at: datetime
+    user_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UsageStats(ApiObject):
+    urls_created: int
+    total_clicks: int
+    monthly_quota: int | None
+    monthly_usage: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Profile(ApiObject):
+    user_id: str
+    username: str
+    email: str
+    display_name: str | None
+    created_at: datetime
+    role: str | None
+    plan: str
+    usage_stats: UsageStats | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountDeleted(ApiObject):
+    message: str
+    user_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKey(ApiObject):
+    key_id: str
+    name: str
+    key_prefix: str
+    created_at: datetime
+    last_used: datetime | None
+    permissions: list[str]
+    rate_limit: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyCreated(ApiKey):
+    """A new key; `key` (`sk_live_…`) is shown this once."""
+
+    key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyRevoked(ApiObject):
+    message: str
+    key_id: str
+    revoked_at: datetime
+
+
+# webhooks
+
+
+@dataclass(frozen=True, kw_only=True)
+class Webhook(ApiObject):
+    webhook_id: str
+    url: str
+    events: list[str]
+    created_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookDeleted(ApiObject):
+    message: str | None
+    webhook_id: str | None
+
+
+# service
+
+
+@dataclass(frozen=True, kw_only=True)
+class Health(ApiObject):
+    status: str
+    time: datetime | None
+    database: str | None
+    cache: str | None

@@ -1,0 +1,258 @@
+"""The `urls` resource: create, read, change, delete and list short URLs, and what they report.
+
+Each function here describes one API call; `Urls` (sync) and `AsyncUrls` expose them as
+methods of `client.urls`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from shorturl.client._binding import (
+    AsyncResource,
+    SyncResource,
+    async_call,
+    async_pages,
+    sync_call,
+    sync_pages,
+)
+from shorturl.client._http import NOT_GIVEN, Call, NotGiven, path_segment
+from shorturl.client.models import (
+    BulkResult,
+    DeletedLink,
+    Link,
+    LinkAnalytics,
+    LinkInfo,
+    LinkPage,
+    LinkStats,
+    QrCodeLinks,
+)
+
+__all__ = ["AsyncUrls", "Urls"]
+
+Status = Literal["active", "expired", "disabled", "deleted"]
+Sort = Literal["created_at", "updated_at", "click_count", "last_clicked_at"]
+Order = Literal["asc", "desc"]
+Period = Literal["1h", "24h", "7d", "30d", "90d", "1y", "all"]
+Granularity = Literal["hour", "day", "week", "month"]
+
+
+def create(
+    long_url: str,
+    *,
+    custom_alias: str | None = None,
+    expiration_date: datetime | str | None = None,
+    max_clicks: int | None = None,
+    description: str | None = None,
+    tags: Sequence[str] | None = None,
+) -> Call[Link]:
+    """Create a short URL (`POST /urls`); random code unless `custom_alias` is given.
+
+    Raises InvalidUrl, CustomAliasTaken, ValidationError, QuotaExceeded, RateLimited.
+    """
+    body = {
+        "long_url": long_url,
+        "custom_alias": custom_alias,
+        "expiration_date": expiration_date,
+        "max_clicks": max_clicks,
+        "description": description,
+        "tags": _tag_list(tags) if tags is not None else None,
+    }
+    return Call(
+        "POST", "/urls", Link.from_data, json={k: v for k, v in body.items() if v is not None}
+    )
+
+
+def get(code: str) -> Call[Link]:
+    """Details of a short URL, with its click count and owner (`GET /urls/{code}`)."""
+    return Call("GET", f"/urls/{path_segment(code)}", Link.from_data)
+
+
+def update(
+    code: str,
+    *,
+    long_url: str | NotGiven = NOT_GIVEN,
+    expiration_date: datetime | str | None | NotGiven = NOT_GIVEN,
+    max_clicks: int | None | NotGiven = NOT_GIVEN,
+    description: str | None | NotGiven = NOT_GIVEN,
+    tags: Sequence[str] | None | NotGiven = NOT_GIVEN,
+    status: Literal["active", "disabled"] | NotGiven = NOT_GIVEN,
+) -> Call[Link]:
+    """Change a short URL (`PATCH /urls/{code}`): only the arguments given change, and
+    `None` clears a field (no expiry, no click limit, no description)."""
+    body = {
+        "long_url": long_url,
+        "expiration_date": expiration_date,
+        "max_clicks": max_clicks,
+        "description": description,
+        "tags": _tag_list(tags) if tags is not None and not isinstance(tags, NotGiven) else tags,
+        "status": status,
+    }
+    given = {k: v for k, v in body.items() if not isinstance(v, NotGiven)}
+    # Setting fields to given values is idempotent, so a PATCH here may be retried.
+    return Call("PATCH", f"/urls/{path_segment(code)}", Link.from_data, json=given, idempotent=True)
+
+
+def delete(code: str) -> Call[DeletedLink]:
+    """Delete a short URL (`DELETE /urls/{code}`); its code is never handed out again."""
+    return Call("DELETE", f"/urls/{path_segment(code)}", DeletedLink.from_data)
+
+
+def list_page(
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    status: Status | None = None,
+    tag: str | None = None,
+    q: str | None = None,
+    sort: Sort | None = None,
+    order: Order | None = None,
+) -> Call[LinkPage]:
+    """One page of your short URLs (`GET /urls`): `limit` ≤ 100 from `offset`, filtered by
+    `status` and `tag`, searched with `q` (code, URL, description), sorted by `sort`/`order`."""
+    params = {
+        "limit": limit,
+        "offset": offset,
+        "status": status,
+        "tag": tag,
+        "q": q,
+        "sort": sort,
+        "order": order,
+    }
+    return Call("GET", "/urls", LinkPage.from_data, params=params)
+
+
+def list_all(
+    *,
+    status: Status | None = None,
+    tag: str | None = None,
+    q: str | None = None,
+    sort: Sort | None = None,
+    order: Order | None = None,
+    page_size: int = 100,
+) -> Call[LinkPage]:
+    """Every one of your short URLs that matches, fetched `page_size` at a time as you go."""
+    return list_page(limit=page_size, offset=0, status=status, tag=tag, q=q, sort=sort, order=order)
+
+
+def bulk(urls: Iterable[Mapping[str, Any] | str]) -> Call[BulkResult]:
+    """Create up to 1,000 short URLs at once (`POST /urls/bulk`). Each item is a long URL or
+    a dict like `create`'s arguments; failures are reported per item, not raised."""
+    items = [{"long_url": item} if isinstance(item, str) else dict(item) for item in urls]
+    return Call("POST", "/urls/bulk", BulkResult.from_data, json={"urls": items})
+
+
+def analytics(
+    code: str,
+    *,
+    period: Period = "7d",
+    granularity: Granularity = "day",
+    include_bots: bool = False,
+) -> Call[LinkAnalytics]:
+    """Clicks of a short URL over `period`: totals, a time series per `granularity`,
+    countries, referrers, devices, browsers, OS (`GET /urls/{code}/analytics`).
+    Robots and link-preview fetchers count only with `include_bots`."""
+    return Call(
+        "GET",
+        f"/urls/{path_segment(code)}/analytics",
+        LinkAnalytics.from_data,
+        params={
+            "period": period,
+            "granularity": granularity,
+            "include_bots": "true" if include_bots else None,
+        },
+    )
+
+
+def stats(
+    code: str, *, limit: int = 20, offset: int = 0, include_bots: bool = False
+) -> Call[LinkStats]:
+    """Visit count, unique visitors and one page of visits, newest first
+    (`GET /urls/{code}/stats`)."""
+    return Call(
+        "GET",
+        f"/urls/{path_segment(code)}/stats",
+        LinkStats.from_data,
+        params={
+            "limit": limit,
+            "offset": offset,
+            "include_bots": "true" if include_bots else None,
+        },
+    )
+
+
+def all_visits(code: str, *, include_bots: bool = False, page_size: int = 100) -> Call[LinkStats]:
+    """Every visit of a short URL, newest first, fetched `page_size` at a time as you go."""
+    return stats(code, limit=page_size, offset=0, include_bots=include_bots)
+
+
+def qr(
+    code: str,
+    *,
+    size: int | None = None,
+    format: Literal["png", "svg", "jpg"] | None = None,
+    color: str | None = None,
+    background: str | None = None,
+) -> Call[bytes]:
+    """The QR code image of a short URL, as bytes (`GET /qr/{code}`)."""
+    return Call(
+        "GET",
+        f"/qr/{path_segment(code)}",
+        bytes,
+        params={"size": size, "format": format, "color": color, "background": background},
+        expect="bytes",
+    )
+
+
+def qr_links(code: str) -> Call[QrCodeLinks]:
+    """Where the QR images of a short URL can be downloaded (`GET /urls/{code}/qr`)."""
+    return Call("GET", f"/urls/{path_segment(code)}/qr", QrCodeLinks.from_data)
+
+
+def info(code: str) -> Call[LinkInfo]:
+    """Where a short URL goes, without following it (`GET /{code}/info`, public)."""
+    return Call("GET", f"/{path_segment(code)}/info", LinkInfo.from_data, root=True)
+
+
+def _tag_list(tags: Sequence[str]) -> list[str]:
+    if isinstance(tags, str):
+        raise TypeError("tags must be a list of strings, not one string")
+    return list(tags)
+
+
+class Urls(SyncResource):
+    """`client.urls`: short URLs."""
+
+    create = sync_call(create)
+    get = sync_call(get)
+    update = sync_call(update)
+    delete = sync_call(delete)
+    list_page = sync_call(list_page)
+    list = sync_pages(list_all)
+    bulk = sync_call(bulk)
+    analytics = sync_call(analytics)
+    stats = sync_call(stats)
+    visits = sync_pages(all_visits)
+    qr = sync_call(qr)
+    qr_links = sync_call(qr_links)
+    info = sync_call(info)
+
+
+class AsyncUrls(AsyncResource):
+    """`client.urls` of the AsyncClient: short URLs."""
+
+    create = async_call(create)
+    get = async_call(get)
+    update = async_call(update)
+    delete = async_call(delete)
+    list_page = async_call(list_page)
+    list = async_pages(list_all)
+    bulk = async_call(bulk)
+    analytics = async_call(analytics)
+    stats = async_call(stats)
+    visits = async_pages(all_visits)
+    qr = async_call(qr)
+    qr_links = async_call(qr_links)
+    info = async_call(info)

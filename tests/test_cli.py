@@ -1,0 +1,110 @@
+"""The `shorturl` command as a shell user meets it: real subprocesses, complete help."""
+
+from __future__ import annotations
+
+import csv
+import json
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+import shorturl
+from shorturl.cli import app as cli
+from shorturl.storage.migrate import upgrade
+from tests.client.conftest import new_user
+from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.live_server import LiveServer, run_cli
+
+
+def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    yield path, command
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from _commands(sub, (*path, name))
+
+
+def test_every_command_and_option_has_help() -> None:
+    runner = CliRunner()
+    root = get_command(cli)
+    seen, missing = [], []
+    for path, command in _commands(root):
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        name = " ".join(("shorturl", *path))
+        if not (command.help or "").strip():
+            missing.append(name)
+        missing += [
+            f"{name} {param.name}"
+            for param in command.params
+            if param.name != "help" and not (getattr(param, "help", None) or "").strip()
+        ]
+        seen.append(" ".join(path))
+    assert not missing, f"without help: {missing}"
+    for expected in ("links create", "links list", "links show", "links update", "links delete"):
+        assert expected in seen
+    assert {"links export", "links import", "serve", "db upgrade"} <= set(seen)
+    top = runner.invoke(cli, ["--help"])
+    assert "links" in top.output and "users" in top.output
+
+
+@pytest.fixture
+def local_database(live_server: LiveServer, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment of a fresh local database of the same mode as the live server."""
+    env = {
+        "SHORTURL_BASE_URL": "http://copy.example",
+        "SHORTURL_REDIS_NAMESPACE": "x" + secrets.token_hex(4),
+    }
+    if live_server.mode == "embedded":
+        env["SHORTURL_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/copy.db"
+        upgrade(env["SHORTURL_DATABASE_URL"])
+        yield env
+        return
+    env["SHORTURL_DATABASE_URL"] = create_postgres_database()
+    env["SHORTURL_REDIS_URL"] = live_server.env["SHORTURL_REDIS_URL"]
+    upgrade(env["SHORTURL_DATABASE_URL"])
+    yield env
+    drop_postgres_database(env["SHORTURL_DATABASE_URL"])
+
+
+@pytest.mark.timeout(600)  # a dozen interpreter starts: slow on a busy machine
+def test_round_trip_from_a_server_to_a_local_database(
+    live_server: LiveServer, local_database: dict[str, str], tmp_path: Path
+) -> None:
+    """create → list → export on a server (`--url`), import into a local database, list
+    there: the same links, with the same codes."""
+    user = new_user(live_server, "proc")
+    remote = {"SHORTURL_URL": live_server.url, "SHORTURL_API_KEY": user.api_key}
+    label = "rt" + secrets.token_hex(3)
+    with shorturl.Client(live_server.url, api_key=user.api_key) as client:
+        first = client.urls.create(long_url="https://example.com/0", tags=[label]).short_code
+    code = "p-" + secrets.token_hex(3)
+    made = run_cli(
+        "links", "create", "https://example.com/1", "--alias", code, "--tag", label,
+        "--max-clicks", "7", "--description", "seven, really", env=remote,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert made.stdout == f"{live_server.url}/{code}\n"
+    codes = [first, code]
+
+    listed = run_cli("links", "list", "--json", env=remote)
+    assert listed.returncode == 0, listed.stderr
+    assert [link["short_code"] for link in json.loads(listed.stdout)] == codes[::-1]
+
+    exported = tmp_path / "export.csv"
+    result = run_cli("links", "export", str(exported), env=remote)
+    assert result.returncode == 0 and "exported 2 links" in result.stderr
+    assert [row["short_code"] for row in csv.DictReader(exported.open())] == codes
+
+    imported = run_cli("links", "import", str(exported), env=local_database)
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 2, skipped 0, failed 0" in imported.stderr
+    copied = run_cli("links", "list", "--json", "--order", "asc", env=local_database)
+    links = json.loads(copied.stdout)
+    assert [link["short_code"] for link in links] == codes
+    assert [link["short_url"] for link in links] == [f"http://copy.example/{c}" for c in codes]
+    assert links[1]["max_clicks"] == 7 and links[1]["description"] == "seven, really"
+    assert all(link["tags"] == [label] for link in links)
