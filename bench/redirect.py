@@ -5,10 +5,15 @@ as the baseline, then `shorturl serve` in both modes — embedded (SQLite file, 
 cache) and scaled (a fresh PostgreSQL database and Redis namespace, dropped afterwards) —
 under uvicorn and granian, with 1 and 2 workers. Each server gets one link, warmed in every
 worker, then wrk drives `GET /{code}` for a few seconds with a bounded number of connections.
-Prints req/s, p50/p99 and the ratio to nginx with the same number of workers.
+Prints req/s, p50/p99, the server's CPU time per request, and both as a ratio to nginx with
+the same number of workers.
+
+By default the redirect alone is measured (rate limit and click tracking off); `--rate-limit`
+and `--tracking` turn on what a default deployment does on every redirect.
 
     make bench                                    # everything (about 3 minutes)
     .venv/bin/python bench/redirect.py --modes embedded --servers uvicorn --workers 1
+    .venv/bin/python bench/redirect.py --rate-limit --tracking --repeat 3
 
 wrk and nginx come from Debian's packages and are installed with apt-get when missing.
 """
@@ -276,7 +281,7 @@ async def _pg_admin(statement: str) -> None:
 
 
 @contextlib.contextmanager
-def storage(mode: str, tmp: Path, *, rate_limit: bool) -> Iterator[dict[str, str]]:
+def storage(mode: str, tmp: Path, *, rate_limit: bool, tracking: bool) -> Iterator[dict[str, str]]:
     """The environment of a server in `mode`: its own SQLite file, or its own PG db + namespace."""
     common = {
         "SHORTURL_ENVIRONMENT": "production",
@@ -284,6 +289,7 @@ def storage(mode: str, tmp: Path, *, rate_limit: bool) -> Iterator[dict[str, str
         "SHORTURL_RATE_LIMIT_ENABLED": "true" if rate_limit else "false",
         # wrk sends each request as if from one of many clients behind a proxy on 127.0.0.1.
         "SHORTURL_TRUSTED_PROXIES": HOST if rate_limit else "",
+        "SHORTURL_CLICK_TRACKING": "true" if tracking else "false",
     }
     if mode == "embedded":
         yield {**common, "SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.db'}"}
@@ -498,6 +504,11 @@ def parse_args() -> argparse.Namespace:
         help="per-IP redirect limit on (the default config), wrk posing as 16,384 clients",
     )
     parser.add_argument(
+        "--tracking",
+        action="store_true",
+        help="click tracking on (the default config): every redirect is recorded and stored",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="servers on CPU 0, wrk on CPU 1 (steadier figures for A/B runs; use --workers 1)",
@@ -521,9 +532,10 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
     nginx_binary = None if args.no_nginx else ensure_debian_package("nginx", "nginx")
     print(describe_machine())
     limit = "on (16,384 client IPs)" if args.rate_limit else "off"
+    tracking = "on" if args.tracking else "off"
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (best of {args.repeat}) on {HOST}, "
-        f"{args.warmup}s warm-up{', pinned' if args.pin else ''}, rate limit {limit}; "
+        f"{args.warmup}s warm-up{', pinned' if args.pin else ''}, rate limit {limit}, click tracking {tracking}; "
         f"load average at start {load_average():.2f}",
         flush=True,
     )
@@ -538,7 +550,7 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
     for mode in args.modes:
         with tempfile.TemporaryDirectory(prefix="bench-shorturl-") as tmp_name:
             tmp = Path(tmp_name)
-            with storage(mode, tmp, rate_limit=args.rate_limit) as env:
+            with storage(mode, tmp, rate_limit=args.rate_limit, tracking=args.tracking) as env:
                 for server in args.servers:
                     for workers in args.workers:
                         with shorturl(

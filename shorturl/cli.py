@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import logging.config
 import os
+import socket
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -78,6 +79,7 @@ def serve(
         if settings.embedded:
             raise typer.BadParameter("--no-worker needs SHORTURL_REDIS_URL", param_hint="--worker")
         os.environ["SHORTURL_WORKER_IN_PROCESS"] = "false"  # read by each web process
+    _refuse_busy_port(host, port)
     if migrate:
         upgrade(settings.database_url)
     if server is AsgiServer.granian:
@@ -113,6 +115,23 @@ def serve(
         server_header=False,
         date_header=False,
     )
+
+
+def _refuse_busy_port(host: str, port: int) -> None:
+    """Stop here when something already listens on host:port.
+
+    Granian would not fail: it listens with SO_REUSEPORT, so a second server on a port shares
+    the traffic with the first (another version, another database) without a word.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise typer.BadParameter(
+                f"{host}:{port} is not available ({exc.strerror})", param_hint="--port"
+            ) from None
 
 
 @db_app.command("upgrade")

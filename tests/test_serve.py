@@ -9,16 +9,20 @@ how a supervisor (systemd, Docker) expects a terminated service to end.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import random
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -31,16 +35,27 @@ STARTUP_TIMEOUT = 60.0
 SHUTDOWN_TIMEOUT = 30.0
 
 
-def free_port(exclude: set[int]) -> int:
-    for port in PORTS:
-        if port in exclude:
+def reserve_port() -> tuple[int, IO[str]]:
+    """A free port of PORTS, and the lock file that keeps it ours until closed.
+
+    Every checkout's test run on this machine takes its ports from the same range, and granian
+    listens with SO_REUSEPORT (a second server on a port shares it instead of failing): so a
+    port is first claimed with an exclusive lock shared through the temp directory.
+    """
+    for port in random.sample(PORTS, len(PORTS)):
+        lock = Path(tempfile.gettempdir(), f"shorturl-test-port-{port}.lock").open("w")  # noqa: SIM115
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
             continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
+                lock.close()
                 continue
-            return port
+        return port, lock
     raise RuntimeError(f"no free port in {PORTS}")
 
 
@@ -50,6 +65,7 @@ class Server:
 
     process: subprocess.Popen[bytes]
     port: int
+    port_lock: IO[str]
     log: Path
     workers: int
 
@@ -84,7 +100,7 @@ def serve(
     servers: list[Server] = []
     try:
         for options in option_sets:
-            servers.append(_start(tmp_path, env, options, exclude={s.port for s in servers}))
+            servers.append(_start(tmp_path, env, options))
         for server in servers:
             _wait_until_healthy(server)
         yield servers
@@ -94,12 +110,11 @@ def serve(
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(server.process.pid, signal.SIGKILL)
                 server.process.wait(10)
+            server.port_lock.close()
 
 
-def _start(
-    tmp_path: Path, env: dict[str, str], options: tuple[str, ...], exclude: set[int]
-) -> Server:
-    port = free_port(exclude)
+def _start(tmp_path: Path, env: dict[str, str], options: tuple[str, ...]) -> Server:
+    port, port_lock = reserve_port()
     log = tmp_path / f"serve-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -111,7 +126,7 @@ def _start(
             start_new_session=True,  # its own process group: workers included in cleanup
         )
     workers = int(options[options.index("--workers") + 1]) if "--workers" in options else 1
-    return Server(process, port, log, workers)
+    return Server(process, port, port_lock, log, workers)
 
 
 def _wait_until_healthy(server: Server) -> None:
@@ -257,3 +272,25 @@ def _forget_namespace(redis_url: str, namespace: str) -> None:
     keys = list(client.scan_iter(match=f"{namespace}:*"))
     if keys:
         client.delete(*keys)
+
+
+def test_serve_refuses_a_port_that_is_taken(tmp_path: Path) -> None:
+    # Granian alone would share the port (SO_REUSEPORT) with whatever listens there.
+    port, port_lock = reserve_port()
+    with port_lock, socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        done = subprocess.run(
+            [str(SHORTURL), "serve", "--server", "granian", "--port", str(port), "--no-migrate"],
+            env={
+                key: value for key, value in os.environ.items() if not key.startswith("SHORTURL_")
+            },
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=STARTUP_TIMEOUT,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "is not available" in done.stderr
+    assert not (tmp_path / "shorturl.db").exists()  # stopped before touching anything
