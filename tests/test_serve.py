@@ -130,12 +130,15 @@ def _start(tmp_path: Path, env: dict[str, str], options: tuple[str, ...]) -> Ser
 
 
 def _wait_until_healthy(server: Server) -> None:
+    """Until /health answers and every worker has started (granian loses a SIGTERM that
+    arrives while a worker is still starting, and then never stops)."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             pytest.fail(f"serve exited with {server.process.returncode}:\n{server.output()}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.base_url}/health", timeout=2).status_code == 200:
+            healthy = httpx.get(f"{server.base_url}/health", timeout=2).status_code == 200
+            if healthy and server.output().count("shorturl ready") >= server.workers:
                 return
         time.sleep(0.2)
     pytest.fail(f"serve not healthy after {STARTUP_TIMEOUT}s:\n{server.output()}")
