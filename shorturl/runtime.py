@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Final
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from shorturl.analytics.pipeline import ClickPipeline
 from shorturl.background import BackgroundTasks
@@ -27,15 +28,16 @@ __all__ = ["Runtime"]
 
 log = logging.getLogger(__name__)
 
+# Per process. Redirects never hold one for long (cache misses and batched flushes only).
+REDIS_MAX_CONNECTIONS: Final = 64
+
 
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.database = Database(settings.database_url)
         self.redis: Redis | None = (
-            Redis.from_url(settings.redis_url, health_check_interval=30)
-            if settings.redis_url
-            else None
+            Redis(connection_pool=_redis_pool(settings.redis_url)) if settings.redis_url else None
         )
         self.cache = LinkCache(
             local_size=settings.local_cache_size,
@@ -94,3 +96,10 @@ class Runtime:
             await self.redis.aclose()
         await self.database.dispose()
         log.info("shorturl stopped")
+
+
+def _redis_pool(url: str) -> BlockingConnectionPool:
+    """A bounded pool where a burst waits its turn for a connection instead of failing."""
+    return BlockingConnectionPool.from_url(
+        url, max_connections=REDIS_MAX_CONNECTIONS, timeout=5, health_check_interval=30
+    )

@@ -12,14 +12,15 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["PORTS", "LocalServer", "serving"]
+__all__ = ["PORTS", "LocalServer", "serving", "serving_on_one_port"]
 
 PORTS = range(18300, 18400)
 _next_port = itertools.cycle(PORTS)
 
 
 def _bind(host: str, port: int | None) -> socket.socket:
-    candidates = [port] if port is not None else [next(_next_port) for _ in PORTS]
+    # Lazily, so each call moves the cycle on by the ports it tried, not by the whole range.
+    candidates = [port] if port is not None else (next(_next_port) for _ in PORTS)
     for candidate in candidates:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -76,3 +77,24 @@ async def serving(
         yield server
     finally:
         await server.stop()
+
+
+@asynccontextmanager
+async def serving_on_one_port(
+    first: tuple[Any, str], second: tuple[Any, str]
+) -> AsyncIterator[tuple[LocalServer, LocalServer]]:
+    """Two servers, each `(app, host)`, on the same port of two loopback addresses. Another
+    test run may hold that port on one host only, so pick again until both are free."""
+    for _ in PORTS:
+        async with serving(*first) as one:
+            try:
+                two = LocalServer(second[0], second[1], one.port)
+                await two.start()
+            except RuntimeError:
+                continue
+            try:
+                yield one, two
+            finally:
+                await two.stop()
+            return
+    raise RuntimeError(f"no port in {PORTS} free on both {first[1]} and {second[1]}")

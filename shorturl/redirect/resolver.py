@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,16 +17,44 @@ class LinkResolver:
     def __init__(self, cache: LinkCache, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.cache = cache
         self.sessionmaker = sessionmaker
+        self._in_flight: dict[str, asyncio.Future[CachedLink | Missing]] = {}
 
     async def resolve(self, code: str) -> CachedLink | None:
-        """The link behind `code`, or None when there is none. Reads only; never writes the DB."""
+        """The link behind `code`, or None when there is none. Reads only; never writes the DB.
+
+        Concurrent misses on one code share a single lookup: when a hot link's local entry
+        expires under load, one request goes to Redis/the database and the rest wait for it
+        instead of stampeding the connection pools.
+        """
         entry = self.cache.get_local(code)
         if entry is None:
-            entry = await self.cache.get_shared(code)
-        if entry is None:
-            entry = await self._load(code)
-            await self.cache.put(code, entry)
+            pending = self._in_flight.get(code)
+            if pending is not None:
+                entry = await asyncio.shield(pending)
+            else:
+                entry = await self._lookup_once(code)
         return None if isinstance(entry, Missing) else entry
+
+    async def _lookup_once(self, code: str) -> CachedLink | Missing:
+        future: asyncio.Future[CachedLink | Missing] = asyncio.get_running_loop().create_future()
+        self._in_flight[code] = future
+        try:
+            entry = await self.cache.get_shared(code)
+            if entry is None:
+                entry = await self._load(code)
+                await self.cache.put(code, entry)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # marked retrieved, so a lone caller leaves no warning
+            raise
+        else:
+            future.set_result(entry)
+            return entry
+        finally:
+            del self._in_flight[code]
 
     async def _load(self, code: str) -> CachedLink | Missing:
         statement = select(

@@ -18,7 +18,7 @@ from shorturl.net.safe_fetch import (
     TargetRefused,
     is_public_address,
 )
-from tests.local_servers import serving
+from tests.local_servers import serving, serving_on_one_port
 
 LOCKED = FetchPolicy(allow_private=False, timeout=2.0)
 OPEN = FetchPolicy(allow_private=True, timeout=2.0)
@@ -175,10 +175,9 @@ async def test_dns_rebinding_cannot_swap_the_checked_address() -> None:
         timeout=2.0,
     )
     fetcher = SafeFetcher(policy, resolver=rebinding_resolver)
-    async with (
-        serving(page_app("public page"), host="127.0.0.2") as public,
-        serving(page_app("internal secret"), host="127.0.0.1", port=public.port),
-    ):
+    async with serving_on_one_port(
+        (page_app("public page"), "127.0.0.2"), (page_app("internal secret"), "127.0.0.1")
+    ) as (public, _internal):
         response = await fetcher.get(f"http://rebind.test:{public.port}/echo")
     await fetcher.aclose()
     assert answers == ["rebind.test"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -126,6 +127,39 @@ async def test_hits_are_served_from_the_cache_without_the_database(
     monkeypatch.setattr(runtime.resolver, "_load", no_database)
     for _ in range(5):
         assert (await client.get(f"/{code}")).status_code == 301
+
+
+async def test_concurrent_misses_on_one_code_share_one_lookup(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = await make(client, long_url="https://example.com/stampede")
+    await runtime.cache.invalidate(code)
+    real_get_shared, real_load = runtime.cache.get_shared, runtime.resolver._load
+    lookups: list[str] = []
+
+    async def slow_get_shared(code: str):  # type: ignore[no-untyped-def]
+        lookups.append(code)
+        await asyncio.sleep(0.05)  # every request below arrives while this one is out
+        return await real_get_shared(code)
+
+    monkeypatch.setattr(runtime.cache, "get_shared", slow_get_shared)
+    responses = await asyncio.gather(*(client.get(f"/{code}") for _ in range(50)))
+    assert [r.status_code for r in responses] == [301] * 50
+    assert lookups == [code]
+    assert runtime.resolver._in_flight == {}
+
+    async def failing_load(code: str):  # type: ignore[no-untyped-def]
+        raise ConnectionError("database down")
+
+    await runtime.cache.invalidate(code)
+    monkeypatch.setattr(runtime.cache, "get_shared", lambda code: asyncio.sleep(0.05))
+    monkeypatch.setattr(runtime.resolver, "_load", failing_load)
+    results = await asyncio.gather(
+        *(runtime.resolver.resolve(code) for _ in range(3)), return_exceptions=True
+    )
+    assert all(isinstance(result, ConnectionError) for result in results)
+    monkeypatch.setattr(runtime.resolver, "_load", real_load)
+    assert (await runtime.resolver.resolve(code)) is not None  # a failure is not remembered
 
 
 async def test_reserved_paths_are_not_codes(client: httpx.AsyncClient) -> None:
