@@ -226,6 +226,19 @@ class LinkRepository:
         )
         return page.all(), int(total or 0)
 
+    async def due_to_expire(self, now: datetime, *, limit: int) -> Sequence[Link]:
+        """Up to `limit` active links past their expiry date, locked for this transaction
+        (PostgreSQL: rows another job holds are skipped, so two runs never mark one twice)."""
+        statement = (
+            select(Link)
+            .where(Link.status == LinkStatus.ACTIVE, Link.expires_at <= now)
+            .order_by(Link.expires_at, Link.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True, of=Link)
+        return (await self.session.scalars(statement)).all()
+
     async def deactivate_unused(self, unused_since: datetime, now: datetime) -> Sequence[str]:
         """Disable active links neither clicked nor created since `unused_since`; their codes."""
         idle = (Link.status == LinkStatus.ACTIVE) & (

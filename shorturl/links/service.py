@@ -275,6 +275,22 @@ class LinkService:
         """Links past their expiry date, whether or not a job has marked them yet."""
         return await LinkRepository(session).expired(utcnow(), limit=limit, offset=offset)
 
+    async def expire_due(self, session: AsyncSession, *, limit: int = 500) -> Sequence[str]:
+        """Mark up to `limit` active links past `expires_at` as expired, firing `url.expired`
+        for each; their codes. Redirects already answer 410 for them: this makes the status
+        (lists, filters, webhooks) say so too."""
+        now = utcnow()
+        due = await LinkRepository(session).due_to_expire(now, limit=limit)
+        for link in due:
+            link.status = LinkStatus.EXPIRED
+            link.updated_at = now
+        await session.flush()
+        codes = [link.code for link in due]
+        self._invalidate_after_commit(session, codes)
+        for link in due:
+            await self.emit(session, "url.expired", link)
+        return codes
+
     async def deactivate_unused(self, session: AsyncSession, days: int) -> Sequence[str]:
         """Disable active links not clicked (or created) in the last `days` days."""
         now = utcnow()

@@ -1,26 +1,118 @@
-"""Periodic jobs the worker runs: expiry, unused links, click retention, visitor salts."""
+"""Periodic jobs the worker runs: expiry, unused links, click retention, visitor salts.
+
+Every `jobs_interval` seconds (with a little jitter) a worker runs them all, one after the
+other. With Redis, one worker per interval does (a lock that lives a bit less than one
+interval); embedded, the one in-process worker always does. Each job is idempotent and works
+in short transactions, so a run cut short by a crash is simply finished by the next one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+import random
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from shorturl.analytics.visitors import VisitorSalts
+from shorturl.storage.db import run_after_commit
 
 if TYPE_CHECKING:
     from shorturl.runtime import Runtime
 
-__all__ = ["PeriodicJobs"]
+__all__ = ["JobsRun", "PeriodicJobs"]
 
 log = logging.getLogger(__name__)
 
+EXPIRE_BATCH: Final = 500  # links marked expired per transaction
+
+
+@dataclass(slots=True)
+class JobsRun:
+    """What one run did: how many of each thing, and which jobs failed."""
+
+    expired: int = 0
+    deactivated: int = 0
+    clicks_rolled_up: int = 0
+    salts_forgotten: int = 0
+    failed: list[str] = field(default_factory=list)
+
 
 class PeriodicJobs:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, interval: float | None = None) -> None:
         self.runtime = runtime
-        self.interval = runtime.settings.jobs_interval
+        self.settings = runtime.settings
+        self.interval = interval if interval is not None else runtime.settings.jobs_interval
+        self.salts = VisitorSalts(runtime.database.sessionmaker)
+        self.runs = 0  # runs this process did (tests, logs)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Run the jobs every interval until `stop` is set (first run after one interval)."""
         while not stop.is_set():
+            # Jitter, so workers started together do not all race for the lock at once.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+                await asyncio.wait_for(stop.wait(), self.interval * random.uniform(0.9, 1.1))
+            if stop.is_set():
+                return
+            try:
+                if await self.acquire():
+                    await self.run_once()
+            except Exception:  # Redis away: the next interval tries again
+                log.exception("periodic jobs could not run")
+
+    async def acquire(self) -> bool:
+        """With Redis, True for one worker per interval; embedded, always True."""
+        redis = self.runtime.redis
+        if redis is None:
+            return True
+        ttl = max(int(self.interval * 900), 1000)  # ms, a bit under one interval
+        key = self.runtime.redis_key("lock", "periodic-jobs")
+        return bool(await redis.set(key, secrets.token_hex(8), nx=True, px=ttl))
+
+    async def run_once(self) -> JobsRun:
+        """Every job once, here and now; a failing job is logged and the others still run."""
+        done = JobsRun()
+        jobs: list[tuple[str, str, Callable[[], Awaitable[int]]]] = [
+            ("expire-links", "expired", self.expire_links),
+            ("deactivate-unused", "deactivated", self.deactivate_unused),
+            ("forget-visitor-salts", "salts_forgotten", self.salts.forget_old_salts),
+        ]
+        for name, counter, job in jobs:
+            try:
+                setattr(done, counter, await job())
+            except Exception:
+                log.exception("periodic job %s failed", name)
+                done.failed.append(name)
+        self.runs += 1
+        if done.expired or done.deactivated or done.clicks_rolled_up:
+            log.info(
+                "periodic jobs: %d links expired, %d deactivated, %d clicks rolled up",
+                done.expired,
+                done.deactivated,
+                done.clicks_rolled_up,
+            )
+        return done
+
+    async def expire_links(self) -> int:
+        """Mark every active link past its expiry date expired (`url.expired` for each)."""
+        total = 0
+        while True:
+            async with self.runtime.database.sessionmaker() as session:
+                codes = await self.runtime.links.expire_due(session, limit=EXPIRE_BATCH)
+                await run_after_commit(session)
+            total += len(codes)
+            if len(codes) < EXPIRE_BATCH:
+                return total
+
+    async def deactivate_unused(self) -> int:
+        """Seed 002: disable links unused for `deactivate_unused_days` (off when unset)."""
+        days = self.settings.deactivate_unused_days
+        if days is None:
+            return 0
+        async with self.runtime.database.sessionmaker() as session:
+            codes = await self.runtime.links.deactivate_unused(session, days)
+            await run_after_commit(session)
+        return len(codes)
