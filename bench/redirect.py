@@ -47,6 +47,10 @@ PG_ADMIN_DSN = os.environ.get("SHORTURL_TEST_PG_DSN", "postgresql://postgres@127
 REDIS_URL = os.environ.get("SHORTURL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TARGET = "https://example.com/a/fairly/typical/landing-page?utm_source=bench&utm_medium=wrk"
 CODE = "bench-link"
+BROWSER_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
 HOST = "127.0.0.1"
 
 
@@ -168,6 +172,9 @@ def run_wrk(
         "--timeout",
         "5s",
         "--latency",
+        # A browser's: with tracking on, requests without one are stored as bots, not clicks.
+        "-H",
+        f"User-Agent: {BROWSER_UA}",
         url,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True)
@@ -317,7 +324,14 @@ def storage(mode: str, tmp: Path, *, rate_limit: bool, tracking: bool) -> Iterat
 
 @contextlib.contextmanager
 def shorturl(
-    env: dict[str, str], tmp: Path, *, server: str, workers: int, port: int, pin: Pin
+    env: dict[str, str],
+    tmp: Path,
+    *,
+    server: str,
+    workers: int,
+    port: int,
+    pin: Pin,
+    in_process_worker: bool = True,
 ) -> Iterator[tuple[str, int]]:
     """`shorturl serve` as a real process (group), answering on `port`."""
     log_path = tmp / f"{server}-{workers}-{port}.log"
@@ -335,6 +349,7 @@ def shorturl(
                 str(workers),
                 "--server",
                 server,
+                *([] if in_process_worker else ["--no-worker"]),
             ],
             env={**os.environ, **env},
             cwd=tmp,  # so that no .env of the working copy is read
@@ -351,6 +366,25 @@ def shorturl(
     except BaseException:
         print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
         raise
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def click_worker(env: dict[str, str], tmp: Path) -> Iterator[None]:
+    """`shorturl worker` as its own process (and process group: its CPU is not the server's)."""
+    log_path = tmp / "worker.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(SHORTURL), "worker"],
+            env={**os.environ, **env},
+            cwd=tmp,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield
     finally:
         stop(process)
 
@@ -393,6 +427,21 @@ def ensure_link(base: str) -> str:
     if check.status_code not in (301, 302, 307, 308) or check.headers["location"] != TARGET:
         raise RuntimeError(f"the link does not redirect: {check.status_code} {check.headers}")
     return f"{base}/{CODE}"
+
+
+def clicks_stored(base: str, settle: float = 2.0, timeout: float = 60.0) -> int:
+    """The link's stored click count once the worker has caught up (no change for `settle` s)."""
+    deadline = time.monotonic() + timeout
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        response = httpx.get(f"{base}/api/v1/urls/{CODE}", timeout=10)
+        count = int(response.json()["data"]["click_count"])
+        if count != last:
+            last, since = count, time.monotonic()
+        elif time.monotonic() - since >= settle:
+            break
+        time.sleep(0.25)
+    return last
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -496,7 +545,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs per server, best kept")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--port", type=int, default=18000, help="first port used (range of 20)")
+    parser.add_argument("--port", type=int, default=18000, help="first port used (range of 40)")
     parser.add_argument("--no-nginx", action="store_true", help="skip the nginx baseline")
     parser.add_argument(
         "--rate-limit",
@@ -505,8 +554,18 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--tracking",
+        nargs="?",
+        const="on",
+        default="off",
+        choices=["off", "on", "both"],
+        help="click tracking (on in the default config: every redirect is recorded and "
+        "stored); `both` measures each server without and with it, side by side",
+    )
+    parser.add_argument(
+        "--separate-worker",
         action="store_true",
-        help="click tracking on (the default config): every redirect is recorded and stored",
+        help="scaled mode with tracking: `serve --no-worker` plus one `shorturl worker` "
+        "process, whose CPU is then not counted in the server's cpu µs/req",
     )
     parser.add_argument(
         "--pin",
@@ -532,7 +591,8 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
     nginx_binary = None if args.no_nginx else ensure_debian_package("nginx", "nginx")
     print(describe_machine())
     limit = "on (16,384 client IPs)" if args.rate_limit else "off"
-    tracking = "on" if args.tracking else "off"
+    tracking = {"off": "off", "on": "on", "both": "off and on"}[args.tracking]
+    track_variants = {"off": [False], "on": [True], "both": [False, True]}[args.tracking]
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (best of {args.repeat}) on {HOST}, "
         f"{args.warmup}s warm-up{', pinned' if args.pin else ''}, rate limit {limit}, click tracking {tracking}; "
@@ -540,7 +600,7 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
         flush=True,
     )
     rows: list[Row] = []
-    ports = iter(range(args.port, args.port + 20))
+    ports = iter(range(args.port, args.port + 40))
     if nginx_binary:
         for workers in args.workers:
             with nginx(nginx_binary, next(ports), workers, pin) as (url, group):
@@ -548,21 +608,37 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
             rows.append(Row("nginx", workers, result, cpu_us, load))
             print(f"  nginx x{workers}: {result.requests_per_s:,.0f} req/s", flush=True)
     for mode in args.modes:
-        with tempfile.TemporaryDirectory(prefix="bench-shorturl-") as tmp_name:
-            tmp = Path(tmp_name)
-            with storage(mode, tmp, rate_limit=args.rate_limit, tracking=args.tracking) as env:
-                for server in args.servers:
-                    for workers in args.workers:
-                        with shorturl(
-                            env, tmp, server=server, workers=workers, port=next(ports), pin=pin
-                        ) as (base, group):
-                            url = ensure_link(base)
-                            result, cpu_us, load = measure(wrk, url, group, args, pin)
-                        name = f"shorturl {mode} {server}"
-                        rows.append(Row(name, workers, result, cpu_us, load))
-                        print(
-                            f"  {name} x{workers}: {result.requests_per_s:,.0f} req/s", flush=True
-                        )
+        for server in args.servers:
+            for workers in args.workers:
+                for track in track_variants:  # side by side, so both see the same machine
+                    separate = track and args.separate_worker and mode == "scaled"
+                    with (
+                        tempfile.TemporaryDirectory(prefix="bench-shorturl-") as tmp_name,
+                        storage(
+                            mode, Path(tmp_name), rate_limit=args.rate_limit, tracking=track
+                        ) as env,
+                        shorturl(
+                            env,
+                            Path(tmp_name),
+                            server=server,
+                            workers=workers,
+                            port=next(ports),
+                            pin=pin,
+                            in_process_worker=not separate,
+                        ) as (base, group),
+                        click_worker(env, Path(tmp_name)) if separate else contextlib.nullcontext(),
+                    ):
+                        url = ensure_link(base)
+                        result, cpu_us, load = measure(wrk, url, group, args, pin)
+                        stored = clicks_stored(base) if track else None
+                    suffix = " +tracking" if track and args.tracking == "both" else ""
+                    name = f"shorturl {mode} {server}{suffix}"
+                    rows.append(Row(name, workers, result, cpu_us, load))
+                    extra = f", {stored:,} clicks stored" if stored is not None else ""
+                    print(
+                        f"  {name} x{workers}: {result.requests_per_s:,.0f} req/s{extra}",
+                        flush=True,
+                    )
     report(rows)
     print(f"load average at end {load_average():.2f}")
 
