@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from shorturl.accounts.commands import keys_app, users_app
+from shorturl.analytics.commands import stats as stats_command
 from shorturl.links.commands import links_app
 from shorturl.worker.commands import worker as worker_command
 
@@ -57,6 +58,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(links_app, name="links")
+app.command("stats")(stats_command)
 
 
 @app.command()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -46,7 +48,7 @@ def test_every_command_and_option_has_help() -> None:
     assert not missing, f"without help: {missing}"
     for expected in ("links create", "links list", "links show", "links update", "links delete"):
         assert expected in seen
-    assert {"links export", "links import", "serve", "db upgrade"} <= set(seen)
+    assert {"links export", "links import", "serve", "db upgrade", "stats"} <= set(seen)
     top = runner.invoke(cli, ["--help"])
     assert "links" in top.output and "users" in top.output
 
@@ -89,6 +91,24 @@ def test_round_trip_from_a_server_to_a_local_database(
     assert made.returncode == 0, made.stderr
     assert made.stdout == f"{live_server.url}/{code}\n"
     codes = [first, code]
+
+    browser = {
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+    }
+    for _ in range(2):
+        assert httpx.get(f"{live_server.url}/{code}", headers=browser).status_code == 301
+    for _ in range(100):  # the server's worker stores clicks a few ms after the redirect
+        report = run_cli("stats", code, "--json", env=remote)
+        assert report.returncode == 0, report.stderr
+        if json.loads(report.stdout)["total_clicks"] == 2:
+            break
+        time.sleep(0.1)
+    analytics = json.loads(report.stdout)
+    assert analytics["total_clicks"] == 2 and analytics["unique_clicks"] == 1
+    assert analytics["device_data"][0]["device_type"] == "desktop"
+    shown = run_cli("stats", code, "--period", "7d", env=remote)
+    assert f"{code}: 2 clicks, 1 unique visitors over 7d" in shown.stdout
+    assert "█" in shown.stdout and "Firefox" in shown.stdout
 
     listed = run_cli("links", "list", "--json", env=remote)
     assert listed.returncode == 0, listed.stderr

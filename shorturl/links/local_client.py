@@ -191,6 +191,25 @@ class LocalUrls:
                 return
             offset += len(page.urls)
 
+    async def analytics(
+        self,
+        code: str,
+        *,
+        period: str = "7d",
+        granularity: str = "day",
+        include_bots: bool = False,
+    ) -> models.LinkAnalytics:
+        from shorturl.analytics import service as analytics
+        from shorturl.analytics.periods import Period
+
+        async def work(session: AsyncSession) -> models.LinkAnalytics:
+            chosen = Period.parse(period, granularity)
+            link = await self.runtime.links.get_readable(session, code, self.principal)
+            report = await analytics.link_analytics(session, link, chosen, include_bots)
+            return models.LinkAnalytics.from_data(report.model_dump(mode="json"))
+
+        return await self.transaction(work)
+
     async def transaction(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in a transaction, committed (then its after-commit actions, like cache
         invalidations, run) on success; the service's errors become the SDK's."""

@@ -112,6 +112,22 @@ def test_create_show_update_delete(shorturl_cli: Any) -> None:
     assert gone.exit_code == 3 and "URL_NOT_FOUND" in gone.stderr
 
 
+def test_stats_of_a_link_on_the_local_database(shorturl_cli: Any) -> None:
+    alias = "s-" + secrets.token_hex(4)
+    assert shorturl_cli("links", "create", "https://example.com/", "--alias", alias).exit_code == 0
+    report = shorturl_cli("stats", alias, "--json", "--period", "7d", "--granularity", "day")
+    assert report.exit_code == 0, report.output
+    data = json.loads(report.stdout)
+    assert (data["short_code"], data["total_clicks"], data["period"]) == (alias, 0, "7d")
+    assert len(data["time_series"]) >= 7 and {p["clicks"] for p in data["time_series"]} == {0}
+    shown = shorturl_cli("stats", alias)
+    assert f"{alias}: 0 clicks" in shown.stdout and "▁" in shown.stdout
+    missing = shorturl_cli("stats", "no-such-" + secrets.token_hex(3))
+    assert missing.exit_code == 3 and "URL_NOT_FOUND" in missing.stderr
+    wrong = shorturl_cli("stats", alias, "--period", "2d")
+    assert wrong.exit_code == 2
+
+
 def test_errors_are_one_line_with_an_exit_code(shorturl_cli: Any) -> None:
     alias = "e-" + secrets.token_hex(4)
     assert shorturl_cli("links", "create", "https://example.com/", "--alias", alias).exit_code == 0
