@@ -40,7 +40,10 @@ class Click(Base):
 
 
 class ClickRollup(Base):
-    """Clicks per link, day and dimension values; kept when raw clicks age out."""
+    """Clicks per link, UTC day and dimension values; kept when raw clicks age out.
+
+    `unique_visitors` counts the visitors whose first click of the day fell in this row, so a
+    day's rows add up to its unique visitors (analytics/rollups.py)."""
 
     __tablename__ = "click_rollups"
     __table_args__ = (

@@ -1,7 +1,13 @@
-"""Every query on clicks: idempotent inserts, link counters, and the report aggregates."""
+"""Every query on clicks: idempotent inserts, link counters, and the report aggregates.
+
+Each aggregate adds the rolled-up clicks (analytics/rollups.py) to the raw ones, so reports
+stay whole after retention has moved old clicks into daily rollups. Raw clicks and rollups
+never overlap: a click is deleted in the transaction that rolls it up.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.models import Click
+from shorturl.analytics.rollups import RollupRepository
 from shorturl.links.models import Link, LinkStatus
 from shorturl.storage.base import UTCDateTime
 
@@ -64,6 +71,7 @@ class ClickFilter:
 class ClickRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.rollups = RollupRepository(session)
 
     # recording
 
@@ -140,6 +148,12 @@ class ClickRepository:
         if params:
             await self.session.execute(statement, params)
 
+    async def oldest_click_before(self, before: datetime) -> datetime | None:
+        """When the oldest raw click older than `before` was made (None: there is none)."""
+        return await self.session.scalar(
+            select(func.min(Click.clicked_at)).where(Click.clicked_at < before)
+        )
+
     # reports
 
     def _where(self, spec: ClickFilter) -> list[ColumnElement[bool]]:
@@ -162,9 +176,14 @@ class ClickRepository:
             conditions.append(Click.clicked_at < spec.until)
         return conditions
 
+    def _rolled_up(self, spec: ClickFilter) -> list[ColumnElement[bool]]:
+        return RollupRepository.conditions(
+            spec.link_ids, spec.owner_id, spec.since, spec.until, spec.include_bots
+        )
+
     async def totals(self, spec: ClickFilter) -> tuple[int, int]:
         """(clicks, unique visitors). Hashes are salted per day, so a visitor counts once a
-        day: uniques over a period are the sum of daily uniques."""
+        day: uniques over a period are the sum of daily uniques (as rollups keep them)."""
         row = (
             await self.session.execute(
                 select(func.count(), func.count(distinct(Click.visitor_hash))).where(
@@ -172,19 +191,19 @@ class ClickRepository:
                 )
             )
         ).one()
-        return int(row[0]), int(row[1])
+        clicks, unique = await self.rollups.totals(self._rolled_up(spec))
+        return int(row[0]) + clicks, int(row[1]) + unique
 
     async def counts_by(self, dimension: str, spec: ClickFilter) -> list[tuple[str | None, int]]:
         """Clicks per value of `dimension`, most first."""
         column = DIMENSIONS[dimension]
-        count = func.count().label("clicks")
-        statement = (
-            select(column, count)
-            .where(*self._where(spec))
-            .group_by(column)
-            .order_by(count.desc(), column)
-        )
-        return [(row[0], int(row[1])) for row in await self.session.execute(statement)]
+        statement = select(column, func.count()).where(*self._where(spec)).group_by(column)
+        counts: dict[str | None, int] = defaultdict(int)
+        for value, clicks in await self.session.execute(statement):
+            counts[value] += int(clicks)
+        for value, clicks in await self.rollups.counts_by(dimension, self._rolled_up(spec)):
+            counts[value] += clicks
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
 
     async def series(self, hourly: bool, spec: ClickFilter) -> list[tuple[datetime, int, int]]:
         """(bucket start, clicks, unique visitors) per hour or per UTC day that has clicks."""
@@ -194,27 +213,38 @@ class ClickRepository:
             .where(*self._where(spec))
             .group_by(bucket)
         )
-        rows = await self.session.execute(statement)
-        return [(_as_datetime(row[0]), int(row[1]), int(row[2])) for row in rows]
+        buckets: dict[datetime, list[int]] = {}
+        for start, clicks, unique in await self.session.execute(statement):
+            point = buckets.setdefault(_as_datetime(start), [0, 0])
+            point[0] += int(clicks)
+            point[1] += int(unique)
+        # a rolled-up day lands in the bucket of its midnight (its first hour, when hourly)
+        for start, clicks, unique in await self.rollups.series(self._rolled_up(spec)):
+            point = buckets.setdefault(start, [0, 0])
+            point[0] += clicks
+            point[1] += unique
+        return [(start, clicks, unique) for start, (clicks, unique) in buckets.items()]
 
     async def top_links(self, spec: ClickFilter, limit: int) -> list[tuple[str, int]]:
         """(code, clicks) of the most clicked links in the filter, most first."""
-        count = func.count().label("clicks")
         statement = (
-            select(Link.code, count)
+            select(Link.code, func.count())
             .select_from(Click)
             .join(Link, Link.id == Click.link_id)
             .where(*self._where(spec))
             .group_by(Link.code)
-            .order_by(count.desc(), Link.code)
-            .limit(limit)
         )
-        return [(row[0], int(row[1])) for row in await self.session.execute(statement)]
+        counts: dict[str, int] = defaultdict(int)
+        for code, clicks in await self.session.execute(statement):
+            counts[code] += int(clicks)
+        for code, clicks in await self.rollups.clicks_per_code(self._rolled_up(spec)):
+            counts[code] += clicks
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
     async def visits(
         self, spec: ClickFilter, *, limit: int, offset: int
     ) -> tuple[list[Click], int]:
-        """Individual clicks, newest first, and how many match."""
+        """Individual raw clicks, newest first, and how many match (rolled-up ones are gone)."""
         total = await self.session.scalar(select(func.count()).where(*self._where(spec)))
         page = await self.session.scalars(
             select(Click)

@@ -40,6 +40,7 @@ __all__ = [
     "link_stats",
     "owner_time_series",
     "record_clicks",
+    "roll_up_clicks_before",
     "root_analytics",
     "summary",
 ]
@@ -86,6 +87,26 @@ async def record_clicks(
         ]
     )
     return stored
+
+
+async def roll_up_clicks_before(session: AsyncSession, before: datetime, *, links: int) -> int:
+    """Retention, one step: move the raw clicks of the oldest UTC day before `before` (of at
+    most `links` links) into the daily rollups, and delete them; how many raw clicks went
+    (0: nothing older is left). Call it again, one transaction each, until it returns 0.
+
+    Rolling up and deleting share the transaction, with the links locked against the worker
+    storing clicks, so a crash leaves either both or neither: nothing is counted twice. A
+    step never splits a link's day, which keeps that day's unique visitors exact."""
+    repository = ClickRepository(session)
+    oldest = await repository.oldest_click_before(before)
+    if oldest is None:
+        return 0
+    upto = min(
+        before, oldest.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    )
+    link_ids = await repository.rollups.links_with_clicks_before(upto, links)
+    await repository.lock_links(link_ids)
+    return await repository.rollups.move_clicks_before(link_ids, upto)
 
 
 async def root_analytics(session: AsyncSession, link: Link) -> RootAnalytics:

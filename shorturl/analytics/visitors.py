@@ -29,15 +29,17 @@ class VisitorSalts:
 
     async def for_days(self, days: Iterable[date]) -> dict[date, str]:
         """The salt of each of `days`, created on first use."""
-        for day in set(days) - self._known.keys():
+        wanted = set(days)
+        for day in wanted - self._known.keys():
             self._known[day] = await load_or_create_secret(
                 self.sessionmaker, f"{_PREFIX}{day.isoformat()}"
             )
+        salts = {day: self._known[day] for day in wanted}
+        # Keep a few recent days; a batch of many old days (a backlog) must not trim its own.
         if len(self._known) > 8:
-            oldest = sorted(self._known)[:-8]
-            for day in oldest:
+            for day in sorted(self._known)[:-8]:
                 del self._known[day]
-        return self._known
+        return salts
 
     async def forget_old_salts(self) -> int:
         """Delete salts older than `KEEP_DAYS` days. Returns how many."""

@@ -15,10 +15,13 @@ import random
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
+from shorturl.analytics import service as analytics
 from shorturl.analytics.visitors import VisitorSalts
 from shorturl.storage.db import run_after_commit
+from shorturl.timestamps import utcnow
 
 if TYPE_CHECKING:
     from shorturl.runtime import Runtime
@@ -28,6 +31,7 @@ __all__ = ["JobsRun", "PeriodicJobs"]
 log = logging.getLogger(__name__)
 
 EXPIRE_BATCH: Final = 500  # links marked expired per transaction
+ROLLUP_LINKS: Final = 100  # links whose day of clicks one retention transaction rolls up
 
 
 @dataclass(slots=True)
@@ -78,6 +82,7 @@ class PeriodicJobs:
         jobs: list[tuple[str, str, Callable[[], Awaitable[int]]]] = [
             ("expire-links", "expired", self.expire_links),
             ("deactivate-unused", "deactivated", self.deactivate_unused),
+            ("click-retention", "clicks_rolled_up", self.roll_up_old_clicks),
             ("forget-visitor-salts", "salts_forgotten", self.salts.forget_old_salts),
         ]
         for name, counter, job in jobs:
@@ -116,3 +121,20 @@ class PeriodicJobs:
             codes = await self.runtime.links.deactivate_unused(session, days)
             await run_after_commit(session)
         return len(codes)
+
+    async def roll_up_old_clicks(self) -> int:
+        """Retention: raw clicks older than `click_retention_days` (whole UTC days) go into
+        the daily rollups, one transaction per day and batch of links; how many moved."""
+        days = self.settings.click_retention_days
+        if days is None:
+            return 0
+        today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        before = today - timedelta(days=days)
+        total = 0
+        while True:
+            async with self.runtime.database.sessionmaker() as session:
+                moved = await analytics.roll_up_clicks_before(session, before, links=ROLLUP_LINKS)
+                await session.commit()
+            if not moved:
+                return total
+            total += moved
