@@ -22,6 +22,7 @@ from shorturl.ratelimit.middleware import RateLimitHeaders
 from shorturl.redirect.endpoints import router as redirect_router
 from shorturl.redirect.front import RedirectFront
 from shorturl.runtime import Runtime
+from shorturl.webhooks.endpoints import router as webhooks_router
 
 __all__ = ["build_app", "create_app"]
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> RedirectFront:
     v1.include_router(admin_router)
     v1.include_router(qr_router)
     v1.include_router(analytics_router)
+    v1.include_router(webhooks_router)
     api.include_router(v1)
     api.include_router(compat_router)
     api.include_router(web_ui_router)

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     click_retention_days: int | None = Field(None, ge=3)  # raw clicks kept; rollups stay
     deactivate_unused_days: int | None = Field(None, ge=1)  # seed 002 job, off by default
     jobs_interval: float = Field(300.0, gt=0)  # seconds between periodic job runs
+    # Webhooks (shorturl/webhooks): retries wait base, 2×base, 4×base… up to the cap.
+    webhook_timeout: float = Field(5.0, gt=0, le=60)  # seconds a receiver has to answer
+    webhook_retry_base: float = Field(10.0, gt=0)  # seconds before the first retry
+    webhook_retry_max_delay: float = Field(3600.0, gt=0)  # longest wait between attempts
+    webhook_max_attempts: int = Field(8, ge=1, le=100)  # then the delivery is `failed`
+    webhook_disable_after: int = Field(50, ge=1)  # consecutive failures before auto-disable
+    webhook_sweep_interval: float = Field(5.0, gt=0)  # seconds between sends of due retries
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod

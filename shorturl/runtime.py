@@ -23,6 +23,7 @@ from shorturl.redirect.resolver import LinkResolver
 from shorturl.storage.cache import LinkCache
 from shorturl.storage.db import Database
 from shorturl.storage.secrets import load_or_create_secret
+from shorturl.webhooks.dispatcher import WebhookDispatcher
 
 __all__ = ["Runtime"]
 
@@ -65,6 +66,10 @@ class Runtime:
         )
         self.links.event_handlers.append(self.metadata.on_link_event)
         self.background.every("metadata-sweep", 300.0, self.metadata.sweep)
+        self.webhooks = WebhookDispatcher(settings, self.database.sessionmaker, self.background)
+        self.links.event_handlers.append(self.webhooks.on_link_event)
+        self.background.every("webhook-sweep", settings.webhook_sweep_interval, self.webhooks.sweep)
+        self.background.every("webhook-prune", 3600.0, self.webhooks.prune)
 
     def redis_key(self, *parts: str) -> str:
         """A Redis key (or stream, or channel) in this deployment's namespace."""
@@ -88,6 +93,7 @@ class Runtime:
     async def close(self) -> None:
         await self.clicks.close()
         await self.background.close()
+        await self.webhooks.aclose()
         await self.fetcher.aclose()
         if self.limits is not None:
             await self.limits.close()

@@ -52,6 +52,11 @@ class Backend:
             "rate_limit_enabled": False,
             "environment": "test",
             "allow_private_targets": True,
+            # Every app on one database must agree on webhook retries: any of them may send.
+            "webhook_retry_base": 0.1,
+            "webhook_retry_max_delay": 1.0,
+            "webhook_sweep_interval": 0.2,
+            "webhook_timeout": 2.0,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -21,14 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shorturl.analytics import service as analytics
 from shorturl.analytics.enrich import ClickEnricher
 from shorturl.analytics.visitors import VisitorSalts
+from shorturl.storage.db import run_after_commit
 from shorturl.worker.transports import ClickTransport, Delivery
 
-__all__ = ["ClickConsumer", "ClicksStored"]
+__all__ = ["ClickConsumer", "ClicksStored", "ClicksStoring"]
 
 log = logging.getLogger(__name__)
 
-# Called with the rows stored by one batch, after commit (webhooks hang off this).
+# Called with the rows stored by one batch, after commit.
 ClicksStored = Callable[[list[dict[str, Any]]], Awaitable[None]]
+# Called with the rows stored by one batch inside its transaction, so what it writes (webhook
+# deliveries) commits with the clicks; it may defer work with `after_commit`.
+ClicksStoring = Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[None]]
 
 
 class ClickConsumer:
@@ -41,6 +45,7 @@ class ClickConsumer:
         name: str,
         batch_size: int = 500,
         listeners: Sequence[ClicksStored] = (),
+        in_transaction: Sequence[ClicksStoring] = (),
     ) -> None:
         self.transport = transport
         self.sessionmaker = sessionmaker
@@ -49,6 +54,7 @@ class ClickConsumer:
         self.name = name
         self.batch_size = batch_size
         self.listeners = list(listeners)
+        self.in_transaction = list(in_transaction)
         self.stored = 0  # clicks stored by this consumer
         self.batches = 0
 
@@ -93,7 +99,9 @@ class ClickConsumer:
             rows = await asyncio.to_thread(self.enricher.enrich, events, salts)
             async with self.sessionmaker() as session:
                 stored = await analytics.record_clicks(session, events, rows)
-                await session.commit()
+                for hook in self.in_transaction:
+                    await hook(session, stored)
+                await run_after_commit(session)
             self.stored += len(stored)
             for listener in self.listeners:
                 try:

@@ -41,6 +41,7 @@ class Worker:
             self.enricher,
             name=consumer_name(),
             batch_size=settings.worker_batch_size,
+            in_transaction=[runtime.webhooks.on_clicks_stored],
         )
         self.jobs = PeriodicJobs(runtime) if jobs else None
         self._stop = asyncio.Event()

@@ -1,0 +1,218 @@
+"""`WebhookDispatcher`: turns link and click events into delivery rows, and sends them.
+
+Rows are written inside the transaction that made the change, so an event is never lost to a
+crash between the change and its webhook. Once committed, the new rows are handed to
+`BackgroundTasks` to be sent at once; a periodic sweep sends what is due (retries, rows whose
+first try was dropped or interrupted). Each attempt first *claims* its row with one UPDATE
+(see `WebhookRepository.claim`), so with several processes a delivery is never sent twice at
+the same time, and a process that dies mid-send only delays the row by its lease.
+
+Failures are retried with exponential backoff (`webhook_retry_base` doubling, capped) up to
+`webhook_max_attempts`; `webhook_disable_after` consecutive failures disable the webhook.
+Nothing here runs on the redirect path or holds up the click worker: sends happen in
+background tasks, a bounded number at a time, each within `webhook_timeout`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shorturl.background import BackgroundTasks
+from shorturl.config import Settings
+from shorturl.links.events import LinkEvent
+from shorturl.links.models import Link
+from shorturl.storage.db import after_commit
+from shorturl.timestamps import utcnow
+from shorturl.webhooks.delivery import Attempt, Outgoing, WebhookSender
+from shorturl.webhooks.events import CLICKED, PING, click_payload, link_payload
+from shorturl.webhooks.models import Webhook, WebhookDelivery
+from shorturl.webhooks.presenter import public_delivery_id
+from shorturl.webhooks.repository import DeliveryStatus, WebhookRepository
+
+__all__ = ["WebhookDispatcher"]
+
+log = logging.getLogger(__name__)
+
+_SWEEP_BATCH: Final = 200
+_CONCURRENCY: Final = 8  # sends in flight per job (the sweep, one change's deliveries)
+_LEASE_MARGIN: Final = timedelta(seconds=30)
+_LOG_RETENTION: Final = timedelta(days=30)
+
+
+class WebhookDispatcher:
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        background: BackgroundTasks,
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.background = background
+        self.sender = WebhookSender(
+            allow_private=settings.allow_private_targets, timeout=settings.webhook_timeout
+        )
+        self.lease = timedelta(seconds=settings.webhook_timeout) + _LEASE_MARGIN
+        self._gate = asyncio.Semaphore(_CONCURRENCY)
+
+    # events → rows (inside the caller's transaction)
+
+    async def on_link_event(self, session: AsyncSession, event: LinkEvent, link: Link) -> None:
+        """Queue `event` for the link owner's active webhooks that subscribe to it."""
+        if link.owner_id is None:
+            return
+        hooks = await WebhookRepository(session).active_of_owner(link.owner_id)
+        subscribed = [hook for hook in hooks if event in hook.events]
+        if subscribed:
+            payload = link_payload(event, link, self.settings.base_url)
+            await self._queue(session, [(hook, event, payload) for hook in subscribed])
+
+    async def on_clicks_stored(
+        self, session: AsyncSession, clicks: Sequence[dict[str, Any]]
+    ) -> None:
+        """Queue `url.clicked` for the human clicks just stored (robots, HEAD requests and
+        link previews are left out), in the click worker's transaction."""
+        human = [row for row in clicks if row.get("is_counted") and not row.get("is_bot")]
+        if not human:
+            return
+        rows = await WebhookRepository(session).active_of_links(row["link_id"] for row in human)
+        hooks_of: dict[int, list[tuple[str, str, Webhook]]] = {}
+        for link_id, code, long_url, hook in rows:
+            if CLICKED in hook.events:
+                hooks_of.setdefault(link_id, []).append((code, long_url, hook))
+        queued = [
+            (hook, CLICKED, click_payload(code, long_url, self.settings.base_url, row))
+            for row in human
+            for code, long_url, hook in hooks_of.get(row["link_id"], ())
+        ]
+        if queued:
+            await self._queue(session, queued)
+
+    async def _queue(
+        self, session: AsyncSession, items: Sequence[tuple[Webhook, str, dict[str, Any]]]
+    ) -> None:
+        now = utcnow()
+        deliveries = [
+            WebhookDelivery(webhook_id=hook.id, event=event, payload=payload, next_attempt_at=now)
+            for hook, event, payload in items
+        ]
+        ids = await WebhookRepository(session).add_deliveries(deliveries)
+
+        async def send_soon() -> None:
+            self.background.submit("webhooks", lambda: self.send_many(ids))
+
+        after_commit(session, send_soon)
+
+    # sending
+
+    async def create_and_send(
+        self, webhook_id: int, event: str, payload: dict[str, Any]
+    ) -> WebhookDelivery:
+        """A new delivery sent right now, whether or not the webhook is active (test pings,
+        manual redeliveries); the delivery as it stands after this first attempt."""
+        async with self.sessionmaker() as session:
+            delivery = WebhookDelivery(
+                webhook_id=webhook_id, event=event, payload=payload, next_attempt_at=utcnow()
+            )
+            (delivery_id,) = await WebhookRepository(session).add_deliveries([delivery])
+            await session.commit()
+        await self.send(delivery_id, even_if_inactive=True)
+        async with self.sessionmaker() as session:
+            found = await session.get(WebhookDelivery, delivery_id)
+        assert found is not None
+        return found
+
+    async def send_many(self, delivery_ids: Sequence[int]) -> None:
+        await asyncio.gather(*(self._send_gated(delivery_id) for delivery_id in delivery_ids))
+
+    async def _send_gated(self, delivery_id: int) -> None:
+        async with self._gate:
+            try:
+                await self.send(delivery_id)
+            except Exception:  # the row stays due; the sweep tries again
+                log.exception("webhook delivery %s failed to run", delivery_id)
+
+    async def send(self, delivery_id: int, *, even_if_inactive: bool = False) -> Attempt | None:
+        """One attempt at a delivery if it is due and nobody else is sending it (None if not)."""
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            repository = WebhookRepository(session)
+            won = await repository.claim(
+                delivery_id, now, now + self.lease, even_if_inactive=even_if_inactive
+            )
+            claimed = await repository.claimed(delivery_id) if won else None
+            await session.commit()
+        if claimed is None:
+            return None
+        delivery, webhook = claimed
+        attempt = await self.sender.send(
+            Outgoing(
+                url=webhook.url,
+                secret=webhook.secret,
+                delivery_id=public_delivery_id(delivery.id),
+                event=delivery.event,
+                payload=delivery.payload,
+            )
+        )
+        await self._record(delivery, webhook, attempt)
+        return attempt
+
+    async def _record(self, delivery: WebhookDelivery, webhook: Webhook, attempt: Attempt) -> None:
+        now = utcnow()
+        values: dict[str, Any] = {
+            "response_status": attempt.response_status,
+            "last_error": attempt.error,
+        }
+        counts = delivery.event != PING  # a test ping neither retries nor disables
+        if attempt.delivered:
+            values.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None)
+        elif not counts or delivery.attempts >= self.settings.webhook_max_attempts:
+            values.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
+        else:
+            values["next_attempt_at"] = now + timedelta(seconds=self.retry_delay(delivery.attempts))
+        async with self.sessionmaker() as session:
+            repository = WebhookRepository(session)
+            if not await repository.record(delivery.id, delivery.attempts, **values):
+                return
+            if attempt.delivered:
+                await repository.count_success(webhook.id)
+            elif counts and await repository.count_failure(
+                webhook.id, self.settings.webhook_disable_after, now
+            ):
+                log.warning(
+                    "webhook %s disabled after %d consecutive failures",
+                    webhook.id,
+                    self.settings.webhook_disable_after,
+                )
+            await session.commit()
+
+    def retry_delay(self, attempts: int) -> float:
+        """Seconds between attempt number `attempts` (1, 2, …) and the next one."""
+        settings = self.settings
+        return min(
+            settings.webhook_retry_base * 2 ** (attempts - 1), settings.webhook_retry_max_delay
+        )
+
+    async def sweep(self) -> int:
+        """Send every delivery that is due now (retries, and what the queue missed)."""
+        async with self.sessionmaker() as session:
+            ids = await WebhookRepository(session).due(utcnow(), _SWEEP_BATCH)
+        if ids:
+            await self.send_many(ids)
+        return len(ids)
+
+    async def prune(self) -> int:
+        """Forget finished deliveries older than the log keeps."""
+        async with self.sessionmaker() as session:
+            removed = await WebhookRepository(session).prune(utcnow() - _LOG_RETENTION)
+            await session.commit()
+        return removed
+
+    async def aclose(self) -> None:
+        await self.sender.aclose()
