@@ -67,7 +67,12 @@ class WebhookDispatcher:
         """Queue `event` for the link owner's active webhooks that subscribe to it."""
         if link.owner_id is None:
             return
-        hooks = await WebhookRepository(session).active_of_owner(link.owner_id)
+        # One query per owner and transaction (the expiry job fires hundreds of events).
+        known: dict[int, Sequence[Webhook]] = session.info.setdefault("webhooks_of_owner", {})
+        hooks = known.get(link.owner_id)
+        if hooks is None:
+            hooks = await WebhookRepository(session).active_of_owner(link.owner_id)
+            known[link.owner_id] = hooks
         subscribed = [hook for hook in hooks if event in hook.events]
         if subscribed:
             payload = link_payload(event, link, self.settings.base_url)

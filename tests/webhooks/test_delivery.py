@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from shorturl.links.models import Link
 from shorturl.runtime import Runtime
 from shorturl.storage.db import run_after_commit
 from shorturl.timestamps import utcnow
@@ -101,9 +104,11 @@ async def test_link_events_reach_only_subscribers_of_the_owner(
         headers=account.headers,
     )
     assert patched.status_code == 200
-    async with runtime.database.sessionmaker() as session:
-        link = await runtime.links.get(session, code)
-        await runtime.links.emit(session, "url.expired", link)  # as the expiry job does
+    async with runtime.database.sessionmaker() as session:  # as the periodic job does
+        await session.execute(
+            update(Link).where(Link.code == code).values(expires_at=utcnow() - timedelta(1))
+        )
+        assert await runtime.links.expire_due(session) == [code]
         await run_after_commit(session)
     deleted = await client.delete(f"/api/v1/urls/{code}", headers=account.headers)
     assert deleted.status_code == 200
