@@ -15,6 +15,7 @@ from shorturl.api.errors import install_error_handlers
 from shorturl.compat.endpoints import router as compat_router
 from shorturl.config import Settings
 from shorturl.dashboard.routes import router as web_ui_router
+from shorturl.links.bulk_endpoints import router as bulk_router
 from shorturl.links.endpoints import router as links_router
 from shorturl.qr.endpoints import router as qr_router
 from shorturl.ratelimit.api import enforce_api_rate_limit
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> RedirectFront:
         )
 
     v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(enforce_api_rate_limit)])
+    v1.include_router(bulk_router)  # before /urls/{code}
     v1.include_router(links_router)
     v1.include_router(accounts_router)
     v1.include_router(admin_router)

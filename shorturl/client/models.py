@@ -129,16 +129,33 @@ class QrCodeLinks(ApiObject):
 
 @dataclass(frozen=True, kw_only=True)
 class BulkCreated(ApiObject):
+    """One created item of a bulk create or CSV import."""
+
+    index: int  # position in the request
+    row: int | None  # CSV import: the data row (1 = first row after the header)
     short_url: str
+    short_code: str
     long_url: str
-    status: str
+    custom_alias: str | None
+    description: str | None
+    tags: list[str]
+    expiration_date: datetime | None
+    created_at: datetime | None
+    status: str  # "created"
 
 
 @dataclass(frozen=True, kw_only=True)
 class BulkFailed(ApiObject):
+    """One failed item: `code` is the seed-003 error code, `error` the message."""
+
+    index: int
+    row: int | None
     long_url: str | None
-    error: Any
-    status: str
+    custom_alias: str | None
+    error: str
+    code: str
+    details: Any
+    status: str  # "failed"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,6 +167,8 @@ class BulkSummary(ApiObject):
 
 @dataclass(frozen=True, kw_only=True)
 class BulkResult(ApiObject):
+    """What `client.urls.bulk()` (and `import_csv()`) report: per item, never raised."""
+
     created: list[BulkCreated]
     failed: list[BulkFailed]
     summary: BulkSummary

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from shorturl.links.models import Link
-from shorturl.links.schemas import LinkOut, LinkOwner, PageMetadataOut, SafeBrowsing
+from collections.abc import Sequence
 
-__all__ = ["link_out"]
+from shorturl.links.bulk import BulkOutcome
+from shorturl.links.models import Link
+from shorturl.links.schemas import (
+    BulkCreatedItem,
+    BulkFailedItem,
+    BulkResult,
+    BulkSummary,
+    LinkOut,
+    LinkOwner,
+    PageMetadataOut,
+    SafeBrowsing,
+)
+
+__all__ = ["bulk_result", "link_out"]
 
 
 def link_out(link: Link, base_url: str) -> LinkOut:
@@ -44,4 +56,49 @@ def link_out(link: Link, base_url: str) -> LinkOut:
         expires_at=link.expires_at,
         visit_count=link.click_count,
         last_visited_at=link.last_clicked_at,
+    )
+
+
+def bulk_result(
+    outcome: BulkOutcome, base_url: str, rows: Sequence[int] | None = None
+) -> BulkResult:
+    """The seed-003 bulk answer; `rows` maps each index to its CSV data row (imports)."""
+
+    def row(index: int) -> int | None:
+        return rows[index] if rows is not None else None
+
+    created = [
+        BulkCreatedItem(
+            index=index,
+            row=row(index),
+            short_url=f"{base_url}/{link.code}",
+            short_code=link.code,
+            long_url=link.long_url,
+            custom_alias=link.code if link.is_custom else None,
+            qr_code_url=f"{base_url}/api/v1/qr/{link.code}",
+            description=link.description,
+            tags=link.tag_names,
+            expiration_date=link.expires_at,
+            max_clicks=link.max_clicks,
+            link_status=link.status,
+            created_at=link.created_at,
+        )
+        for index, link in outcome.created
+    ]
+    failed = [
+        BulkFailedItem(
+            index=failure.index,
+            row=row(failure.index),
+            long_url=failure.long_url,
+            custom_alias=failure.custom_alias,
+            error=failure.error.message,
+            code=failure.error.code,
+            details=failure.error.details,
+        )
+        for failure in outcome.failed
+    ]
+    return BulkResult(
+        created=created,
+        failed=failed,
+        summary=BulkSummary(total=outcome.total, created=len(created), failed=len(failed)),
     )

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
 from shorturl.timestamps import UtcDateTime
 
 __all__ = [
+    "BulkCreate",
+    "BulkCreatedItem",
+    "BulkFailedItem",
+    "BulkResult",
+    "BulkSummary",
     "DeletedLink",
     "LinkCreate",
     "LinkList",
@@ -143,3 +148,69 @@ class DeletedLink(BaseModel):
     message: str
     short_code: str
     deleted_at: UtcDateTime
+
+
+class BulkCreate(BaseModel):
+    """Up to 1,000 links to create; each item is what `POST /urls` takes (or just a URL).
+    Items are read one by one, so a bad item fails alone."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "urls": [
+                        {
+                            "long_url": "https://example.com/page1",
+                            "custom_alias": "page1",
+                            "description": "Page 1",
+                        },
+                        {"long_url": "https://example.com/page2", "tags": ["campaign"]},
+                    ]
+                }
+            ]
+        }
+    )
+
+    urls: list[Any] = Field(min_length=1, max_length=1000)
+
+
+class BulkCreatedItem(BaseModel):
+    index: int  # position in the request (0-based)
+    row: int | None = None  # CSV import: the data row (1 = first row after the header)
+    status: Literal["created"] = "created"
+    short_url: str
+    short_code: str
+    long_url: str
+    custom_alias: str | None
+    qr_code_url: str
+    description: str | None
+    tags: list[str]
+    expiration_date: UtcDateTime | None
+    max_clicks: int | None
+    link_status: str
+    created_at: UtcDateTime
+
+
+class BulkFailedItem(BaseModel):
+    index: int
+    row: int | None = None
+    status: Literal["failed"] = "failed"
+    long_url: str | None
+    custom_alias: str | None
+    error: str
+    code: str
+    details: Any = None
+
+
+class BulkSummary(BaseModel):
+    total: int
+    created: int
+    failed: int
+
+
+class BulkResult(BaseModel):
+    """Seed 003 "Bulk Create URLs": what was created, what failed and why, and the counts."""
+
+    created: list[BulkCreatedItem]
+    failed: list[BulkFailedItem]
+    summary: BulkSummary

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +30,9 @@ from shorturl.storage.cache import LinkCache
 from shorturl.storage.db import after_commit
 from shorturl.timestamps import as_utc, utcnow
 
+if TYPE_CHECKING:
+    from shorturl.links.bulk import BulkEntry, BulkOutcome
+
 __all__ = [
     "UNSET",
     "LinkChanges",
@@ -38,6 +42,8 @@ __all__ = [
     "ensure_can_manage",
     "ensure_can_read",
     "month_start",
+    "quota_exceeded",
+    "unique_names",
 ]
 
 MAX_CODE_ATTEMPTS = 8
@@ -97,8 +103,7 @@ class LinkService:
     async def create(self, session: AsyncSession, new: NewLink, principal: Principal) -> Link:
         """Create a link for `principal`; raises InvalidUrl, ValidationFailed, CustomAliasTaken,
         QuotaExceeded (a signed-in caller past their plan's monthly quota)."""
-        long_url = normalize_long_url(new.long_url, short_host=self.settings.short_host)
-        expires_at = _future_or_none(new.expires_at)
+        long_url, expires_at = self.validate_new(new)
         repository = LinkRepository(session)
         await self.ensure_within_quota(session, principal)
         checked_at = await self.check_target(long_url)
@@ -108,7 +113,7 @@ class LinkService:
             description=new.description,
             expires_at=expires_at,
             max_clicks=new.max_clicks,
-            tags=await repository.tags_named(_unique(new.tags)),
+            tags=await repository.tags_named(unique_names(new.tags)),
             is_safe=True,
             safety_checked_at=checked_at,
         )
@@ -116,9 +121,6 @@ class LinkService:
             # Usually already in the session (authentication loaded it): no query.
             link.owner = await session.get(User, principal.user_id)
         if new.custom_alias is not None:
-            problem = alias_problem(new.custom_alias)
-            if problem:
-                raise ValidationFailed(problem, details={"field": "custom_alias"})
             link.code, link.is_custom = new.custom_alias, True
             if not await repository.insert(link):
                 raise CustomAliasTaken(details=f"The alias '{new.custom_alias}' is already in use")
@@ -133,6 +135,31 @@ class LinkService:
         after_commit(session, lambda: self.cache.invalidate(link.code))
         await self.emit(session, "url.created", link)
         return link
+
+    async def create_many(
+        self,
+        session: AsyncSession,
+        entries: Sequence[BulkEntry],
+        principal: Principal,
+        *,
+        allowed: int | None = None,
+    ) -> BulkOutcome:
+        """Create many links at once, each created or failed on its own (links/bulk.py);
+        entries from index `allowed` on fail as RATE_LIMITED."""
+        from shorturl.links.bulk import create_many  # it builds on this module
+
+        return await create_many(self, session, entries, principal, allowed=allowed)
+
+    def validate_new(self, new: NewLink) -> tuple[str, datetime | None]:
+        """The normalised target and expiry of a link to create; raises InvalidUrl or
+        ValidationFailed (bad alias, expiry in the past)."""
+        long_url = normalize_long_url(new.long_url, short_host=self.settings.short_host)
+        expires_at = _future_or_none(new.expires_at)
+        if new.custom_alias is not None:
+            problem = alias_problem(new.custom_alias)
+            if problem:
+                raise ValidationFailed(problem, details={"field": "custom_alias"})
+        return long_url, expires_at
 
     async def check_target(self, long_url: str) -> datetime | None:
         """Run the target checks on `long_url` (raising to refuse it); when they ran."""
@@ -186,7 +213,7 @@ class LinkService:
         if not isinstance(changes.description, _Unset):
             link.description = changes.description
         if not isinstance(changes.tags, _Unset):
-            link.tags = await LinkRepository(session).tags_named(_unique(changes.tags or []))
+            link.tags = await LinkRepository(session).tags_named(unique_names(changes.tags or []))
         if not isinstance(changes.status, _Unset):
             if changes.status == LinkStatus.ACTIVE and not link.is_safe:
                 # Disabled as unsafe: back only if its target passes the checks now.
@@ -244,17 +271,19 @@ class LinkService:
     async def ensure_within_quota(self, session: AsyncSession, principal: Principal) -> None:
         """QuotaExceeded when a signed-in caller has used their plan's links for this month.
         Admins have no quota. Concurrent creations may overshoot by the few in flight."""
+        room = await self.quota_room(session, principal)
+        if room is not None and room <= 0:
+            raise quota_exceeded(principal)
+
+    async def quota_room(self, session: AsyncSession, principal: Principal) -> int | None:
+        """How many more links the caller may create this month; None: no quota."""
         if principal.user_id is None or principal.is_admin:
-            return
+            return None
         quota = plan_named(principal.plan).monthly_quota
         if quota is None:
-            return
+            return None
         used = await LinkRepository(session).created_since(principal.user_id, month_start())
-        if used >= quota:
-            raise QuotaExceeded(
-                details=f"The {principal.plan} plan allows {quota} new links a month; "
-                f"{used} were created this month"
-            )
+        return max(quota - used, 0)
 
     async def usage(self, session: AsyncSession, owner_id: int) -> OwnerUsage:
         repository = LinkRepository(session)
@@ -332,6 +361,14 @@ def _ensure_owner_or_admin(principal: Principal, link: Link) -> None:
     raise Forbidden(details="You do not own this short URL")
 
 
+def quota_exceeded(principal: Principal) -> QuotaExceeded:
+    quota = plan_named(principal.plan).monthly_quota
+    return QuotaExceeded(
+        details=f"The {principal.plan} plan allows {quota} new links a month; "
+        "this month's are used up"
+    )
+
+
 def month_start(now: datetime | None = None) -> datetime:
     """Midnight UTC on the first day of this month: where monthly quotas restart."""
     now = now or utcnow()
@@ -353,5 +390,5 @@ def _future_or_none(value: datetime | None) -> datetime | None:
     return value
 
 
-def _unique(names: list[str]) -> list[str]:
+def unique_names(names: list[str]) -> list[str]:
     return list(dict.fromkeys(name.strip() for name in names if name.strip()))

@@ -10,7 +10,7 @@ owner's plan allows.
 `enforce_api_rate_limit` runs on every v1 route (a router dependency); it leaves the state in
 `request.state.rate_limit`, which the envelope shows as `meta.rate_limit` and
 `RateLimitHeaders` as `X-RateLimit-*` headers. A route whose cost depends on its body (bulk
-creation) calls `consume(request, "create", n - 1)` once it knows `n`.
+creation) calls `consume_up_to(request, principal, "create", n - 1)` once it knows `n`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,19 @@ from shorturl.ratelimit.limiter import LimitState
 from shorturl.ratelimit.plans import Bucket, plan_named
 from shorturl.storage.db import SessionDep
 
-__all__ = ["HOUR", "bucket_of", "consume", "enforce_api_rate_limit", "rate_limit_headers"]
+__all__ = [
+    "HOUR",
+    "bucket_of",
+    "consume",
+    "consume_up_to",
+    "enforce_api_rate_limit",
+    "rate_limit_headers",
+]
 
 HOUR: Final = 3600
-_CREATE_PATHS: Final = frozenset({"/api/v1/urls", "/api/v1/shorten", "/api/v1/urls/bulk"})
+_CREATE_PATHS: Final = frozenset(
+    {"/api/v1/urls", "/api/v1/shorten", "/api/v1/urls/bulk", "/api/v1/urls/import"}
+)
 _ANALYTICS_PATH: Final = re.compile(r"/api/v1/(?:analytics(?:/.*)?|urls/[^/]+/(?:analytics|stats))")
 _WHAT: Final = {"create": "URL creations", "analytics": "analytics requests", "api": "requests"}
 
@@ -73,6 +82,24 @@ async def consume(
             headers={"Retry-After": str(wait)},
         )
     return state
+
+
+async def consume_up_to(request: Request, principal: Principal, bucket: Bucket, wanted: int) -> int:
+    """Count as many of `wanted` more requests of `bucket` as the limit has room for, and
+    say how many that was (all of them when limits are off). Bulk creation: the items past
+    the limit fail on their own instead of the whole batch."""
+    limits = request.app.state.runtime.limits
+    if limits is None or wanted <= 0:
+        return max(wanted, 0)
+    identity, limit = _identity(request, principal, bucket)
+    state = await limits.api.peek(bucket, identity, limit, HOUR)
+    granted = min(wanted, state.remaining)
+    if granted > 0:
+        state = await limits.api.hit(bucket, identity, limit, HOUR, granted)
+        if not state.allowed:  # others took the room meanwhile
+            granted = 0
+    request.state.rate_limit = state.meta()
+    return granted
 
 
 async def enforce_api_rate_limit(request: Request, session: SessionDep) -> None:
