@@ -178,6 +178,7 @@ class ClickEnricher:
         self._crawlers = CrawlerDetect()
         self._agents: OrderedDict[str, AgentFacts] = OrderedDict()
         self._countries: dict[str, str | None] = {}
+        self._stored_ips: dict[str, str | None] = {}  # address → as IP_STORAGE keeps it
         self._places: OrderedDict[str, tuple[str | None, str | None, str | None]] = OrderedDict()
         self._geoip: Any = None
         if geoip_db:
@@ -217,7 +218,7 @@ class ClickEnricher:
                     "link_id": event.link_id,
                     "clicked_at": clicked_at,
                     "method": event.method[:8],
-                    "ip": anonymize_ip(event.ip, self.ip_storage),
+                    "ip": self._stored_ip(event.ip),
                     "visitor_hash": visitor_hash(
                         salts[clicked_at.date()], event.ip, event.user_agent
                     ),
@@ -238,6 +239,14 @@ class ClickEnricher:
                 }
             )
         return rows
+
+    def _stored_ip(self, ip: str) -> str | None:
+        # ipaddress parsing is most of a click's enrichment: addresses repeat, cache them.
+        if ip not in self._stored_ips:
+            if len(self._stored_ips) >= _GEO_CACHE_SIZE:
+                self._stored_ips.clear()
+            self._stored_ips[ip] = anonymize_ip(ip, self.ip_storage)
+        return self._stored_ips[ip]
 
     def _country_name(self, code: str | None) -> str | None:
         if code is None:

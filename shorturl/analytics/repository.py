@@ -38,6 +38,8 @@ from shorturl.storage.base import UTCDateTime
 
 __all__ = ["ClickFilter", "ClickRepository", "LinkTally"]
 
+_IDS_PER_QUERY = 5000  # bound parameters per IN list: SQLite and asyncpg cap them
+
 DIMENSIONS = {
     "country": Click.country,
     "device": Click.device,
@@ -97,18 +99,29 @@ class ClickRepository:
         return {row.id: row.status for row in rows}
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert the clicks whose event id is not stored yet; the event ids inserted."""
+        """Insert the clicks whose event id is not stored yet; the event ids inserted.
+
+        The caller holds the clicks' links locked (`lock_links`), so nobody stores the same
+        events meanwhile: the ids already stored are looked up first, and the rest inserted
+        in one executemany without RETURNING (which SQLAlchemy splices row by row, quadratic
+        in the batch). ON CONFLICT DO NOTHING stays as a safety net."""
         if not rows:
             return set()
-        dialect = self._dialect()
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            insert(Click)
-            .on_conflict_do_nothing(index_elements=[Click.event_id])
-            .returning(Click.event_id)
-        )
-        inserted = await self.session.scalars(statement, list(rows))
-        return set(inserted.all())
+        ids = [row["event_id"] for row in rows]
+        stored: set[str] = set()
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            found = await self.session.scalars(
+                select(Click.event_id).where(Click.event_id.in_(chunk))
+            )
+            stored.update(found.all())
+        fresh = [row for row in rows if row["event_id"] not in stored]
+        if fresh:
+            insert = pg_insert if self._dialect() == "postgresql" else sqlite_insert
+            clicks = cast(Table, Click.__table__)  # Core, not the ORM's per-row bulk path
+            statement = insert(clicks).on_conflict_do_nothing(index_elements=[clicks.c.event_id])
+            await self.session.execute(statement, fresh)
+        return {row["event_id"] for row in fresh}
 
     async def add_to_links(self, tallies: Sequence[LinkTally]) -> None:
         """Add each tally to its link's click_count, last_clicked_at and clicks_used.
