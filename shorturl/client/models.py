@@ -45,7 +45,10 @@ __all__ = [
     "UsageStats",
     "Visit",
     "Webhook",
+    "WebhookCreated",
     "WebhookDeleted",
+    "WebhookDelivery",
+    "WebhookDeliveryPage",
 ]
 
 
@@ -375,12 +378,51 @@ class Webhook(ApiObject):
     url: str
     events: list[str]
     created_at: datetime | None
+    is_active: bool | None = None
+    consecutive_failures: int | None = None
+    disabled_at: datetime | None = None  # when it was turned off (by you, or by failures)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookCreated(Webhook):
+    """A new webhook; `secret` (which signs every delivery) is shown this once."""
+
+    secret: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class WebhookDeleted(ApiObject):
     message: str | None
     webhook_id: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookDelivery(ApiObject):
+    """One event sent (or being sent) to a webhook: `status` is pending, delivered or failed."""
+
+    delivery_id: str
+    webhook_id: str
+    event: str
+    status: str
+    attempts: int
+    response_status: int | None
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookDeliveryPage(ApiObject):
+    """One page of a webhook's delivery log, newest first."""
+
+    deliveries: list[WebhookDelivery]
+    pagination: Pagination
+
+    @property
+    def items(self) -> list[WebhookDelivery]:
+        return self.deliveries
 
 
 # service

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts.dependencies import CurrentUser
 from shorturl.api.envelope import Envelope, ok
 from shorturl.links.schemas import Pagination
-from shorturl.storage.db import SessionDep
+from shorturl.storage.db import SessionDep, run_after_commit
 from shorturl.webhooks import service
 from shorturl.webhooks.dependencies import WebhookDispatcherDep
 from shorturl.webhooks.presenter import (
@@ -116,8 +117,9 @@ async def test_webhook(
     dispatcher: WebhookDispatcherDep,
 ) -> Envelope[DeliveryOut]:
     """Send a signed `ping` now and report how the receiver answered (not retried)."""
-    delivery = await service.ping(session, dispatcher, user.id, webhook_id_from(webhook_id))
-    return ok(request, delivery_out(delivery))
+    webhook = await service.get(session, user.id, webhook_id_from(webhook_id))
+    await _release(session)
+    return ok(request, delivery_out(await service.ping(dispatcher, webhook)))
 
 
 @router.get("/{webhook_id}/deliveries", response_model=Envelope[DeliveryList])
@@ -162,7 +164,15 @@ async def redeliver(
     dispatcher: WebhookDispatcherDep,
 ) -> Envelope[DeliveryOut]:
     """Send an earlier delivery's payload again now, as a new delivery."""
-    delivery = await service.redeliver(
-        session, dispatcher, user.id, webhook_id_from(webhook_id), delivery_id_from(delivery_id)
+    earlier = await service.get_delivery(
+        session, user.id, webhook_id_from(webhook_id), delivery_id_from(delivery_id)
     )
-    return ok(request, delivery_out(delivery))
+    await _release(session)
+    return ok(request, delivery_out(await service.redeliver(dispatcher, earlier)))
+
+
+async def _release(session: AsyncSession) -> None:
+    """Commit what the request wrote so far (authentication may note an API key's use)
+    before it waits on a receiver: on SQLite an open write would block every other writer,
+    the delivery's own rows included."""
+    await run_after_commit(session)

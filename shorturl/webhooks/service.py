@@ -31,6 +31,7 @@ __all__ = [
     "delete",
     "deliveries",
     "get",
+    "get_delivery",
     "list_webhooks",
     "ping",
     "redeliver",
@@ -126,30 +127,32 @@ async def deliveries(
     return await WebhookRepository(session).list_deliveries(webhook_id, limit=limit, offset=offset)
 
 
-async def ping(
-    session: AsyncSession, dispatcher: WebhookDispatcher, user_id: int, webhook_id: int
+async def get_delivery(
+    session: AsyncSession, user_id: int, webhook_id: int, delivery_id: int
 ) -> WebhookDelivery:
-    """Send a `ping` delivery now (even to a disabled webhook) and return how it went."""
+    """A delivery of the caller's webhook `webhook_id`; NotFound otherwise."""
     webhook = await get(session, user_id, webhook_id)
+    delivery = await WebhookRepository(session).get_delivery(webhook.id, delivery_id)
+    if delivery is None:
+        raise NotFound("Delivery not found", details=f"No delivery {delivery_id} of this webhook")
+    return delivery
+
+
+async def ping(dispatcher: WebhookDispatcher, webhook: Webhook) -> WebhookDelivery:
+    """Send a `ping` delivery now (even to a disabled webhook) and return how it went.
+
+    Waits for the receiver: call it with no write of the caller's pending (see endpoints)."""
     return await dispatcher.create_and_send(
         webhook.id, "ping", ping_payload(public_webhook_id(webhook.id))
     )
 
 
-async def redeliver(
-    session: AsyncSession,
-    dispatcher: WebhookDispatcher,
-    user_id: int,
-    webhook_id: int,
-    delivery_id: int,
-) -> WebhookDelivery:
+async def redeliver(dispatcher: WebhookDispatcher, earlier: WebhookDelivery) -> WebhookDelivery:
     """Send the payload of an earlier delivery again, now, as a new delivery (retried like
-    any other if it fails)."""
-    webhook = await get(session, user_id, webhook_id)
-    earlier = await WebhookRepository(session).get_delivery(webhook.id, delivery_id)
-    if earlier is None:
-        raise NotFound("Delivery not found", details=f"No delivery {delivery_id} of this webhook")
-    return await dispatcher.create_and_send(webhook.id, earlier.event, dict(earlier.payload))
+    any other if it fails). Waits for the receiver, like `ping`."""
+    return await dispatcher.create_and_send(
+        earlier.webhook_id, earlier.event, dict(earlier.payload)
+    )
 
 
 def _target_url(raw: str, dispatcher: WebhookDispatcher) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,8 +71,9 @@ async def wait_until(condition: Callable[[], object], seconds: float = 15.0) -> 
         await asyncio.sleep(0.02)
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
+@asynccontextmanager
+async def receiving() -> AsyncIterator[Receiver]:
+    """A webhook receiver on 127.0.0.1, for as long as the block runs."""
     holder: list[Receiver] = []
 
     async def hook(request: Request) -> Response:
@@ -86,6 +88,12 @@ async def receiver() -> AsyncIterator[Receiver]:
     async with serving(app) as server:
         holder.append(Receiver(server))
         yield holder[0]
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with receiving() as running:
+        yield running
 
 
 async def add_webhook(

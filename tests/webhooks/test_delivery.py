@@ -326,6 +326,28 @@ async def test_ping_reports_how_the_receiver_answered(
     assert shown.json()["data"]["consecutive_failures"] == 0
 
 
+async def test_ping_and_redelivery_with_an_api_key(
+    client: httpx.AsyncClient, account: Account, receiver: Receiver
+) -> None:
+    # The first use of a key writes its last_used: the send must not wait behind that write.
+    created = await client.post(
+        "/api/v1/user/api-keys", json={"name": "hooks"}, headers=account.headers
+    )
+    headers = {"X-API-Key": created.json()["data"]["key"]}
+    hook = await add_webhook(client, account.headers, receiver.url, ["url.created"])
+    started = time.monotonic()
+    ping = await client.post(f"/api/v1/webhooks/{hook['webhook_id']}/test", headers=headers)
+    assert ping.json()["data"]["status"] == "delivered"
+    again = await client.post(
+        f"/api/v1/webhooks/{hook['webhook_id']}/deliveries/"
+        f"{ping.json()['data']['delivery_id']}/redeliver",
+        headers=headers,
+    )
+    assert again.json()["data"]["status"] == "delivered"
+    assert time.monotonic() - started < 2
+    assert len(receiver.events("ping")) == 2
+
+
 async def test_a_delivery_is_sent_by_one_sender_at_a_time(
     client: httpx.AsyncClient, runtime: Runtime, account: Account, receiver: Receiver
 ) -> None:
