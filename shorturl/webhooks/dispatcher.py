@@ -68,7 +68,7 @@ class WebhookDispatcher:
         if link.owner_id is None:
             return
         # One query per owner and transaction (the expiry job fires hundreds of events).
-        known: dict[int, Sequence[Webhook]] = session.info.setdefault("webhooks_of_owner", {})
+        known: dict[int, Sequence[Webhook]] = _per_transaction(session, "webhooks_of_owner")
         hooks = known.get(link.owner_id)
         if hooks is None:
             hooks = await WebhookRepository(session).active_of_owner(link.owner_id)
@@ -108,9 +108,15 @@ class WebhookDispatcher:
             for hook, event, payload in items
         ]
         ids = await WebhookRepository(session).add_deliveries(deliveries)
+        # One job per transaction, however many events it fires (bulk creation, expiry).
+        queued: dict[str, list[int]] = _per_transaction(session, "webhook_deliveries")
+        if "ids" in queued:
+            queued["ids"].extend(ids)
+            return
+        queued["ids"] = list(ids)
 
         async def send_soon() -> None:
-            self.background.submit("webhooks", lambda: self.send_many(ids))
+            self.background.submit("webhooks", lambda: self.send_many(queued["ids"]))
 
         after_commit(session, send_soon)
 
@@ -221,3 +227,12 @@ class WebhookDispatcher:
 
     async def aclose(self) -> None:
         await self.sender.aclose()
+
+
+def _per_transaction(session: AsyncSession, key: str) -> dict[Any, Any]:
+    """A dict in `session.info` that starts empty with each transaction of the session."""
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(key)
+    if held is None or held[0] is not transaction:
+        held = session.info[key] = (transaction, {})
+    return held[1]

@@ -440,3 +440,19 @@ async def test_the_sender_checks_addresses_at_delivery_time(receiver: Receiver) 
     finally:
         await allowing.aclose()
     assert len(receiver.received) == 1
+
+
+async def test_bulk_creation_sends_one_event_per_link(
+    client: httpx.AsyncClient, account: Account, receiver: Receiver
+) -> None:
+    hook = await add_webhook(client, account.headers, receiver.url, ["url.created"])
+    items = [{"long_url": f"https://example.com/bulk/{n}"} for n in range(20)]
+    response = await client.post("/api/v1/urls/bulk", json={"urls": items}, headers=account.headers)
+    assert response.status_code in (200, 201, 207), response.text
+    got = await receiver.wait_for(20)
+    await _settled(client, account, hook["webhook_id"], 20)
+    await asyncio.sleep(0.3)
+    assert len(receiver.received) == 20
+    assert sorted(item.json["data"]["long_url"] for item in got) == sorted(
+        item["long_url"] for item in items
+    )
