@@ -58,6 +58,9 @@ class _ClientBase:
         args: dict[str, Any] = {"params": call.query()}
         if call.json is not None:
             args["json"] = wire_value(call.json)
+        if call.content is not None:
+            args["content"] = call.content
+            args["headers"] = {"Content-Type": call.content_type or "application/octet-stream"}
         return args
 
     def __repr__(self) -> str:

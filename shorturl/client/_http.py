@@ -82,6 +82,8 @@ class Call(Generic[T_co]):
     expect: Expect = "envelope"
     root: bool = False
     idempotent: bool | None = None
+    content: str | bytes | None = None  # a raw body (CSV), sent with `content_type`
+    content_type: str | None = None
 
     @property
     def retryable(self) -> bool:

@@ -6,9 +6,14 @@ methods of `client.urls`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import io
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Literal
+from typing import IO, Any, Literal
+
+import httpx
 
 from shorturl.client._binding import (
     AsyncResource,
@@ -18,7 +23,17 @@ from shorturl.client._binding import (
     sync_call,
     sync_pages,
 )
-from shorturl.client._http import NOT_GIVEN, Call, NotGiven, path_segment
+from shorturl.client._http import NOT_GIVEN, Call, NotGiven, error_from, path_segment
+from shorturl.client.csv_transfer import (
+    IMPORT_CHUNK,
+    CsvSource,
+    Progress,
+    count_rows,
+    export_params,
+    merge_results,
+    read_source,
+    split_csv,
+)
 from shorturl.client.models import (
     BulkResult,
     DeletedLink,
@@ -144,6 +159,18 @@ def bulk(urls: Iterable[Mapping[str, Any] | str]) -> Call[BulkResult]:
     return Call("POST", "/urls/bulk", BulkResult.from_data, json={"urls": items})
 
 
+def import_part(text: str, *, keep_codes: bool = True) -> Call[BulkResult]:
+    """Import one CSV file of at most 1,000 rows (`POST /urls/import`)."""
+    return Call(
+        "POST",
+        "/urls/import",
+        BulkResult.from_data,
+        params={"keep_codes": "true" if keep_codes else "false"},
+        content=text.encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+    )
+
+
 def analytics(
     code: str,
     *,
@@ -216,6 +243,25 @@ def info(code: str) -> Call[LinkInfo]:
     return Call("GET", f"/{path_segment(code)}/info", LinkInfo.from_data, root=True)
 
 
+EXPORT_PATH = "/api/v1/urls/export"
+
+
+@contextmanager
+def _export_target(file: str | os.PathLike[str] | IO[str] | None) -> Iterator[IO[str]]:
+    if file is None:
+        yield io.StringIO()
+    elif isinstance(file, str | os.PathLike):
+        with open(file, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+    else:
+        yield file
+
+
+def _total(response: httpx.Response) -> int | None:
+    value = response.headers.get("x-total-count", "")
+    return int(value) if value.isdigit() else None
+
+
 def _tag_list(tags: Sequence[str]) -> list[str]:
     if isinstance(tags, str):
         raise TypeError("tags must be a list of strings, not one string")
@@ -239,6 +285,61 @@ class Urls(SyncResource):
     qr_links = sync_call(qr_links)
     info = sync_call(info)
 
+    def import_csv(
+        self,
+        source: CsvSource,
+        *,
+        keep_codes: bool = True,
+        on_progress: Progress | None = None,
+        rows_per_request: int = IMPORT_CHUNK,
+    ) -> BulkResult:
+        """Import links from a CSV file (a path or an open file: an export, or any file with
+        a `long_url` column), 1,000 rows per request. Each row is created or fails on its
+        own, as with `bulk`; `row` numbers count from the first row after the header.
+        `keep_codes=False` gives every link a new random code instead of its short_code.
+        `on_progress(rows done, rows in all)` is called after each request."""
+        parts = split_csv(read_source(source), min(rows_per_request, IMPORT_CHUNK))
+        total = sum(part.rows for part in parts)
+        results = []
+        for part in parts:
+            call = import_part(part.text, keep_codes=keep_codes)
+            results.append((part.offset, self._client._send(call)))
+            if on_progress is not None:
+                on_progress(part.offset + part.rows, total)
+        return merge_results(results)
+
+    def export_csv(
+        self,
+        file: str | os.PathLike[str] | IO[str] | None = None,
+        *,
+        status: Status | None = None,
+        tag: str | None = None,
+        q: str | None = None,
+        on_progress: Progress | None = None,
+    ) -> str | int:
+        """Your links as CSV (`GET /urls/export`, streamed): written to `file` (a path or an
+        open text file), returning how many rows; without `file`, the CSV text."""
+        http = self._client._http  # type: ignore[attr-defined]
+        params = export_params(status, tag, q)
+        with (
+            _export_target(file) as output,
+            http.stream("GET", EXPORT_PATH, params=params) as response,
+        ):
+            if response.is_error:
+                response.read()
+                raise error_from(response)
+            total = _total(response)
+            done = 0
+            for chunk in response.iter_text():
+                output.write(chunk)
+                done += count_rows(chunk)
+                if on_progress is not None:
+                    on_progress(min(max(done - 1, 0), total or done), total)
+            if file is None:
+                assert isinstance(output, io.StringIO)
+                return output.getvalue()
+            return total if total is not None else max(done - 1, 0)
+
 
 class AsyncUrls(AsyncResource):
     """`client.urls` of the AsyncClient: short URLs."""
@@ -256,3 +357,51 @@ class AsyncUrls(AsyncResource):
     qr = async_call(qr)
     qr_links = async_call(qr_links)
     info = async_call(info)
+
+    async def import_csv(
+        self,
+        source: CsvSource,
+        *,
+        keep_codes: bool = True,
+        on_progress: Progress | None = None,
+        rows_per_request: int = IMPORT_CHUNK,
+    ) -> BulkResult:
+        """Import links from a CSV file, 1,000 rows per request (see `Urls.import_csv`)."""
+        parts = split_csv(read_source(source), min(rows_per_request, IMPORT_CHUNK))
+        total = sum(part.rows for part in parts)
+        results = []
+        for part in parts:
+            call = import_part(part.text, keep_codes=keep_codes)
+            results.append((part.offset, await self._client._send(call)))
+            if on_progress is not None:
+                on_progress(part.offset + part.rows, total)
+        return merge_results(results)
+
+    async def export_csv(
+        self,
+        file: str | os.PathLike[str] | IO[str] | None = None,
+        *,
+        status: Status | None = None,
+        tag: str | None = None,
+        q: str | None = None,
+        on_progress: Progress | None = None,
+    ) -> str | int:
+        """Your links as CSV, streamed (see `Urls.export_csv`)."""
+        http = self._client._http  # type: ignore[attr-defined]
+        params = export_params(status, tag, q)
+        with _export_target(file) as output:
+            async with http.stream("GET", EXPORT_PATH, params=params) as response:
+                if response.is_error:
+                    await response.aread()
+                    raise error_from(response)
+                total = _total(response)
+                done = 0
+                async for chunk in response.aiter_text():
+                    output.write(chunk)
+                    done += count_rows(chunk)
+                    if on_progress is not None:
+                        on_progress(min(max(done - 1, 0), total or done), total)
+            if file is None:
+                assert isinstance(output, io.StringIO)
+                return output.getvalue()
+            return total if total is not None else max(done - 1, 0)

@@ -1,110 +1,38 @@
 """`shorturl links export` and `shorturl links import`: short URLs to and from CSV files.
 
-An export has one row per link (the columns of `EXPORT_COLUMNS`; tags joined by commas) and
-imports back as it is: each row keeps its code (as a custom alias), target, description,
-tags, expiry, click limit and disabled state. An import needs only a `long_url` (or `url`)
-column; `short_code` (or `custom_alias`, `alias`), `description`, `tags`,
-`expiration_date` (or `expires_at`), `max_clicks` and `status` are used when present, other
-columns ignored. A row that fails is reported with its line number and the others go on.
+The formats are those of the API (`shorturl/links/csv_format.py`): an export imports back as
+it is, each row keeping its code (as a custom alias), target, description, tags, expiry,
+click limit and disabled state. Both run on the bulk paths — locally through the link
+service, remotely through `client.urls.import_csv()`/`export_csv()` (1,000 rows a
+request) — with a progress bar. A row that fails is reported with its number (1 = the first
+row after the header) and the others go on.
 """
 
 from __future__ import annotations
 
-import csv
+import io
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from shorturl.client.errors import CustomAliasTaken, ShortURLError
-from shorturl.console.exits import ExitCode, describe, fail, run
+from shorturl.console.exits import ExitCode, fail, run
 from shorturl.console.target import ApiKeyOption, ServerUrlOption, Target, open_urls
+from shorturl.links.csv_format import CsvProblem, read_import_rows
 
 if TYPE_CHECKING:
-    from shorturl.client.models import Link
-    from shorturl.client.urls import AsyncUrls
-    from shorturl.links.local_client import LocalUrls
+    from shorturl.client.models import BulkResult
 
-__all__ = ["EXPORT_COLUMNS", "export_links", "import_links", "link_row", "read_rows"]
-
-EXPORT_COLUMNS = (
-    "short_code",
-    "short_url",
-    "long_url",
-    "description",
-    "tags",
-    "expiration_date",
-    "max_clicks",
-    "status",
-    "click_count",
-    "last_clicked_at",
-    "created_at",
-    "updated_at",
-    "owner",
-)
-_ALIASES = {
-    "long_url": ("long_url", "url"),
-    "custom_alias": ("short_code", "custom_alias", "alias"),
-    "description": ("description",),
-    "tags": ("tags",),
-    "expiration_date": ("expiration_date", "expires_at"),
-    "max_clicks": ("max_clicks",),
-    "status": ("status",),
-}
-PAGE_SIZE = 100
+__all__ = ["export_links", "import_links"]
 
 FileArgument = Annotated[
     str, typer.Argument(help="CSV file, or - for standard output/input.", show_default=False)
 ]
-
-
-def link_row(link: Link) -> dict[str, Any]:
-    data = link.to_dict()
-    row = {column: data.get(column) for column in EXPORT_COLUMNS}
-    row["tags"] = ",".join(link.tags)
-    row["owner"] = link.owner.username if link.owner else ""
-    return {key: "" if value is None else value for key, value in row.items()}
-
-
-@dataclass(frozen=True)
-class ImportRow:
-    line: int
-    values: dict[str, Any]
-    disabled: bool
-
-
-def read_rows(source: IO[str]) -> list[ImportRow]:
-    """The rows of an import file; a missing `long_url` column is a usage error."""
-    reader = csv.DictReader(source)
-    header = {name.strip().lower(): name for name in reader.fieldnames or []}
-    if not any(name in header for name in _ALIASES["long_url"]):
-        fail("the CSV file needs a long_url (or url) column", ExitCode.USAGE)
-    rows = []
-    for record in reader:
-        values: dict[str, Any] = {}
-        for field, names in _ALIASES.items():
-            for name in names:
-                cell = (record.get(header[name]) or "").strip() if name in header else ""
-                if cell:
-                    values[field] = cell
-                    break
-        if "tags" in values:
-            values["tags"] = [tag.strip() for tag in values["tags"].split(",") if tag.strip()]
-        if "max_clicks" in values:
-            values["max_clicks"] = (
-                int(values["max_clicks"])
-                if values["max_clicks"].isdigit()
-                else values["max_clicks"]
-            )
-        disabled = values.pop("status", "") == "disabled"
-        rows.append(ImportRow(reader.line_num, values, disabled))
-    return rows
 
 
 def _progress() -> Progress:
@@ -142,30 +70,25 @@ def export_links(
     url: ServerUrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Export short URLs to CSV (oldest first), with a progress bar."""
-    filters: dict[str, Any] = {
-        "status": status,
-        "tag": tag,
-        "q": search,
-        "sort": "created_at",
-        "order": "asc",
-    }
+    """Export short URLs to CSV (oldest first), with a progress bar: locally every link,
+    remotely the API key's own."""
 
     async def work(output: IO[str]) -> int:
-        writer = csv.DictWriter(output, fieldnames=EXPORT_COLUMNS)
-        writer.writeheader()
-        written = 0
         async with open_urls(Target(url, api_key)) as urls:
             with _progress() as progress:
                 task = progress.add_task("exporting", total=None)
-                while True:
-                    page = await urls.list_page(limit=PAGE_SIZE, offset=written, **filters)
-                    progress.update(task, total=page.pagination.total)
-                    writer.writerows(link_row(link) for link in page.urls)
-                    written += len(page.urls)
-                    progress.update(task, completed=written)
-                    if not page.pagination.has_more or not page.urls:
-                        return written
+
+                def advance(done: int, total: int | None) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                count = await urls.export_csv(
+                    output,
+                    status=status,  # type: ignore[arg-type]  # the server checks it
+                    tag=tag,
+                    q=search,
+                    on_progress=advance,
+                )
+                return int(count)
 
     with _opened(path, "w") as output:
         count = run(work(output))
@@ -195,45 +118,50 @@ def import_links(
     api_key: ApiKeyOption = None,
 ) -> None:
     """Import short URLs from CSV (an export, or any file with a long_url column), with a
-    progress bar. Failed rows are listed with their line; the exit code is then 1."""
+    progress bar. Failed rows are listed with their number; the exit code is then 1."""
     with _opened(path, "r") as source:
-        rows = read_rows(source)
+        text = source.read()
+    try:
+        total = sum(1 for _ in read_import_rows(io.StringIO(text, newline="")))
+    except CsvProblem as problem:
+        fail(str(problem), ExitCode.USAGE)
 
-    async def work() -> tuple[int, int, list[str]]:
-        created = skipped = 0
-        problems: list[str] = []
+    async def work() -> BulkResult:
         async with open_urls(Target(url, api_key), as_user=owner) as urls:
             with _progress() as progress:
-                task = progress.add_task("importing", total=len(rows))
-                for row in rows:
-                    try:
-                        await _import_row(urls, row, keep_codes)
-                        created += 1
-                    except CustomAliasTaken as error:
-                        if skip_existing:
-                            skipped += 1
-                        else:
-                            problems.append(f"line {row.line}: {describe(error)}")
-                    except ShortURLError as error:
-                        if error.status is None or error.status >= 500 or error.status == 429:
-                            raise  # the server is gone or refusing: stop here
-                        problems.append(f"line {row.line}: {describe(error)}")
-                    progress.advance(task)
-        return created, skipped, problems
+                task = progress.add_task("importing", total=total)
 
-    created, skipped, problems = run(work())
-    for problem in problems:
-        typer.secho(problem, err=True, fg="red")
-    summary = f"imported {created}, skipped {skipped}, failed {len(problems)}"
-    typer.echo(summary, err=True)
+                def advance(done: int, _total: int | None) -> None:
+                    progress.update(task, completed=done)
+
+                return await urls.import_csv(
+                    io.StringIO(text), keep_codes=keep_codes, on_progress=advance
+                )
+
+    result = run(work())
+    skipped = 0
+    problems = []
+    for item in result.failed:
+        if skip_existing and item.code == "CUSTOM_ALIAS_TAKEN":
+            skipped += 1
+        else:
+            problems.append(f"row {item.row}: {item.code}: {item.error}{_details(item.details)}")
+    for line in problems:
+        typer.secho(line, err=True, fg="red")
+    created = result.summary.created
+    typer.echo(f"imported {created}, skipped {skipped}, failed {len(problems)}", err=True)
     if problems:
         raise typer.Exit(int(ExitCode.FAILED))
 
 
-async def _import_row(urls: AsyncUrls | LocalUrls, row: ImportRow, keep_codes: bool) -> None:
-    values = dict(row.values)
-    if not keep_codes:
-        values.pop("custom_alias", None)
-    link = await urls.create(values.pop("long_url", ""), **values)
-    if row.disabled:
-        await urls.update(link.short_code, status="disabled")
+def _details(details: object) -> str:
+    if isinstance(details, str) and details:
+        return f" ({details})"
+    if isinstance(details, list):
+        problems = [
+            f"{item.get('field')}: {item.get('problem')}"
+            for item in details
+            if isinstance(item, dict)
+        ]
+        return f" ({'; '.join(problems)})" if problems else ""
+    return ""

@@ -9,10 +9,12 @@ API's own schemas, so bad input is refused with the same errors as over HTTP.
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
@@ -24,13 +26,22 @@ from shorturl.accounts.principal import OPERATOR, Principal
 from shorturl.api.errors import describe_validation
 from shorturl.client import models
 from shorturl.client._http import NOT_GIVEN, NotGiven, wire_value
+from shorturl.client.csv_transfer import (
+    CsvSource,
+    Progress,
+    count_rows,
+    merge_results,
+    read_source,
+    split_csv,
+)
 from shorturl.client.errors import ShortURLError, error_class_for
 from shorturl.config import Settings
 from shorturl.errors import AppError
-from shorturl.links.presenter import link_out
+from shorturl.links.presenter import bulk_result, link_out
 from shorturl.links.repository import LinkFilter
 from shorturl.links.schemas import LinkCreate, LinkUpdate
 from shorturl.links.service import UNSET, LinkChanges, NewLink
+from shorturl.links.transfer import export_csv, export_total, import_entries, parse_import
 from shorturl.runtime import Runtime
 from shorturl.storage.db import run_after_commit
 
@@ -210,6 +221,62 @@ class LocalUrls:
 
         return await self.transaction(work)
 
+    async def import_csv(
+        self,
+        source: CsvSource,
+        *,
+        keep_codes: bool = True,
+        on_progress: Progress | None = None,
+    ) -> models.BulkResult:
+        """Like `AsyncClient.urls.import_csv`: 1,000 rows per transaction, on the bulk path."""
+        parts = split_csv(read_source(source))
+        total = sum(part.rows for part in parts)
+        results = []
+        for part in parts:
+
+            async def work(session: AsyncSession, text: str = part.text) -> models.BulkResult:
+                rows = parse_import(text.encode("utf-8"), keep_codes=keep_codes)
+                outcome = await self.runtime.links.create_many(
+                    session, import_entries(rows), self.principal
+                )
+                result = bulk_result(outcome, self.base_url, [row.row for row in rows])
+                return models.BulkResult.from_data(result.model_dump(mode="json"))
+
+            results.append((part.offset, await self.transaction(work)))
+            if on_progress is not None:
+                on_progress(part.offset + part.rows, total)
+        return merge_results(results)
+
+    async def export_csv(
+        self,
+        file: str | os.PathLike[str] | IO[str] | None = None,
+        *,
+        status: str | None = None,
+        tag: str | None = None,
+        q: str | None = None,
+        on_progress: Progress | None = None,
+    ) -> str | int:
+        """Like `AsyncClient.urls.export_csv`; the operator exports every link, a user
+        (`as_user`) their own."""
+        owner_id = self.principal.user_id
+        spec = LinkFilter(
+            owner_id=owner_id, all_owners=owner_id is None, status=status, tag=tag, query=q
+        )
+        sessionmaker = self.runtime.database.sessionmaker
+        total = await self.transaction(lambda session: export_total(session, spec))
+        output: IO[str] = io.StringIO() if file is None else _opened_for_export(file)
+        try:
+            done = 0
+            async for chunk in export_csv(sessionmaker, spec, self.base_url):
+                output.write(chunk)
+                done = min(done + count_rows(chunk), total + 1)
+                if on_progress is not None:
+                    on_progress(max(done - 1, 0), total)
+        finally:
+            if isinstance(file, str | os.PathLike):
+                output.close()
+        return output.getvalue() if isinstance(output, io.StringIO) and file is None else total
+
     async def transaction(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in a transaction, committed (then its after-commit actions, like cache
         invalidations, run) on success; the service's errors become the SDK's."""
@@ -241,6 +308,12 @@ class LocalUrls:
 
     async def _link(self, pending: Awaitable[Any]) -> models.Link:
         return models.Link.from_data(link_out(await pending, self.base_url).model_dump(mode="json"))
+
+
+def _opened_for_export(file: str | os.PathLike[str] | IO[str]) -> IO[str]:
+    if isinstance(file, str | os.PathLike):
+        return open(file, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by caller
+    return file
 
 
 def checked(schema: type[M], values: dict[str, Any]) -> M:

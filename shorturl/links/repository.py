@@ -184,6 +184,22 @@ class LinkRepository:
         total = await self.session.scalar(self._filtered(select(func.count(Link.id)), spec))
         return list(await self.session.scalars(page)), int(total or 0)
 
+    async def count(self, spec: LinkFilter) -> int:
+        return int(
+            await self.session.scalar(self._filtered(select(func.count(Link.id)), spec)) or 0
+        )
+
+    async def page_after(self, spec: LinkFilter, after_id: int, limit: int) -> Sequence[Link]:
+        """Up to `limit` links matching `spec` with an id above `after_id`, by id (keyset
+        pagination: every page costs the same, however deep)."""
+        statement = (
+            self._filtered(select(Link), spec)
+            .where(Link.id > after_id)
+            .order_by(Link.id.asc())
+            .limit(limit)
+        )
+        return (await self.session.scalars(statement)).all()
+
     async def tag_names(self, owner_id: int | None, *, all_owners: bool) -> Sequence[str]:
         """Names of the tags on this owner's links (on every link with `all_owners`)."""
         statement = (

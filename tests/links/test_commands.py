@@ -228,7 +228,7 @@ def test_export_and_import_round_trip(shorturl_cli: Any, tmp_path: Path) -> None
     # A deleted code is never handed out again: the import reports each row and goes on.
     refused = shorturl_cli("links", "import", str(exported))
     assert refused.exit_code == 1
-    assert refused.stderr.count("CUSTOM_ALIAS_TAKEN") == 4 and "line 2:" in refused.stderr
+    assert refused.stderr.count("CUSTOM_ALIAS_TAKEN") == 4 and "row 1:" in refused.stderr
     renewed = shorturl_cli("links", "import", str(exported), "--new-codes")
     assert renewed.exit_code == 0, renewed.output
     assert "imported 4, skipped 0, failed 0" in renewed.stderr
@@ -260,7 +260,7 @@ def test_import_reports_bad_rows_and_reads_stdin(shorturl_cli: Any) -> None:
     writer.writerow(["https://example.com/in/3", label, "", ""])
     result = shorturl_cli("links", "import", "-", input=text.getvalue())
     assert result.exit_code == 1
-    assert "line 3: INVALID_URL" in result.stderr and "line 4: VALIDATION_ERROR" in result.stderr
+    assert "row 2: INVALID_URL" in result.stderr and "row 3: VALIDATION_ERROR" in result.stderr
     assert "imported 2, skipped 0, failed 2" in result.stderr
     imported = json.loads(shorturl_cli("links", "list", "--tag", label, "--json").stdout)
     assert sorted(link["long_url"] for link in imported) == [
@@ -309,3 +309,26 @@ def test_remote_commands(live_server: LiveServer, monkeypatch: pytest.MonkeyPatc
     deleted = runner.invoke(cli, ["links", "delete", alias, "-y", *remote])
     assert deleted.exit_code == 0
     assert httpx.get(f"{live_server.url}/{alias}").status_code == 404
+
+
+def test_export_from_a_server_imports_into_the_local_database_with_the_same_codes(
+    shorturl_cli: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    user = new_user(live_server, "mv")
+    label = tag()
+    with shorturl.Client(live_server.url, api_key=user.api_key) as client:
+        sent = client.urls.bulk(
+            [{"long_url": f"https://example.com/mv/{i}", "tags": [label]} for i in range(5)]
+        )
+    path = tmp_path / "moved.csv"
+    exported = shorturl_cli(
+        "links", "export", str(path), "--url", live_server.url, "--api-key", user.api_key
+    )
+    assert exported.exit_code == 0 and "exported 5 links" in exported.stderr
+    imported = shorturl_cli("links", "import", str(path))
+    assert imported.exit_code == 0, imported.output
+    assert "imported 5, skipped 0, failed 0" in imported.stderr
+    local = json.loads(shorturl_cli("links", "list", "--tag", label, "--all", "--json").stdout)
+    assert sorted((link["short_code"], link["long_url"]) for link in local) == sorted(
+        (item.short_code, item.long_url) for item in sent.created
+    )
