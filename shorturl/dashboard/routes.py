@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shorturl.dashboard import account_pages, admin_pages, assets, endpoints, link_pages
+from shorturl.dashboard import (
+    account_pages,
+    admin_pages,
+    assets,
+    endpoints,
+    link_pages,
+    webhook_pages,
+)
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.errors import NotFound
 
@@ -16,6 +23,7 @@ router.include_router(endpoints.router)
 router.include_router(link_pages.router)
 router.include_router(account_pages.router)
 router.include_router(admin_pages.router)
+router.include_router(webhook_pages.router)
 
 _not_found = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 
