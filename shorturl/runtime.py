@@ -20,6 +20,7 @@ from shorturl.net.client_ip import ClientIpResolver
 from shorturl.net.safe_fetch import FetchPolicy, SafeFetcher
 from shorturl.ratelimit.service import RateLimits
 from shorturl.redirect.resolver import LinkResolver
+from shorturl.safety.service import RECHECK_JOB, SafetyService
 from shorturl.storage.cache import LinkCache
 from shorturl.storage.db import Database
 from shorturl.storage.secrets import load_or_create_secret
@@ -66,6 +67,9 @@ class Runtime:
         )
         self.links.event_handlers.append(self.metadata.on_link_event)
         self.background.every("metadata-sweep", 300.0, self.metadata.sweep)
+        self.safety = SafetyService(settings, self.database.sessionmaker, self.cache, self.fetcher)
+        self.links.target_checks.extend(self.safety.checks)
+        self.background.every(RECHECK_JOB, settings.safety_recheck_interval, self.safety.recheck)
         self.webhooks = WebhookDispatcher(settings, self.database.sessionmaker, self.background)
         self.links.event_handlers.append(self.webhooks.on_link_event)
         self.background.every("webhook-sweep", settings.webhook_sweep_interval, self.webhooks.sweep)

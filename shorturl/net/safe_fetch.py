@@ -230,12 +230,21 @@ class SafeFetcher:
 
     async def get(self, url: str, *, headers: dict[str, str] | None = None) -> FetchedResponse:
         """GET `url`, following at most `policy.max_redirects` redirects."""
+        return await self._follow("GET", url, headers)
+
+    async def head(self, url: str, *, headers: dict[str, str] | None = None) -> FetchedResponse:
+        """HEAD `url`, following at most `policy.max_redirects` redirects."""
+        return await self._follow("HEAD", url, headers)
+
+    async def _follow(
+        self, method: str, url: str, headers: dict[str, str] | None
+    ) -> FetchedResponse:
         hops: list[str] = []
         try:
             async with asyncio.timeout(self.policy.timeout):
                 while True:
                     _http_url(url)
-                    response = await self._send("GET", url, headers=headers)
+                    response = await self._send(method, url, headers=headers)
                     location = response.headers.get("location")
                     if response.status_code not in _REDIRECTS or not location:
                         return replace(response, redirects=hops)

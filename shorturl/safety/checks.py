@@ -1,0 +1,50 @@
+"""The target checks the link service runs before a link may point to a URL
+(`LinkService.target_checks`): the block list, and (optional) reachability."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from shorturl.errors import MaliciousUrl, UrlNotAccessible
+from shorturl.net.safe_fetch import FetchFailed, SafeFetcher
+from shorturl.safety.blocklist import BlockListFile
+
+__all__ = ["BlockListCheck", "ReachabilityCheck"]
+
+# Answers that show a server is there, even if it will not hand this page to a robot.
+_ALIVE: Final = frozenset({401, 403, 405, 429})
+
+
+class BlockListCheck:
+    """Refuses URLs the block list matches (400 MALICIOUS_URL)."""
+
+    def __init__(self, blocklist: BlockListFile) -> None:
+        self.blocklist = blocklist
+
+    async def __call__(self, long_url: str) -> None:
+        entry = (await self.blocklist.current()).match(long_url)
+        if entry is not None:
+            raise MaliciousUrl(details=f"The target is on the block list ({entry})")
+
+
+class ReachabilityCheck:
+    """Refuses URLs that do not answer (400 URL_NOT_ACCESSIBLE): a HEAD, then a GET when
+    the HEAD fails, through the SSRF-safe fetcher (its timeout, redirects and address
+    rules). A page is reachable when it answers below 400, or with a status that shows a
+    server that is there but choosy (401, 403, 405, 429)."""
+
+    def __init__(self, fetcher: SafeFetcher) -> None:
+        self.fetcher = fetcher
+
+    async def __call__(self, long_url: str) -> None:
+        problem = "no answer"
+        for method in (self.fetcher.head, self.fetcher.get):
+            try:
+                response = await method(long_url)
+            except FetchFailed as exc:
+                problem = str(exc)
+                continue
+            if response.status_code < 400 or response.status_code in _ALIVE:
+                return
+            problem = f"it answered HTTP {response.status_code}"
+        raise UrlNotAccessible(details=f"The URL could not be reached: {problem}")

@@ -1,0 +1,71 @@
+"""`SafetyService`: the target checks of new and changed links, and the periodic re-check
+that disables links whose target has been listed since they were made."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shorturl.config import Settings
+from shorturl.links.events import TargetCheck
+from shorturl.net.safe_fetch import SafeFetcher
+from shorturl.safety.blocklist import BlockListFile
+from shorturl.safety.checks import BlockListCheck, ReachabilityCheck
+from shorturl.safety.repository import SafetyRepository
+from shorturl.storage.cache import LinkCache
+from shorturl.timestamps import utcnow
+
+__all__ = ["RECHECK_JOB", "SafetyService"]
+
+log = logging.getLogger(__name__)
+
+RECHECK_JOB: Final = "safety-recheck"  # the periodic job's name (BackgroundTasks)
+_RECHECK_BATCH: Final = 1000  # links read and updated per transaction
+
+
+class SafetyService:
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        cache: LinkCache,
+        fetcher: SafeFetcher,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.cache = cache
+        self.blocklist = BlockListFile(settings.blocklist_file)
+        self.checks: list[TargetCheck] = [BlockListCheck(self.blocklist)]
+        if settings.check_reachability:
+            self.checks.append(ReachabilityCheck(fetcher))
+
+    async def recheck(self) -> int:
+        """Check every active link against the block list as it is now: a listed target's
+        link is marked unsafe and disabled (its redirect answers 404, caches are told), the
+        others get `last_checked` now. Returns how many were disabled."""
+        blocklist = await self.blocklist.current()
+        now = utcnow()
+        disabled = 0
+        after = 0
+        while True:
+            async with self.sessionmaker() as session:
+                repository = SafetyRepository(session)
+                batch = await repository.active_targets(after, _RECHECK_BATCH)
+                if not batch:
+                    break
+                listed = [(row.id, row.code) for row in batch if blocklist.match(row.long_url)]
+                await repository.mark_checked(batch[0].id, batch[-1].id, now)
+                if listed:
+                    await repository.disable_unsafe([link_id for link_id, _ in listed], now)
+                await session.commit()
+            if listed:
+                await self.cache.invalidate(*(code for _, code in listed))
+                log.warning(
+                    "disabled %d link(s) whose target is now on the block list: %s",
+                    len(listed),
+                    ", ".join(code for _, code in listed[:20]),
+                )
+            disabled += len(listed)
+            after = batch[-1].id
+        return disabled
