@@ -67,7 +67,7 @@ class Runtime:
         )
         self.links.event_handlers.append(self.metadata.on_link_event)
         self.background.every("metadata-sweep", 300.0, self.metadata.sweep)
-        self.safety = SafetyService(settings, self.database.sessionmaker, self.cache, self.fetcher)
+        self.safety = SafetyService(settings, self.database.sessionmaker, self.links, self.fetcher)
         self.links.target_checks.extend(self.safety.checks)
         self.background.every(RECHECK_JOB, settings.safety_recheck_interval, self.safety.recheck)
         self.webhooks = WebhookDispatcher(settings, self.database.sessionmaker, self.background)

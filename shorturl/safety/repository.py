@@ -46,3 +46,10 @@ class SafetyRepository:
             )
             .execution_options(synchronize_session=False)
         )
+
+    async def links(self, ids: Sequence[int]) -> Sequence[Link]:
+        """These links, read afresh (for the events of a change made by `update`)."""
+        found = await self.session.scalars(
+            select(Link).where(Link.id.in_(ids)).execution_options(populate_existing=True)
+        )
+        return found.all()

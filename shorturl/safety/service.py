@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shorturl.config import Settings
 from shorturl.links.events import TargetCheck
+from shorturl.links.service import LinkService
 from shorturl.net.safe_fetch import SafeFetcher
 from shorturl.safety.blocklist import BlockListFile
 from shorturl.safety.checks import BlockListCheck, ReachabilityCheck
 from shorturl.safety.repository import SafetyRepository
-from shorturl.storage.cache import LinkCache
+from shorturl.storage.db import run_after_commit
 from shorturl.timestamps import utcnow
 
 __all__ = ["RECHECK_JOB", "SafetyService"]
@@ -30,11 +31,11 @@ class SafetyService:
         self,
         settings: Settings,
         sessionmaker: async_sessionmaker[AsyncSession],
-        cache: LinkCache,
+        links: LinkService,
         fetcher: SafeFetcher,
     ) -> None:
         self.sessionmaker = sessionmaker
-        self.cache = cache
+        self.links = links
         self.blocklist = BlockListFile(settings.blocklist_file)
         self.checks: list[TargetCheck] = [BlockListCheck(self.blocklist)]
         if settings.check_reachability:
@@ -42,8 +43,9 @@ class SafetyService:
 
     async def recheck(self) -> int:
         """Check every active link against the block list as it is now: a listed target's
-        link is marked unsafe and disabled (its redirect answers 404, caches are told), the
-        others get `last_checked` now. Returns how many were disabled."""
+        link is marked unsafe and disabled (its redirect answers 404, caches are told,
+        `url.updated` fires), the others get `last_checked` now. Returns how many were
+        disabled."""
         blocklist = await self.blocklist.current()
         now = utcnow()
         disabled = 0
@@ -57,10 +59,13 @@ class SafetyService:
                 listed = [(row.id, row.code) for row in batch if blocklist.match(row.long_url)]
                 await repository.mark_checked(batch[0].id, batch[-1].id, now)
                 if listed:
-                    await repository.disable_unsafe([link_id for link_id, _ in listed], now)
-                await session.commit()
+                    ids = [link_id for link_id, _ in listed]
+                    await repository.disable_unsafe(ids, now)
+                    for link in await repository.links(ids):
+                        await self.links.emit(session, "url.updated", link)
+                await run_after_commit(session)
             if listed:
-                await self.cache.invalidate(*(code for _, code in listed))
+                await self.links.cache.invalidate(*(code for _, code in listed))
                 log.warning(
                     "disabled %d link(s) whose target is now on the block list: %s",
                     len(listed),

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from shorturl.links.models import Link
 from shorturl.safety.service import RECHECK_JOB
 from tests.conftest import AppFactory, sign_up
 from tests.local_servers import LocalServer, serving
@@ -123,8 +124,18 @@ async def test_the_recheck_disables_links_whose_target_was_listed_later(
         assert (await client.get("/soon-bad")).status_code == 301  # cached now
         first_check = bad.json()["data"]["safe_browsing"]["last_checked"]
 
+        events: list[tuple[str, str, str]] = []
+
+        async def record(session: object, event: str, link: Link) -> None:
+            events.append((event, link.code, link.status))
+
+        app.runtime.links.event_handlers.append(record)
         listing(blocklist, "127.0.0.1")  # the local server's host
-        assert await app.runtime.background.run_now(RECHECK_JOB) is None
+        try:
+            assert await app.runtime.background.run_now(RECHECK_JOB) is None
+        finally:
+            app.runtime.links.event_handlers.remove(record)
+        assert events == [("url.updated", "soon-bad", "disabled")]
         assert (await client.get("/soon-bad")).status_code == 404  # cache invalidated
         info = await client.get("/soon-bad/info")
         details = (await client.get("/api/v1/urls/soon-bad")).json()["data"]
