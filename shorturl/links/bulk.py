@@ -11,7 +11,7 @@ trips, not 1,000.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -104,11 +104,16 @@ def entry_from(index: int, item: Any, *, disabled: bool = False) -> BulkEntry:
 
 @dataclass(slots=True)
 class _Pending:
+    """An item that passed the checks so far."""
+
     entry: BulkEntry
     new: NewLink
     long_url: str
     expires_at: datetime | None
     checked_at: datetime | None = None
+
+
+_Fail = Callable[[BulkEntry, AppError], None]
 
 
 async def create_many(
@@ -121,16 +126,41 @@ async def create_many(
 ) -> BulkOutcome:
     """Create the links of `entries` for `principal`. Entries at index `allowed` or later fail
     with RATE_LIMITED (the caller counted only that many against the hourly limit)."""
-    from shorturl.links.service import quota_exceeded, unique_names
-
     outcome = BulkOutcome(total=len(entries))
-    pending: list[_Pending] = []
-    aliases_seen: set[str] = set()
 
     def fail(entry: BulkEntry, error: AppError) -> None:
         alias = entry.new.custom_alias if entry.new else None
         outcome.failed.append(BulkFailure(entry.index, entry.raw_url, alias, error))
 
+    repository = LinkRepository(session)
+    pending = _validated(service, entries, allowed, fail)
+    pending = await _checked_targets(service, pending, fail)
+    pending = await _within_quota(service, session, principal, pending, fail)
+    pending = await _aliases_free(repository, pending, fail)
+    links = await _write(service, repository, pending, principal, fail)
+    for item, link in zip(pending, links, strict=True):
+        if link is not None:
+            outcome.created.append((item.entry.index, link))
+            await service.emit(session, "url.created", link)
+    codes = [link.code for _, link in outcome.created]
+
+    async def invalidate() -> None:
+        # A lookup of these codes before they existed may have cached "not found".
+        await service.cache.invalidate(*codes)
+
+    if codes:
+        after_commit(session, invalidate)
+    outcome.failed.sort(key=lambda failure: failure.index)
+    return outcome
+
+
+def _validated(
+    service: LinkService, entries: Sequence[BulkEntry], allowed: int | None, fail: _Fail
+) -> list[_Pending]:
+    """The entries that are well-formed, within the hourly allowance, and whose alias no
+    earlier item of the batch has."""
+    pending: list[_Pending] = []
+    aliases_seen: set[str] = set()
     for entry in entries:
         if entry.new is None:
             fail(entry, entry.error or InvalidUrl())
@@ -150,59 +180,70 @@ async def create_many(
                 continue
             aliases_seen.add(alias)
         pending.append(_Pending(entry, entry.new, long_url, expires_at))
+    return pending
 
-    pending = await _checked_targets(service, pending, fail)
+
+async def _within_quota(
+    service: LinkService,
+    session: AsyncSession,
+    principal: Principal,
+    pending: list[_Pending],
+    fail: _Fail,
+) -> list[_Pending]:
+    """The first items, as many as the monthly quota has room for."""
+    from shorturl.links.service import quota_exceeded
+
     room = await service.quota_room(session, principal)
-    if room is not None and len(pending) > room:
-        for item in pending[room:]:
-            fail(item.entry, quota_exceeded(principal))
-        pending = pending[:room]
+    if room is None or len(pending) <= room:
+        return pending
+    for item in pending[room:]:
+        fail(item.entry, quota_exceeded(principal))
+    return pending[:room]
 
-    repository = LinkRepository(session)
+
+async def _aliases_free(
+    repository: LinkRepository, pending: list[_Pending], fail: _Fail
+) -> list[_Pending]:
+    """The items whose alias (if any) no link has yet: one query for the whole batch."""
     taken = await repository.existing_codes(
         item.new.custom_alias for item in pending if item.new.custom_alias is not None
     )
-    survivors = []
+    free = []
     for item in pending:
         alias = item.new.custom_alias
         if alias is not None and alias in taken:
             fail(item.entry, CustomAliasTaken(details=f"The alias '{alias}' is already in use"))
         else:
-            survivors.append(item)
+            free.append(item)
+    return free
 
-    tags = {
-        tag.name: tag
-        for tag in await repository.tags_named(
-            unique_names([name for item in survivors for name in item.new.tags])
-        )
-    }
-    rows = [_row(item, principal, utcnow()) for item in survivors]
+
+async def _write(
+    service: LinkService,
+    repository: LinkRepository,
+    pending: list[_Pending],
+    principal: Principal,
+    fail: _Fail,
+) -> Sequence[Link | None]:
+    """Insert the links (None for an item that failed on the slow road)."""
+    from shorturl.links.service import unique_names
+
+    names = unique_names([name for item in pending for name in item.new.tags])
+    tags = {tag.name: tag for tag in await repository.tags_named(names)}
+    now = utcnow()
+    rows = [_row(item, principal, now) for item in pending]
     await _assign_random_codes(repository, rows, service.settings.code_length)
-    tag_lists = [[tags[name] for name in unique_names(item.new.tags)] for item in survivors]
-    links: list[Link] | list[Link | None] | None = await repository.insert_many(
+    tag_lists = [[tags[name] for name in unique_names(item.new.tags)] for item in pending]
+    links = await repository.insert_many(
         rows, [[tag.id for tag in tag_list] for tag_list in tag_lists]
     )
     if links is None:  # a clash with a concurrent request: the slow road
-        links = await _insert_one_by_one(repository, survivors, rows, tag_lists, fail, service)
-    for item, link in zip(survivors, links, strict=True):
-        if link is not None:
-            outcome.created.append((item.entry.index, link))
-            await service.emit(session, "url.created", link)
-    codes = [link.code for _, link in outcome.created]
-
-    async def invalidate() -> None:
-        # A lookup of these codes before they existed may have cached "not found".
-        await service.cache.invalidate(*codes)
-
-    if codes:
-        after_commit(session, invalidate)
-    outcome.created.sort(key=lambda pair: pair[0])
-    outcome.failed.sort(key=lambda failure: failure.index)
-    return outcome
+        return await _insert_one_by_one(repository, pending, rows, tag_lists, fail, service)
+    return links
 
 
 async def _checked_targets(
-    service: LinkService, pending: list[_Pending], fail: Any
+    service: LinkService, pending: list[_Pending], fail: _Fail
 ) -> list[_Pending]:
     """Run the target checks once per distinct URL, a few at a time; drop the refused."""
     if not service.target_checks:
@@ -273,7 +314,7 @@ async def _insert_one_by_one(
     survivors: list[_Pending],
     rows: list[dict[str, Any]],
     tag_lists: list[list[Tag]],
-    fail: Any,
+    fail: _Fail,
     service: LinkService,
 ) -> list[Link | None]:
     """Each link in its own savepoint: a taken alias fails its item, a taken random code is
