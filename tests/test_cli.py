@@ -49,6 +49,7 @@ def test_every_command_and_option_has_help() -> None:
     for expected in ("links create", "links list", "links show", "links update", "links delete"):
         assert expected in seen
     assert {"links export", "links import", "serve", "db upgrade", "stats"} <= set(seen)
+    assert {"export", "import"} <= set(seen)  # short for links export/import
     top = runner.invoke(cli, ["--help"])
     assert "links" in top.output and "users" in top.output
 

@@ -83,13 +83,13 @@ def test_cli_round_trip_between_accounts_as_subprocesses(
         before = rows_of(str(client.urls.export_csv()))
     path = tmp_path / "export.csv"
     remote = ("--url", live_server.url)
-    exported = run_cli(
-        "links", "export", str(path), *remote, "--api-key", first.api_key, env=live_server.env
+    exported = run_cli(  # `shorturl export`: short for `shorturl links export`
+        "export", str(path), *remote, "--api-key", first.api_key, env=live_server.env
     )
     assert exported.returncode == 0, exported.stderr
     assert "exported 12 links" in exported.stderr
     imported = run_cli(
-        "links", "import", str(path), "--new-codes", *remote, "--api-key", second.api_key,
+        "import", str(path), "--new-codes", *remote, "--api-key", second.api_key,
         env=live_server.env,
     )  # fmt: skip
     assert imported.returncode == 0, imported.stderr
