@@ -27,7 +27,7 @@ from shorturl.errors import (
     RateLimited,
     ValidationFailed,
 )
-from shorturl.links.codes import generate_code
+from shorturl.links.codes import generate_code, generate_codes
 from shorturl.links.models import Link, LinkStatus, Tag
 from shorturl.links.repository import LinkRepository
 from shorturl.links.schemas import LinkCreate
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 MAX_BULK_ITEMS: Final = 1_000
-_CHECK_CONCURRENCY: Final = 16  # target checks (block list, reachability) run at once
+_CHECK_CONCURRENCY: Final = 16  # URLs whose target checks (block list, reachability) overlap
 
 
 @dataclass(slots=True)
@@ -248,17 +248,19 @@ async def _checked_targets(
     """Run the target checks once per distinct URL, a few at a time; drop the refused."""
     if not service.target_checks:
         return pending
-    gate = asyncio.Semaphore(_CHECK_CONCURRENCY)
+    urls = iter(dict.fromkeys(item.long_url for item in pending))
+    results: dict[str, datetime | AppError | None] = {}
 
-    async def check(url: str) -> datetime | AppError | None:
-        async with gate:
+    async def checker() -> None:
+        # A few of these share the URLs: no task per URL, and slow checks (reachability)
+        # still overlap.
+        for url in urls:
             try:
-                return await service.check_target(url)
+                results[url] = await service.check_target(url)
             except AppError as error:
-                return error
+                results[url] = error
 
-    urls = list(dict.fromkeys(item.long_url for item in pending))
-    results = dict(zip(urls, await asyncio.gather(*(check(url) for url in urls)), strict=True))
+    await asyncio.gather(*(checker() for _ in range(_CHECK_CONCURRENCY)))
     kept = []
     for item in pending:
         result = results[item.long_url]
@@ -299,8 +301,7 @@ async def _assign_random_codes(
     needing = [row for row in rows if not row["is_custom"]]
     used = {row["code"] for row in rows if row["is_custom"]}
     while needing:
-        for row in needing:
-            code = generate_code(length)
+        for row, code in zip(needing, generate_codes(length, len(needing)), strict=True):
             while code in used:
                 code = generate_code(length)
             row["code"] = code

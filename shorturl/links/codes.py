@@ -14,6 +14,7 @@ __all__ = [
     "RESERVED_WORDS",
     "alias_problem",
     "generate_code",
+    "generate_codes",
     "is_possible_code",
 ]
 
@@ -43,6 +44,16 @@ RESERVED_WORDS: Final = frozenset(
     }
 )
 _RESERVED_LOWER: Final = frozenset(word.lower() for word in RESERVED_WORDS)
+
+
+def generate_codes(length: int, count: int) -> list[str]:
+    """`count` random codes at once: the same distribution as `generate_code`, from one
+    read of the CSPRNG (bytes above 247 are dropped so that every character is as likely)."""
+    wanted = length * count
+    chars: list[str] = []
+    while len(chars) < wanted:
+        chars += [ALPHABET[byte % 62] for byte in secrets.token_bytes(wanted + 16) if byte < 248]
+    return ["".join(chars[i * length : (i + 1) * length]) for i in range(count)]
 
 
 def generate_code(length: int) -> str:
