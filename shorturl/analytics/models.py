@@ -40,35 +40,24 @@ class Click(Base):
 
 
 class ClickRollup(Base):
-    """Clicks per link, UTC day and dimension values; kept when raw clicks age out.
+    """Clicks of one link on one UTC day, per value of one dimension (`country`, `device`,
+    `browser`, `os`, `referrer_host`) and a `total` row (value ''); robots flagged.
 
-    `unique_visitors` counts the visitors whose first click of the day fell in this row, so a
-    day's rows add up to its unique visitors (analytics/rollups.py)."""
+    `unique_visitors` is exact per row (a visitor's hash lives one UTC day). The roll-up job
+    fills rows for every finished day before `links.rolled_up_until` (analytics/rollups.py)."""
 
     __tablename__ = "click_rollups"
     __table_args__ = (
         Index(
-            "uq_click_rollups_key",
-            "link_id",
-            "day",
-            "country",
-            "device",
-            "browser",
-            "os",
-            "referrer_host",
-            "is_bot",
-            unique=True,
+            "uq_click_rollups_key", "link_id", "day", "dimension", "value", "is_bot", unique=True
         ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
-    country: Mapped[str] = mapped_column(String(2), default="")
-    device: Mapped[str] = mapped_column(String(16), default="other")
-    browser: Mapped[str] = mapped_column(String(64), default="")
-    os: Mapped[str] = mapped_column(String(64), default="")
-    referrer_host: Mapped[str] = mapped_column(String(255), default="direct")
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255), default="")
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     clicks: Mapped[int] = mapped_column(BigInteger, default=0)
     unique_visitors: Mapped[int] = mapped_column(BigInteger, default=0)

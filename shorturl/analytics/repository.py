@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -21,10 +21,12 @@ from sqlalchemy import (
     bindparam,
     case,
     distinct,
+    false,
     func,
     literal,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -32,7 +34,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.models import Click
-from shorturl.analytics.rollups import RollupRepository
+from shorturl.analytics.rollups import RollupRepository, first_full_day
 from shorturl.links.models import Link, LinkStatus
 from shorturl.storage.base import UTCDateTime
 
@@ -74,6 +76,7 @@ class ClickRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rollups = RollupRepository(session)
+        self._watermark_groups: dict[object, dict[date | None, list[int]]] = {}
 
     # recording
 
@@ -169,29 +172,85 @@ class ClickRepository:
 
     # reports
 
+    def _links(self, spec: ClickFilter) -> ColumnElement[bool]:
+        if spec.link_ids is not None:
+            return Link.id.in_(spec.link_ids)
+        return and_(
+            Link.owner_id == spec.owner_id
+            if spec.owner_id is not None
+            else Link.owner_id.is_(None),
+            Link.status != LinkStatus.DELETED,
+        )
+
     def _where(self, spec: ClickFilter) -> list[ColumnElement[bool]]:
+        """Every raw click the filter selects, rolled up or not (visits, hourly series)."""
         conditions: list[ColumnElement[bool]] = [Click.is_counted.is_(True)]
         if not spec.include_bots:
             conditions.append(Click.is_bot.is_(False))
         if spec.link_ids is not None:
             conditions.append(Click.link_id.in_(spec.link_ids))
         else:
-            owned = select(Link.id).where(
-                Link.owner_id == spec.owner_id
-                if spec.owner_id is not None
-                else Link.owner_id.is_(None),
-                Link.status != LinkStatus.DELETED,
-            )
-            conditions.append(Click.link_id.in_(owned))
+            conditions.append(Click.link_id.in_(select(Link.id).where(self._links(spec))))
         if spec.since is not None:
             conditions.append(Click.clicked_at >= spec.since)
         if spec.until is not None:
             conditions.append(Click.clicked_at < spec.until)
         return conditions
 
-    def _rolled_up(self, spec: ClickFilter) -> list[ColumnElement[bool]]:
+    async def _not_rolled_up(self, spec: ClickFilter) -> list[ColumnElement[bool]]:
+        """The raw clicks a report reads beside the rollups: for each link, those from its
+        `rolled_up_until` on, and those of a partial day at either end of the period (the
+        rollups hold whole days only). Index-friendly ranges, per group of links that share
+        a `rolled_up_until`."""
+        conditions: list[ColumnElement[bool]] = [Click.is_counted.is_(True)]
+        if not spec.include_bots:
+            conditions.append(Click.is_bot.is_(False))
+        groups = await self._links_by_watermark(spec)
+        if not groups:
+            return [false()]
+        since, until = spec.since, spec.until
+        # the rollups serve whole days in [first_full, until's day) before `rolled_up_until`
+        first_full = _midnight(first_full_day(since)) if since is not None else None
+        last_full = _midnight(until.date()) if until is not None else None
+        parts = []
+        for watermark, ids in groups.items():
+            in_period = _between(since, until)
+            if watermark is not None:
+                rolled_end = _midnight(watermark)
+                if last_full is not None:
+                    rolled_end = min(rolled_end, last_full)
+                if first_full is None:
+                    in_period = _between(rolled_end, until)
+                elif first_full < rolled_end:
+                    in_period = or_(_between(since, first_full), _between(rolled_end, until))
+            parts.append(and_(Click.link_id.in_(ids), in_period))
+        conditions.append(or_(*parts))
+        return conditions
+
+    async def _links_by_watermark(self, spec: ClickFilter) -> dict[date | None, list[int]]:
+        """The filter's links grouped by `rolled_up_until`, read once per repository (one
+        report) rather than once per query."""
+        key = (tuple(spec.link_ids) if spec.link_ids is not None else None, spec.owner_id)
+        if key not in self._watermark_groups:
+            rows = await self.session.execute(
+                select(Link.rolled_up_until, Link.id).where(self._links(spec))
+            )
+            groups: dict[date | None, list[int]] = defaultdict(list)
+            for watermark, link_id in rows:
+                groups[watermark].append(link_id)
+            self._watermark_groups[key] = groups
+        return self._watermark_groups[key]
+
+    def _rolled_up(
+        self, spec: ClickFilter, *, purged_only: bool = False
+    ) -> list[ColumnElement[bool]]:
         return RollupRepository.conditions(
-            spec.link_ids, spec.owner_id, spec.since, spec.until, spec.include_bots
+            spec.link_ids,
+            spec.owner_id,
+            spec.since,
+            spec.until,
+            spec.include_bots,
+            purged_only=purged_only,
         )
 
     async def totals(self, spec: ClickFilter) -> tuple[int, int]:
@@ -200,7 +259,7 @@ class ClickRepository:
         row = (
             await self.session.execute(
                 select(func.count(), func.count(distinct(Click.visitor_hash))).where(
-                    *self._where(spec)
+                    *await self._not_rolled_up(spec)
                 )
             )
         ).one()
@@ -210,7 +269,9 @@ class ClickRepository:
     async def counts_by(self, dimension: str, spec: ClickFilter) -> list[tuple[str | None, int]]:
         """Clicks per value of `dimension`, most first."""
         column = DIMENSIONS[dimension]
-        statement = select(column, func.count()).where(*self._where(spec)).group_by(column)
+        statement = (
+            select(column, func.count()).where(*await self._not_rolled_up(spec)).group_by(column)
+        )
         counts: dict[str | None, int] = defaultdict(int)
         for value, clicks in await self.session.execute(statement):
             counts[value] += int(clicks)
@@ -219,11 +280,15 @@ class ClickRepository:
         return sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
 
     async def series(self, hourly: bool, spec: ClickFilter) -> list[tuple[datetime, int, int]]:
-        """(bucket start, clicks, unique visitors) per hour or per UTC day that has clicks."""
+        """(bucket start, clicks, unique visitors) per hour or per UTC day that has clicks.
+
+        Hourly, every raw click is read (rollups have no hours) and the rollups only for
+        days whose raw clicks retention deleted, each in its first hour."""
         bucket = self._bucket(hourly)
+        raw = self._where(spec) if hourly else await self._not_rolled_up(spec)
         statement = (
             select(bucket, func.count(), func.count(distinct(Click.visitor_hash)))
-            .where(*self._where(spec))
+            .where(*raw)
             .group_by(bucket)
         )
         buckets: dict[datetime, list[int]] = {}
@@ -231,8 +296,8 @@ class ClickRepository:
             point = buckets.setdefault(_as_datetime(start), [0, 0])
             point[0] += int(clicks)
             point[1] += int(unique)
-        # a rolled-up day lands in the bucket of its midnight (its first hour, when hourly)
-        for start, clicks, unique in await self.rollups.series(self._rolled_up(spec)):
+        rolled = self._rolled_up(spec, purged_only=hourly)
+        for start, clicks, unique in await self.rollups.series(rolled):
             point = buckets.setdefault(start, [0, 0])
             point[0] += clicks
             point[1] += unique
@@ -244,7 +309,7 @@ class ClickRepository:
             select(Link.code, func.count())
             .select_from(Click)
             .join(Link, Link.id == Click.link_id)
-            .where(*self._where(spec))
+            .where(*await self._not_rolled_up(spec))
             .group_by(Link.code)
         )
         counts: dict[str, int] = defaultdict(int)
@@ -254,11 +319,8 @@ class ClickRepository:
             counts[code] += clicks
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
-    async def visits(
-        self, spec: ClickFilter, *, limit: int, offset: int
-    ) -> tuple[list[Click], int]:
-        """Individual raw clicks, newest first, and how many match (rolled-up ones are gone)."""
-        total = await self.session.scalar(select(func.count()).where(*self._where(spec)))
+    async def visits(self, spec: ClickFilter, *, limit: int, offset: int) -> list[Click]:
+        """A page of individual raw clicks, newest first (retention deletes old ones)."""
         page = await self.session.scalars(
             select(Click)
             .where(*self._where(spec))
@@ -266,7 +328,13 @@ class ClickRepository:
             .limit(limit)
             .offset(offset)
         )
-        return list(page.all()), int(total or 0)
+        return list(page.all())
+
+    async def deleted_by_retention(self, spec: ClickFilter) -> int:
+        """Clicks counted in the rollups whose raw rows retention deleted: what `totals`
+        counts beyond the visits that can still be listed (no count over every raw row)."""
+        clicks, _ = await self.rollups.totals(self._rolled_up(spec, purged_only=True))
+        return clicks
 
     async def link_summary(self, owner_id: int | None) -> tuple[int, int]:
         """(links not deleted, links active) of an owner (None: anonymous links)."""
@@ -304,3 +372,16 @@ def _as_datetime(value: Any) -> datetime:
     if len(text) == 13:  # 'YYYY-MM-DD HH'
         return datetime.fromisoformat(text + ":00")
     return datetime.fromisoformat(text)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _between(since: datetime | None, until: datetime | None) -> ColumnElement[bool]:
+    conditions = []
+    if since is not None:
+        conditions.append(Click.clicked_at >= since)
+    if until is not None:
+        conditions.append(Click.clicked_at < until)
+    return and_(true(), *conditions)

@@ -1,40 +1,46 @@
-"""Every query on `click_rollups`: rolling old raw clicks up (retention), and the rolled-up side
-of each report, which the click repository adds to what the raw clicks say.
+"""Every query on `click_rollups`: rolling finished days up, retention, and the conditions that
+split a report between rollups and raw clicks.
 
-A rollup row holds the human-or-bot clicks of one link on one UTC day with one combination of
-country, device, browser, OS and referrer host. HEAD requests and link previews (never counted)
-are not kept. Its `unique_visitors` is the number of visitors whose *first* counted click of
-that day had that combination, so the rows of one day add up to exactly that day's unique
-visitors (a visitor's hash covers one UTC day: the salt rotates daily).
+The periodic jobs roll each clicked link's finished UTC days up (one row per day, dimension
+and value, and a `total` row) and move `links.rolled_up_until` to today, in one transaction.
+From then on reports read those days from the rollups — a few dozen rows a day instead of
+every click — and only newer clicks raw. A click stored late for a day already rolled up is
+added to the rollups by the worker in the transaction that stores it. Retention deletes raw
+clicks of days that are rolled up and older than `CLICK_RETENTION_DAYS`, and records that in
+`links.raw_kept_from`.
 
 What rollups cannot say, and how the reports approximate it:
-- Unique visitors over several days are the sum of the daily uniques. Raw reports count the
-  same way (a visitor's hash changes with the daily salt), so a report reads alike before and
-  after rolling up; neither knows that Monday's and Tuesday's visitor were one person.
-- A rolled-up click counts as made at midnight UTC of its day: a period that starts within a
-  rolled-up day leaves that day out, and hourly series show the day in its first hour.
-- A late click (stored after its day was rolled up, e.g. redelivered after a long outage) is
-  rolled up by a later run: its click is counted once, but its visitor may count twice that day.
-- Cities, languages, full referrers, IPs and the individual visits are not kept.
+- Unique visitors over several days are the sum of the daily uniques, exactly as raw clicks
+  count them (a visitor's hash changes with the daily salt): reports read the same.
+- A rolled-up day counts as a whole: a period starting or ending inside it reads that day's
+  raw clicks while they exist, and leaves the day out once retention deleted them. Hourly
+  series read raw clicks, and a day whose raw clicks are deleted in its first hour.
+- A late click's visitor may count twice that day (its day's other clicks are not re-read).
+  Late for a day retention already emptied, its raw row stays (its event id keeps a second
+  delivery out) and shows twice in hourly series only.
+- Cities, languages, full referrers, IPs and individual visits go with the raw clicks.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
     Date,
-    and_,
     case,
     cast,
     delete,
+    distinct,
     func,
     literal,
+    or_,
     select,
     true,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -43,77 +49,140 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shorturl.analytics.models import Click, ClickRollup
 from shorturl.links.models import Link, LinkStatus
 
-__all__ = ["ROLLUP_KEY", "RollupRepository", "day_starting_at_or_after"]
+__all__ = ["DIMENSIONS", "TOTAL", "RollupRepository", "first_full_day", "utc_naive"]
 
-# The columns that identify a rollup row (its unique index), in order.
-ROLLUP_KEY = ("link_id", "day", "country", "device", "browser", "os", "referrer_host", "is_bot")
-# Dimensions stored as '' when unknown (part of the unique key: no NULLs there).
-_BLANK_WHEN_UNKNOWN = ("country", "browser", "os")
+DIMENSIONS: Final = ("country", "device", "browser", "os", "referrer_host")
+TOTAL: Final = "total"  # the row of a day with every click, value ''
+_KEY: Final = ("link_id", "day", "dimension", "value", "is_bot")
 
 
 class RollupRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    # retention
+    # rolling up
 
-    async def links_with_clicks_before(self, before: datetime, limit: int) -> list[int]:
-        """Up to `limit` ids of links with raw clicks older than `before`."""
+    async def links_to_roll_up(self, today: date, limit: int) -> list[int]:
+        """Links with human clicks since their last roll-up, not yet rolled up to `today`."""
+        last_click = utc_naive(self._dialect(), Link.last_clicked_at)
         rows = await self.session.scalars(
-            select(Click.link_id).where(Click.clicked_at < before).distinct().limit(limit)
+            select(Link.id)
+            .where(
+                Link.status != LinkStatus.DELETED,
+                Link.last_clicked_at.is_not(None),
+                or_(
+                    Link.rolled_up_until.is_(None),
+                    (Link.rolled_up_until < today) & (last_click >= Link.rolled_up_until),
+                ),
+            )
+            .order_by(Link.id)
+            .limit(limit)
         )
         return list(rows.all())
 
-    async def move_clicks_before(self, link_ids: Sequence[int], before: datetime) -> int:
-        """Add the counted clicks of these links older than `before` to the rollups, then
-        delete every raw click older than `before` of these links; how many were deleted.
+    async def watermarks(self, link_ids: Sequence[int]) -> dict[int, date | None]:
+        """`rolled_up_until` of each of these links (read after locking them)."""
+        rows = await self.session.execute(
+            select(Link.id, Link.rolled_up_until).where(Link.id.in_(link_ids))
+        )
+        return {row.id: row.rolled_up_until for row in rows}
 
-        Both in the caller's transaction, which must hold the links locked (see
-        `ClickRepository.lock_links`) so no click is stored between the two statements."""
-        if not link_ids:
-            return 0
-        old = and_(Click.link_id.in_(link_ids), Click.clicked_at < before)
-        day = self._click_day()
-        first_of_day = func.row_number().over(
-            partition_by=(Click.link_id, day, Click.visitor_hash), order_by=Click.id
+    async def roll_up(self, link_ids: Sequence[int], today: date) -> None:
+        """Add the clicks of these links from their `rolled_up_until` to `today` (exclusive)
+        to the rollups and move `rolled_up_until` to `today`. The caller holds the links
+        locked and passes only links whose `rolled_up_until` is before `today`."""
+        by_watermark: dict[date | None, list[int]] = defaultdict(list)
+        for link_id, watermark in (await self.watermarks(link_ids)).items():
+            by_watermark[watermark].append(link_id)
+        end = datetime.combine(today, time())
+        for watermark, ids in by_watermark.items():
+            where = [Click.link_id.in_(ids), Click.clicked_at < end]
+            if watermark is not None:
+                where.append(Click.clicked_at >= datetime.combine(watermark, time()))
+            await self.add(where)
+        await self.session.execute(
+            update(Link)
+            .where(Link.id.in_(link_ids))
+            .values(rolled_up_until=today)
+            .execution_options(synchronize_session=False)
         )
-        source = (
-            select(
-                Click.link_id.label("link_id"),
-                day.label("day"),
-                func.coalesce(Click.country, "").label("country"),
-                Click.device.label("device"),
-                func.coalesce(Click.browser, "").label("browser"),
-                func.coalesce(Click.os, "").label("os"),
-                Click.referrer_host.label("referrer_host"),
-                Click.is_bot.label("is_bot"),
-                case((and_(Click.visitor_hash.is_not(None), first_of_day == 1), 1), else_=0).label(
-                    "first_visit"
-                ),
-            )
-            .where(old, Click.is_counted.is_(True))
-            .subquery()
-        )
-        keys = [source.c[name] for name in ROLLUP_KEY]
-        grouped = (
-            select(*keys, func.count(), func.sum(source.c.first_visit))
-            .where(true())  # SQLite: an upsert's SELECT needs a WHERE to parse unambiguously
-            .group_by(*keys)
-        )
+
+    async def add(self, where: Sequence[ColumnElement[bool]]) -> None:
+        """Add the counted clicks matching `where` to the rollups: per day, dimension value
+        and robot flag, clicks and distinct visitors."""
         insert = pg_insert if self._dialect() == "postgresql" else sqlite_insert
-        statement = insert(ClickRollup).from_select(
-            [*ROLLUP_KEY, "clicks", "unique_visitors"], grouped
+        day = self._click_day()
+        for dimension in (TOTAL, *DIMENSIONS):
+            value = (
+                literal("")
+                if dimension == TOTAL
+                else func.coalesce(Click.__table__.c[dimension], "")
+            )
+            grouped = (
+                select(
+                    Click.link_id,
+                    day,
+                    literal(dimension),
+                    value,
+                    Click.is_bot,
+                    func.count(),
+                    func.count(distinct(Click.visitor_hash)),
+                )
+                .where(*where, Click.is_counted.is_(True), true())  # SQLite upsert: a WHERE
+                .group_by(Click.link_id, day, value, Click.is_bot)
+            )
+            statement = insert(ClickRollup).from_select(
+                [*_KEY, "clicks", "unique_visitors"], grouped
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=list(_KEY),
+                set_={
+                    "clicks": ClickRollup.clicks + statement.excluded.clicks,
+                    "unique_visitors": ClickRollup.unique_visitors
+                    + statement.excluded.unique_visitors,
+                },
+            )
+            await self.session.execute(statement)
+
+    # retention
+
+    async def links_to_purge(self, keep_from: date, limit: int) -> list[int]:
+        """Links with rolled-up raw clicks that retention has not deleted up to `keep_from`
+        (or up to their `rolled_up_until`, when that is older)."""
+        upto = self._purge_upto(keep_from)
+        rows = await self.session.scalars(
+            select(Link.id)
+            .where(
+                Link.rolled_up_until.is_not(None),
+                or_(Link.raw_kept_from.is_(None), Link.raw_kept_from < upto),
+            )
+            .order_by(Link.id)
+            .limit(limit)
         )
-        statement = statement.on_conflict_do_update(
-            index_elements=list(ROLLUP_KEY),
-            set_={
-                "clicks": ClickRollup.clicks + statement.excluded.clicks,
-                "unique_visitors": ClickRollup.unique_visitors + statement.excluded.unique_visitors,
-            },
-        )
-        await self.session.execute(statement)
-        deleted = await self.session.execute(delete(Click).where(old))
-        return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+        return list(rows.all())
+
+    async def purge(self, link_ids: Sequence[int], keep_from: date) -> int:
+        """Delete the raw clicks of these links before `keep_from` that are rolled up; how
+        many. The caller holds the links locked."""
+        deleted = 0
+        by_day: dict[date, list[int]] = defaultdict(list)
+        for link_id, watermark in (await self.watermarks(link_ids)).items():
+            if watermark is not None:
+                by_day[min(watermark, keep_from)].append(link_id)
+        for upto, ids in by_day.items():
+            result = await self.session.execute(
+                delete(Click).where(
+                    Click.link_id.in_(ids), Click.clicked_at < datetime.combine(upto, time())
+                )
+            )
+            deleted += int(result.rowcount or 0)  # type: ignore[attr-defined]
+            await self.session.execute(
+                update(Link)
+                .where(Link.id.in_(ids))
+                .values(raw_kept_from=upto)
+                .execution_options(synchronize_session=False)
+            )
+        return deleted
 
     # reports: the rolled-up side of each (see ClickRepository for the filter's meaning)
 
@@ -123,7 +192,7 @@ class RollupRepository:
                 select(
                     func.coalesce(func.sum(ClickRollup.clicks), 0),
                     func.coalesce(func.sum(ClickRollup.unique_visitors), 0),
-                ).where(*where)
+                ).where(*where, ClickRollup.dimension == TOTAL)
             )
         ).one()
         return int(row[0]), int(row[1])
@@ -131,13 +200,12 @@ class RollupRepository:
     async def counts_by(
         self, dimension: str, where: Sequence[ColumnElement[bool]]
     ) -> list[tuple[str | None, int]]:
-        column = ClickRollup.__table__.c[dimension]
-        statement = select(column, func.sum(ClickRollup.clicks)).where(*where).group_by(column)
-        blank = dimension in _BLANK_WHEN_UNKNOWN
-        return [
-            (None if blank and row[0] == "" else row[0], int(row[1]))
-            for row in await self.session.execute(statement)
-        ]
+        statement = (
+            select(ClickRollup.value, func.sum(ClickRollup.clicks))
+            .where(*where, ClickRollup.dimension == dimension)
+            .group_by(ClickRollup.value)
+        )
+        return [(row[0] or None, int(row[1])) for row in await self.session.execute(statement)]
 
     async def series(self, where: Sequence[ColumnElement[bool]]) -> list[tuple[datetime, int, int]]:
         """(midnight of the day, clicks, unique visitors) per rolled-up day."""
@@ -147,7 +215,7 @@ class RollupRepository:
                 func.sum(ClickRollup.clicks),
                 func.sum(ClickRollup.unique_visitors),
             )
-            .where(*where)
+            .where(*where, ClickRollup.dimension == TOTAL)
             .group_by(ClickRollup.day)
         )
         return [
@@ -160,7 +228,7 @@ class RollupRepository:
             select(Link.code, func.sum(ClickRollup.clicks))
             .select_from(ClickRollup)
             .join(Link, Link.id == ClickRollup.link_id)
-            .where(*where)
+            .where(*where, ClickRollup.dimension == TOTAL)
             .group_by(Link.code)
         )
         return [(row[0], int(row[1])) for row in await self.session.execute(statement)]
@@ -172,29 +240,39 @@ class RollupRepository:
         since: datetime | None,
         until: datetime | None,
         include_bots: bool,
+        *,
+        purged_only: bool = False,
     ) -> list[ColumnElement[bool]]:
-        """The rollup rows a report filter selects; a day counts as of its midnight UTC."""
+        """The rollup rows a report filter selects: whole days inside [since, until); with
+        `purged_only`, only days whose raw clicks retention deleted (hourly series)."""
         conditions: list[ColumnElement[bool]] = []
         if not include_bots:
             conditions.append(ClickRollup.is_bot.is_(False))
+        links = select(Link.id)
         if link_ids is not None:
-            conditions.append(ClickRollup.link_id.in_(link_ids))
+            links = links.where(Link.id.in_(link_ids))
         else:
-            conditions.append(
-                ClickRollup.link_id.in_(
-                    select(Link.id).where(
-                        Link.owner_id == owner_id
-                        if owner_id is not None
-                        else Link.owner_id.is_(None),
-                        Link.status != LinkStatus.DELETED,
-                    )
-                )
+            links = links.where(
+                Link.owner_id == owner_id if owner_id is not None else Link.owner_id.is_(None),
+                Link.status != LinkStatus.DELETED,
             )
+        if purged_only:
+            links = links.where(Link.raw_kept_from.is_not(None))
+            conditions.append(
+                ClickRollup.day
+                < select(Link.raw_kept_from).where(Link.id == ClickRollup.link_id).scalar_subquery()
+            )
+        conditions.append(ClickRollup.link_id.in_(links))
         if since is not None:
-            conditions.append(ClickRollup.day >= day_starting_at_or_after(since))
+            conditions.append(ClickRollup.day >= first_full_day(since))
         if until is not None:
-            conditions.append(ClickRollup.day < day_starting_at_or_after(until))
+            conditions.append(ClickRollup.day < until.date())
         return conditions
+
+    def _purge_upto(self, keep_from: date) -> ColumnElement[Any]:
+        return case(
+            (Link.rolled_up_until < keep_from, Link.rolled_up_until), else_=literal(keep_from)
+        )
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
@@ -205,7 +283,14 @@ class RollupRepository:
         return func.substr(Click.clicked_at, 1, 10)  # SQLite keeps UTC as text
 
 
-def day_starting_at_or_after(moment: datetime) -> date:
+def utc_naive(dialect: str, column: Any) -> ColumnElement[Any]:
+    """A timestamp column as naive UTC, comparable with a DATE on both databases."""
+    if dialect == "postgresql":
+        return func.timezone(literal("UTC"), column)
+    return column  # SQLite: 'YYYY-MM-DD HH:MM:SS' text sorts against 'YYYY-MM-DD'
+
+
+def first_full_day(moment: datetime) -> date:
     """The first UTC day whose midnight is not before `moment`."""
     day = moment.date()
     midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)

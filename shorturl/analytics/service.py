@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.enrich import country_name
 from shorturl.analytics.events import ClickEvent
+from shorturl.analytics.models import Click
 from shorturl.analytics.periods import Period, bucket_of, bucket_starts
 from shorturl.analytics.repository import ClickFilter, ClickRepository, LinkTally
 from shorturl.analytics.schemas import (
@@ -39,8 +40,9 @@ __all__ = [
     "link_analytics",
     "link_stats",
     "owner_time_series",
+    "delete_rolled_up_clicks",
     "record_clicks",
-    "roll_up_clicks_before",
+    "roll_up_finished_days",
     "root_analytics",
     "summary",
 ]
@@ -64,6 +66,7 @@ async def record_clicks(
             unique.setdefault(event.event_id, (event, row))  # twice in one batch: once
     live = list(unique.values())
     inserted_ids = await repository.insert_new([row for _, row in live])
+    await _roll_up_late(repository, [row for _, row in live if row["event_id"] in inserted_ids])
     clicks: dict[int, int] = defaultdict(int)
     last: dict[int, datetime] = {}
     uses: dict[int, int] = defaultdict(int)
@@ -89,24 +92,51 @@ async def record_clicks(
     return stored
 
 
-async def roll_up_clicks_before(session: AsyncSession, before: datetime, *, links: int) -> int:
-    """Retention, one step: move the raw clicks of the oldest UTC day before `before` (of at
-    most `links` links) into the daily rollups, and delete them; how many raw clicks went
-    (0: nothing older is left). Call it again, one transaction each, until it returns 0.
+async def _roll_up_late(repository: ClickRepository, rows: Sequence[dict[str, Any]]) -> None:
+    """Clicks stored for a day already rolled up go into its rollups at once (the reports
+    read that day there only)."""
+    if not rows:
+        return
+    watermarks = await repository.rollups.watermarks(list({row["link_id"] for row in rows}))
+    late = [
+        row["event_id"]
+        for row in rows
+        if (day := watermarks.get(row["link_id"])) is not None and row["clicked_at"].date() < day
+    ]
+    if late:
+        await repository.rollups.add([Click.event_id.in_(late)])
 
-    Rolling up and deleting share the transaction, with the links locked against the worker
-    storing clicks, so a crash leaves either both or neither: nothing is counted twice. A
-    step never splits a link's day, which keeps that day's unique visitors exact."""
+
+async def roll_up_finished_days(session: AsyncSession, *, links: int) -> int:
+    """The roll-up job, one step: add the finished UTC days of up to `links` links clicked
+    since their last roll-up to the rollups (analytics/rollups.py); how many links it took
+    (0: none left). Call it again, one transaction each, until it returns 0.
+
+    The links are locked against the worker storing clicks and their watermark re-read, so
+    two jobs at once, or a crash before the commit, never count a click twice."""
+    today = utcnow().date()
     repository = ClickRepository(session)
-    oldest = await repository.oldest_click_before(before)
-    if oldest is None:
-        return 0
-    upto = min(
-        before, oldest.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    )
-    link_ids = await repository.rollups.links_with_clicks_before(upto, links)
-    await repository.lock_links(link_ids)
-    return await repository.rollups.move_clicks_before(link_ids, upto)
+    candidates = await repository.rollups.links_to_roll_up(today, links)
+    if candidates:
+        await repository.lock_links(candidates)
+        watermarks = await repository.rollups.watermarks(candidates)
+        due = [link_id for link_id, day in watermarks.items() if day is None or day < today]
+        if due:
+            await repository.rollups.roll_up(due, today)
+    return len(candidates)
+
+
+async def delete_rolled_up_clicks(
+    session: AsyncSession, keep_from: date, *, links: int
+) -> tuple[int, int]:
+    """Retention, one step: delete the raw clicks before `keep_from` of up to `links` links,
+    only those already rolled up; (links taken, clicks deleted), (0, 0) when none is left."""
+    repository = ClickRepository(session)
+    candidates = await repository.rollups.links_to_purge(keep_from, links)
+    if not candidates:
+        return 0, 0
+    await repository.lock_links(candidates)
+    return len(candidates), await repository.rollups.purge(candidates, keep_from)
 
 
 async def root_analytics(session: AsyncSession, link: Link) -> RootAnalytics:
@@ -219,7 +249,9 @@ async def link_stats(
     repository = ClickRepository(session)
     spec = ClickFilter(link_ids=[link.id], include_bots=include_bots)
     total, unique = await repository.totals(spec)
-    visits, matching = await repository.visits(spec, limit=limit, offset=offset)
+    visits = await repository.visits(spec, limit=limit, offset=offset)
+    # the visits still listed: every click but those whose raw rows retention deleted
+    matching = max(total - await repository.deleted_by_retention(spec), offset + len(visits))
     return LinkStats(
         alias=link.code,
         visit_count=total,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -73,6 +74,10 @@ class Link(Base):
     # analytics/click_limit.py; click_count counts human clicks only.
     clicks_used: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     last_clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Clicks before this UTC day are in click_rollups (reports read them there), and raw
+    # clicks before `raw_kept_from` are deleted (retention): analytics/rollups.py.
+    rolled_up_until: Mapped[date | None] = mapped_column(Date, default=None)
+    raw_kept_from: Mapped[date | None] = mapped_column(Date, default=None)
     # Target page metadata, fetched after creation by the worker (seed 003 "Redirect Info").
     title: Mapped[str | None] = mapped_column(Text, default=None)
     page_description: Mapped[str | None] = mapped_column(Text, default=None)

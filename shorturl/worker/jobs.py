@@ -31,7 +31,7 @@ __all__ = ["JobsRun", "PeriodicJobs"]
 log = logging.getLogger(__name__)
 
 EXPIRE_BATCH: Final = 500  # links marked expired per transaction
-ROLLUP_LINKS: Final = 100  # links whose day of clicks one retention transaction rolls up
+ROLLUP_LINKS: Final = 100  # links one roll-up or retention transaction takes
 
 
 @dataclass(slots=True)
@@ -40,7 +40,8 @@ class JobsRun:
 
     expired: int = 0
     deactivated: int = 0
-    clicks_rolled_up: int = 0
+    links_rolled_up: int = 0
+    clicks_deleted: int = 0
     salts_forgotten: int = 0
     failed: list[str] = field(default_factory=list)
 
@@ -82,7 +83,8 @@ class PeriodicJobs:
         jobs: list[tuple[str, str, Callable[[], Awaitable[int]]]] = [
             ("expire-links", "expired", self.expire_links),
             ("deactivate-unused", "deactivated", self.deactivate_unused),
-            ("click-retention", "clicks_rolled_up", self.roll_up_old_clicks),
+            ("roll-up-clicks", "links_rolled_up", self.roll_up_clicks),
+            ("click-retention", "clicks_deleted", self.delete_old_clicks),
             ("forget-visitor-salts", "salts_forgotten", self.salts.forget_old_salts),
         ]
         for name, counter, job in jobs:
@@ -92,12 +94,13 @@ class PeriodicJobs:
                 log.exception("periodic job %s failed", name)
                 done.failed.append(name)
         self.runs += 1
-        if done.expired or done.deactivated or done.clicks_rolled_up:
+        if done.expired or done.deactivated or done.links_rolled_up or done.clicks_deleted:
             log.info(
-                "periodic jobs: %d links expired, %d deactivated, %d clicks rolled up",
+                "periodic jobs: %d links expired, %d deactivated, %d rolled up, %d clicks deleted",
                 done.expired,
                 done.deactivated,
-                done.clicks_rolled_up,
+                done.links_rolled_up,
+                done.clicks_deleted,
             )
         return done
 
@@ -122,19 +125,32 @@ class PeriodicJobs:
             await run_after_commit(session)
         return len(codes)
 
-    async def roll_up_old_clicks(self) -> int:
-        """Retention: raw clicks older than `click_retention_days` (whole UTC days) go into
-        the daily rollups, one transaction per day and batch of links; how many moved."""
-        days = self.settings.click_retention_days
-        if days is None:
-            return 0
-        today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-        before = today - timedelta(days=days)
+    async def roll_up_clicks(self) -> int:
+        """Roll the finished days of every link clicked since its last roll-up up (always
+        on: it is what keeps long reports fast); how many links."""
         total = 0
         while True:
             async with self.runtime.database.sessionmaker() as session:
-                moved = await analytics.roll_up_clicks_before(session, before, links=ROLLUP_LINKS)
+                taken = await analytics.roll_up_finished_days(session, links=ROLLUP_LINKS)
                 await session.commit()
-            if not moved:
+            total += taken
+            if taken < ROLLUP_LINKS:
                 return total
-            total += moved
+
+    async def delete_old_clicks(self) -> int:
+        """Retention: delete raw clicks older than `click_retention_days` whole UTC days
+        (rolled up first); how many."""
+        days = self.settings.click_retention_days
+        if days is None:
+            return 0
+        keep_from = utcnow().date() - timedelta(days=days)
+        total = 0
+        while True:
+            async with self.runtime.database.sessionmaker() as session:
+                taken, deleted = await analytics.delete_rolled_up_clicks(
+                    session, keep_from, links=ROLLUP_LINKS
+                )
+                await session.commit()
+            total += deleted
+            if taken < ROLLUP_LINKS:
+                return total

@@ -1,4 +1,4 @@
-"""Click retention: old raw clicks move into daily rollups and every report reads the same."""
+"""Rollups and retention: finished days roll up, old raw clicks go, every report reads the same."""
 
 from __future__ import annotations
 
@@ -60,7 +60,12 @@ def without_volatile(body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def reports(
-    http: httpx.AsyncClient, runtime: Runtime, codes: list[str], owner_id: int
+    http: httpx.AsyncClient,
+    runtime: Runtime,
+    codes: list[str],
+    owner_id: int,
+    *,
+    hourly: bool = True,
 ) -> dict[str, Any]:
     """Every report that counts clicks, as a dict to compare."""
     seen: dict[str, Any] = {}
@@ -72,6 +77,7 @@ async def reports(
             "period=all&granularity=day",
             "period=90d&granularity=week",
             "period=all&granularity=month&include_bots=true",
+            *(["period=7d&granularity=hour", "period=24h"] if hourly else []),
         ):
             response = await http.get(f"/api/v1/urls/{code}/analytics?{query}")
             assert response.status_code == 200, response.text
@@ -98,7 +104,11 @@ async def reports(
 async def raw_and_rolled(runtime: Runtime) -> tuple[int, int]:
     async with runtime.database.sessionmaker() as session:
         raw = await session.scalar(select(func.count()).select_from(Click))
-        rolled = await session.scalar(select(func.coalesce(func.sum(ClickRollup.clicks), 0)))
+        rolled = await session.scalar(
+            select(func.coalesce(func.sum(ClickRollup.clicks), 0)).where(
+                ClickRollup.dimension == "total"
+            )
+        )
     return int(raw or 0), int(rolled or 0)
 
 
@@ -108,7 +118,7 @@ def retention_jobs(runtime: Runtime) -> PeriodicJobs:
     return jobs
 
 
-async def test_reports_read_the_same_after_rolling_up(
+async def test_reports_read_the_same_after_rolling_up_and_retention(
     user_client: httpx.AsyncClient, runtime: Runtime, account: Account
 ) -> None:
     codes = [await make_link(user_client), await make_link(user_client)]
@@ -117,23 +127,32 @@ async def test_reports_read_the_same_after_rolling_up(
     before = await reports(user_client, runtime, codes, account.user_id)
     assert before[f"stats {codes[0]}"] == (8, 6)  # one visitor twice a day, twice
 
-    assert (await PeriodicJobs(runtime).run_once()).clicks_rolled_up == 0  # off by default
+    done = await PeriodicJobs(runtime).run_once()  # retention is off by default
+    assert (done.links_rolled_up, done.clicks_deleted, done.failed) == (2, 0, [])
+    # every finished day is in the rollups (robots flagged, HEAD left out); raw clicks stay
+    assert await raw_and_rolled(runtime) == (13, 9)
+    rolled = await reports(user_client, runtime, codes, account.user_id)
+    for name in before:
+        assert rolled[name] == before[name], name
+    assert (await PeriodicJobs(runtime).run_once()).links_rolled_up == 0  # nothing new
+
     done = await retention_jobs(runtime).run_once()
-    assert (done.clicks_rolled_up, done.failed) == (9, [])  # days -40, -10 and -5, HEAD too
-    # raw: days -2 and today; rolled up: the counted clicks (robots flagged, HEAD dropped)
-    assert await raw_and_rolled(runtime) == (4, 8)
+    assert (done.clicks_deleted, done.failed) == (9, [])  # days -40, -10 and -5, HEAD too
+    assert await raw_and_rolled(runtime) == (4, 9)  # day -2 and today stay raw
     async with runtime.database.sessionmaker() as session:
         oldest = await session.scalar(select(func.min(Click.clicked_at)))
     assert oldest is not None
     assert oldest >= utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(
         days=RETENTION
     )
-    after = await reports(user_client, runtime, codes, account.user_id)
-    for name in before:
+    after = await reports(user_client, runtime, codes, account.user_id, hourly=False)
+    for name in after:
         assert after[name] == before[name], name
-
-    assert (await retention_jobs(runtime).run_once()).clicks_rolled_up == 0  # idempotent
-    assert await reports(user_client, runtime, codes, account.user_id) == before
+    stats = (await user_client.get(f"/api/v1/urls/{codes[0]}/stats")).json()["data"]
+    assert (stats["visit_count"], stats["total"], len(stats["visits"])) == (8, 2, 2)
+    assert (await retention_jobs(runtime).run_once()).clicks_deleted == 0  # idempotent
+    again = await reports(user_client, runtime, codes, account.user_id, hourly=False)
+    assert again == after
 
 
 async def test_a_crash_before_commit_rolls_up_nothing(
@@ -142,17 +161,14 @@ async def test_a_crash_before_commit_rolls_up_nothing(
     code = await make_link(user_client)
     link_id = (await runtime.resolver.resolve(code)).id  # type: ignore[union-attr]
     await store_events(runtime, [click(link_id, ago(days)) for days in (9, 8, 8, 7)])
-    before = (await user_client.get(f"/api/v1/urls/{code}/stats")).json()["data"]
-    cutoff = utcnow() - timedelta(days=RETENTION)
     async with runtime.database.sessionmaker() as session:
-        assert await analytics.roll_up_clicks_before(session, cutoff, links=10) == 1
+        assert await analytics.roll_up_finished_days(session, links=10) == 1
         await session.rollback()  # the worker died before committing
     assert await raw_and_rolled(runtime) == (4, 0)
     await retention_jobs(runtime).run_once()
     assert await raw_and_rolled(runtime) == (0, 4)
     after = (await user_client.get(f"/api/v1/urls/{code}/stats")).json()["data"]
     assert (after["visit_count"], after["unique_visitors"]) == (4, 3)
-    assert (before["visit_count"], before["unique_visitors"]) == (4, 3)
 
 
 async def test_late_and_concurrent_rollups_count_each_click_once(
@@ -169,15 +185,18 @@ async def test_late_and_concurrent_rollups_count_each_click_once(
         ],
     )
     jobs = [retention_jobs(runtime) for _ in range(3)]
-    moved = await asyncio.gather(*(job.roll_up_old_clicks() for job in jobs))
-    assert sum(moved) == 100
+    await asyncio.gather(*(job.run_once() for job in jobs))
     assert await raw_and_rolled(runtime) == (0, 100)
-    # a click of a day already rolled up (redelivered late) joins that day's rollup
+    # a click of a day already rolled up (redelivered late) joins that day's rollup at once
     await store_events(runtime, [click(link_id, ago(6), ip="9.9.9.9")])
-    assert await retention_jobs(runtime).roll_up_old_clicks() == 1
-    assert await raw_and_rolled(runtime) == (0, 101)
+    assert await raw_and_rolled(runtime) == (1, 101)
     body = (await user_client.get(f"/api/v1/urls/{code}/analytics?period=all")).json()["data"]
     assert (body["total_clicks"], body["unique_clicks"]) == (101, 101)
     six_days_ago = (utcnow() - timedelta(days=6)).date().isoformat()
     point = next(point for point in body["time_series"] if point["date"] == six_days_ago)
     assert (point["clicks"], point["unique_clicks"]) == (6, 6)
+    # retention already passed that day: the late click stays raw (its event id keeps a
+    # second delivery out), counted once through the rollups
+    assert (await retention_jobs(runtime).run_once()).clicks_deleted == 0
+    again = (await user_client.get(f"/api/v1/urls/{code}/analytics?period=all")).json()["data"]
+    assert again == body
