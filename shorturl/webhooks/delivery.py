@@ -5,7 +5,11 @@ Sending knows nothing of the database: it takes what to send and returns what ha
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -20,6 +24,7 @@ __all__ = ["Attempt", "Outgoing", "WebhookSender", "encode_payload"]
 _MAX_RESPONSE_BYTES: Final = 4096
 _ERROR_SNIPPET: Final = 200
 USER_AGENT: Final = "shorturl-webhooks/1.0"
+_DNS_THREADS: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +49,28 @@ def encode_payload(payload: dict[str, Any]) -> bytes:
     return orjson.dumps(payload)
 
 
+class _OwnThreadsResolver:
+    """Name lookups on threads of their own. A receiver's name server that never answers
+    (its owner chooses it) then ties up these threads only, not the event loop's default
+    executor, where the click worker enriches its batches."""
+
+    def __init__(self, threads: int) -> None:
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="webhook-dns")
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        infos = await asyncio.get_running_loop().run_in_executor(
+            self._executor,
+            functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM),
+        )
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
 class WebhookSender:
     def __init__(self, *, allow_private: bool, timeout: float) -> None:
+        self._resolver = _OwnThreadsResolver(_DNS_THREADS)
         self.fetcher = SafeFetcher(
             FetchPolicy(
                 allow_private=allow_private,
@@ -53,7 +78,8 @@ class WebhookSender:
                 max_bytes=_MAX_RESPONSE_BYTES,
                 max_redirects=0,
                 user_agent=USER_AGENT,
-            )
+            ),
+            resolver=self._resolver,
         )
 
     async def send(self, outgoing: Outgoing) -> Attempt:
@@ -78,3 +104,4 @@ class WebhookSender:
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()
+        self._resolver.close()

@@ -40,7 +40,9 @@ __all__ = ["WebhookDispatcher"]
 log = logging.getLogger(__name__)
 
 _SWEEP_BATCH: Final = 200
-_CONCURRENCY: Final = 8  # sends in flight per job (the sweep, one change's deliveries)
+# Sends in flight per process. Below the BackgroundTasks workers, so slow receivers leave
+# room for other jobs (page metadata).
+_CONCURRENCY: Final = 4
 _LEASE_MARGIN: Final = timedelta(seconds=30)
 _LOG_RETENTION: Final = timedelta(days=30)
 
@@ -116,7 +118,9 @@ class WebhookDispatcher:
         queued["ids"] = list(ids)
 
         async def send_soon() -> None:
-            self.background.submit("webhooks", lambda: self.send_many(queued["ids"]))
+            self.background.submit(
+                "webhooks", lambda: self.send_many(queued["ids"], skip_when_busy=True)
+            )
 
         after_commit(session, send_soon)
 
@@ -139,15 +143,24 @@ class WebhookDispatcher:
         assert found is not None
         return found
 
-    async def send_many(self, delivery_ids: Sequence[int]) -> None:
-        await asyncio.gather(*(self._send_gated(delivery_id) for delivery_id in delivery_ids))
+    async def send_many(self, delivery_ids: Sequence[int], *, skip_when_busy: bool = False) -> None:
+        """Send these deliveries in up to `_CONCURRENCY` lanes, each holding one of the
+        process's send slots. With `skip_when_busy` (the after-commit shortcut) no lane waits
+        for a slot: what finds them all taken is left to the sweep, so a background worker
+        never queues behind slow receivers."""
+        pending = iter(delivery_ids)
 
-    async def _send_gated(self, delivery_id: int) -> None:
-        async with self._gate:
-            try:
-                await self.send(delivery_id)
-            except Exception:  # the row stays due; the sweep tries again
-                log.exception("webhook delivery %s failed to run", delivery_id)
+        async def lane() -> None:
+            if skip_when_busy and self._gate.locked():
+                return
+            async with self._gate:
+                for delivery_id in pending:
+                    try:
+                        await self.send(delivery_id)
+                    except Exception:  # the row stays due; the sweep tries again
+                        log.exception("webhook delivery %s failed to run", delivery_id)
+
+        await asyncio.gather(*(lane() for _ in range(min(_CONCURRENCY, len(delivery_ids)))))
 
     async def send(self, delivery_id: int, *, even_if_inactive: bool = False) -> Attempt | None:
         """One attempt at a delivery if it is due and nobody else is sending it (None if not)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from datetime import timedelta
 
 import httpx
@@ -21,7 +22,7 @@ from shorturl.webhooks.models import WebhookDelivery
 from shorturl.webhooks.repository import WebhookRepository
 from shorturl.webhooks.signing import sign, verify
 from tests.analytics.conftest import IP, UA, visit_app
-from tests.conftest import Account, AppFactory, sign_up
+from tests.conftest import Account, AppFactory, runtime_of, sign_up
 from tests.webhooks.conftest import (
     SECRET,
     Receiver,
@@ -417,7 +418,7 @@ async def test_the_sender_checks_addresses_at_delivery_time(receiver: Receiver) 
     outgoing = Outgoing(
         url=receiver.url, secret=SECRET, delivery_id="dlv_1", event="ping", payload={"a": 1}
     )
-    refusing = WebhookSender(allow_private=False, timeout=2)
+    refusing = WebhookSender(allow_private=False, timeout=10)
     try:
         attempt = await refusing.send(outgoing)
         named = await refusing.send(
@@ -434,7 +435,7 @@ async def test_the_sender_checks_addresses_at_delivery_time(receiver: Receiver) 
     assert not attempt.delivered and "private" in (attempt.error or "")
     assert not named.delivered and "private" in (named.error or "")
     assert receiver.received == []
-    allowing = WebhookSender(allow_private=True, timeout=2)
+    allowing = WebhookSender(allow_private=True, timeout=10)
     try:
         assert (await allowing.send(outgoing)).delivered
     finally:
@@ -456,3 +457,62 @@ async def test_bulk_creation_sends_one_event_per_link(
     assert sorted(item.json["data"]["long_url"] for item in got) == sorted(
         item["long_url"] for item in items
     )
+
+
+async def test_two_processes_never_send_a_delivery_twice(
+    app: object,
+    client: httpx.AsyncClient,
+    app_factory: AppFactory,
+    receiver: Receiver,
+) -> None:
+    """The shared app and a second one on the same storage both sweep the same rows."""
+    receiver.statuses = [503] * 10  # the first answers fail: both sweeps race for the retries
+    receiver.delay = 0.05
+    async with app_factory() as (_, other):
+        account = await sign_up(other, runtime_of(app), "gina")
+        hook = await add_webhook(other, account.headers, receiver.url, ["url.created"])
+        for n in range(6):
+            await _link(client if n % 2 else other, account.headers)
+        await receiver.wait_for(16)  # 10 failures, then each of the six once
+        log = await _settled(other, account, hook["webhook_id"], 6)
+        await asyncio.sleep(0.5)
+    assert all(entry["status"] == "delivered" for entry in log)
+    sent = Counter(item.headers["x-shorturl-delivery"] for item in receiver.received)
+    assert sent == {entry["delivery_id"]: entry["attempts"] for entry in log}  # one POST each
+    assert len(receiver.received) == 16
+
+
+async def test_a_slow_receiver_never_slows_the_click_worker(
+    app: object, client: httpx.AsyncClient, runtime: Runtime, account: Account, receiver: Receiver
+) -> None:
+    receiver.delay = 1.5
+    await add_webhook(client, account.headers, receiver.url, ["url.clicked"])
+    code = await _link(client, account.headers)
+    for _ in range(3):
+        await visit_app(app, f"/{code}")
+    started = time.monotonic()
+    await runtime.clicks.drain()
+    for _ in range(3):
+        await visit_app(app, f"/{code}")
+    await runtime.clicks.drain()
+    assert time.monotonic() - started < 1.0
+    await receiver.wait_for(6, seconds=20)
+
+
+async def test_old_finished_deliveries_are_pruned(
+    client: httpx.AsyncClient, runtime: Runtime, account: Account, receiver: Receiver
+) -> None:
+    hook = await add_webhook(client, account.headers, receiver.url, ["url.created"])
+    await _link(client, account.headers)
+    await _link(client, account.headers)
+    first, second = await _settled(client, account, hook["webhook_id"], 2)
+    async with runtime.database.sessionmaker() as session:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == int(str(first["delivery_id"]).removeprefix("dlv_")))
+            .values(created_at=utcnow() - timedelta(days=31))
+        )
+        await session.commit()
+    await runtime.background.run_now("webhook-prune")
+    log = await deliveries_of(client, account.headers, hook["webhook_id"])
+    assert [entry["delivery_id"] for entry in log] == [second["delivery_id"]]
