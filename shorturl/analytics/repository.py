@@ -1,8 +1,8 @@
 """Every query on clicks: idempotent inserts, link counters, and the report aggregates.
 
-Each aggregate adds the rolled-up clicks (analytics/rollups.py) to the raw ones, so reports
-stay whole after retention has moved old clicks into daily rollups. Raw clicks and rollups
-never overlap: a click is deleted in the transaction that rolls it up.
+Each aggregate adds the rollups (analytics/rollups.py) of a link's days before its
+`rolled_up_until` to its raw clicks from that day on: a click is read from one or the other,
+never both, and reports stay whole after retention deleted old raw clicks.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class ClickRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rollups = RollupRepository(session)
-        self._watermark_groups: dict[object, dict[date | None, list[int]]] = {}
+        self._watermark_groups: dict[object, dict[date | None, ColumnElement[bool]]] = {}
 
     # recording
 
@@ -164,12 +164,6 @@ class ClickRepository:
         if params:
             await self.session.execute(statement, params)
 
-    async def oldest_click_before(self, before: datetime) -> datetime | None:
-        """When the oldest raw click older than `before` was made (None: there is none)."""
-        return await self.session.scalar(
-            select(func.min(Click.clicked_at)).where(Click.clicked_at < before)
-        )
-
     # reports
 
     def _links(self, spec: ClickFilter) -> ColumnElement[bool]:
@@ -213,7 +207,7 @@ class ClickRepository:
         first_full = _midnight(first_full_day(since)) if since is not None else None
         last_full = _midnight(until.date()) if until is not None else None
         parts = []
-        for watermark, ids in groups.items():
+        for watermark, links in groups.items():
             in_period = _between(since, until)
             if watermark is not None:
                 rolled_end = _midnight(watermark)
@@ -223,23 +217,38 @@ class ClickRepository:
                     in_period = _between(rolled_end, until)
                 elif first_full < rolled_end:
                     in_period = or_(_between(since, first_full), _between(rolled_end, until))
-            parts.append(and_(Click.link_id.in_(ids), in_period))
+            parts.append(and_(links, in_period))
         conditions.append(or_(*parts))
         return conditions
 
-    async def _links_by_watermark(self, spec: ClickFilter) -> dict[date | None, list[int]]:
-        """The filter's links grouped by `rolled_up_until`, read once per repository (one
-        report) rather than once per query."""
+    async def _links_by_watermark(
+        self, spec: ClickFilter
+    ) -> dict[date | None, ColumnElement[bool]]:
+        """For each `rolled_up_until` among the filter's links, a condition on
+        `Click.link_id` selecting those links; read once per repository (one report)."""
         key = (tuple(spec.link_ids) if spec.link_ids is not None else None, spec.owner_id)
-        if key not in self._watermark_groups:
+        if key in self._watermark_groups:
+            return self._watermark_groups[key]
+        groups: dict[date | None, ColumnElement[bool]] = {}
+        if spec.link_ids is not None:  # a few links: their ids, for index range scans
+            ids: dict[date | None, list[int]] = defaultdict(list)
             rows = await self.session.execute(
                 select(Link.rolled_up_until, Link.id).where(self._links(spec))
             )
-            groups: dict[date | None, list[int]] = defaultdict(list)
             for watermark, link_id in rows:
-                groups[watermark].append(link_id)
-            self._watermark_groups[key] = groups
-        return self._watermark_groups[key]
+                ids[watermark].append(link_id)
+            groups = {day: Click.link_id.in_(group) for day, group in ids.items()}
+        else:  # an owner's links, maybe very many: subqueries
+            days = await self.session.scalars(
+                select(Link.rolled_up_until).where(self._links(spec)).distinct()
+            )
+            for day in days.all():
+                same = (
+                    Link.rolled_up_until.is_(None) if day is None else Link.rolled_up_until == day
+                )
+                groups[day] = Click.link_id.in_(select(Link.id).where(self._links(spec), same))
+        self._watermark_groups[key] = groups
+        return groups
 
     def _rolled_up(
         self, spec: ClickFilter, *, purged_only: bool = False

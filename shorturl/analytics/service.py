@@ -37,10 +37,10 @@ from shorturl.links.models import Link, LinkStatus
 from shorturl.timestamps import as_utc, utcnow
 
 __all__ = [
+    "delete_rolled_up_clicks",
     "link_analytics",
     "link_stats",
     "owner_time_series",
-    "delete_rolled_up_clicks",
     "record_clicks",
     "roll_up_finished_days",
     "root_analytics",
@@ -103,8 +103,8 @@ async def _roll_up_late(repository: ClickRepository, rows: Sequence[dict[str, An
         for row in rows
         if (day := watermarks.get(row["link_id"])) is not None and row["clicked_at"].date() < day
     ]
-    if late:
-        await repository.rollups.add([Click.event_id.in_(late)])
+    for start in range(0, len(late), 5000):  # a backlog replayed: bound the IN lists
+        await repository.rollups.add([Click.event_id.in_(late[start : start + 5000])])
 
 
 async def roll_up_finished_days(session: AsyncSession, *, links: int) -> int:
