@@ -7,13 +7,13 @@ webhook or delivery among the caller's own), 429 `RATE_LIMITED`.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts.dependencies import CurrentUser
-from shorturl.api.envelope import Envelope, ok
+from shorturl.api.envelope import Envelope, ErrorEnvelope, ok
 from shorturl.links.schemas import Pagination
 from shorturl.storage.db import SessionDep, run_after_commit
 from shorturl.webhooks import service
@@ -39,7 +39,15 @@ from shorturl.webhooks.schemas import (
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorEnvelope, "description": "`VALIDATION_ERROR` or `INVALID_URL`"},
+    401: {"model": ErrorEnvelope, "description": "`UNAUTHORIZED`: no or wrong credentials"},
+    403: {"model": ErrorEnvelope, "description": "`FORBIDDEN`: a read-only API key writing"},
+    404: {"model": ErrorEnvelope, "description": "`NOT_FOUND`: not one of your webhooks"},
+    429: {"model": ErrorEnvelope, "description": "`RATE_LIMITED`"},
+}
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=_ERRORS)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Envelope[WebhookCreated])

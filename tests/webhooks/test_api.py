@@ -214,3 +214,66 @@ async def test_openapi_documents_the_routes(client: httpx.AsyncClient) -> None:
     ):
         assert path in spec["paths"], path
     assert "WebhookCreate" in spec["components"]["schemas"]
+    create = spec["paths"]["/api/v1/webhooks"]["post"]["responses"]
+    assert create["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorEnvelope")
+    assert {"201", "400", "401", "403", "404", "429"} <= set(create)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"events": None, "url": None, "is_active": None},
+    ],
+)
+async def test_an_empty_patch_changes_nothing(
+    client: httpx.AsyncClient, account: Account, body: dict[str, object]
+) -> None:
+    hook = await add_webhook(client, account.headers, HOOK, ["url.created"])
+    path = f"/api/v1/webhooks/{hook['webhook_id']}"
+    response = await client.patch(path, json=body, headers=account.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["events"] == ["url.created"]
+    assert response.json()["data"]["url"] == HOOK
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("PATCH", "", {"url": ""}),
+        ("PATCH", "", {"events": ["url.created"] * 11}),
+        ("PATCH", "", {"secret": "tiny"}),
+        ("PATCH", "", "not an object"),
+        ("GET", "/deliveries?page=0", None),
+        ("GET", "/deliveries?limit=101", None),
+        ("GET", "/deliveries?offset=-1", None),
+    ],
+)
+async def test_more_bad_input_is_a_400(
+    client: httpx.AsyncClient, account: Account, method: str, suffix: str, body: object
+) -> None:
+    hook = await add_webhook(client, account.headers, HOOK, ["url.created"])
+    response = await client.request(
+        method, f"/api/v1/webhooks/{hook['webhook_id']}{suffix}", json=body, headers=account.headers
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] in ("VALIDATION_ERROR", "INVALID_URL")
+
+
+async def test_a_read_only_key_reads_but_does_not_write(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    hook = await add_webhook(client, account.headers, HOOK, ["url.created"])
+    created = await client.post(
+        "/api/v1/user/api-keys",
+        json={"name": "ro", "permissions": ["read"]},
+        headers=account.headers,
+    )
+    read_only = {"X-API-Key": created.json()["data"]["key"]}
+    listed = await client.get("/api/v1/webhooks", headers=read_only)
+    assert [item["webhook_id"] for item in listed.json()["data"]["webhooks"]] == [
+        hook["webhook_id"]
+    ]
+    refused = await client.delete(f"/api/v1/webhooks/{hook['webhook_id']}", headers=read_only)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "FORBIDDEN"
