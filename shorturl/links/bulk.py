@@ -11,6 +11,7 @@ trips, not 1,000.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from shorturl.errors import (
     CustomAliasTaken,
     InvalidUrl,
     RateLimited,
+    UrlNotAccessible,
     ValidationFailed,
 )
 from shorturl.links.codes import generate_code, generate_codes
@@ -48,6 +50,9 @@ __all__ = [
 
 MAX_BULK_ITEMS: Final = 1_000
 _CHECK_CONCURRENCY: Final = 16  # URLs whose target checks (block list, reachability) overlap
+# With reachability on, a batch of dead hosts would otherwise take minutes (1,000 × timeout
+# / 16): items whose checks have not finished by then fail, and can be sent again.
+CHECKS_BUDGET_SECONDS = 30.0
 
 
 @dataclass(slots=True)
@@ -260,10 +265,18 @@ async def _checked_targets(
             except AppError as error:
                 results[url] = error
 
-    await asyncio.gather(*(checker() for _ in range(_CHECK_CONCURRENCY)))
+    with contextlib.suppress(TimeoutError):  # what was not checked in time fails below
+        await asyncio.wait_for(
+            asyncio.gather(*(checker() for _ in range(_CHECK_CONCURRENCY))),
+            CHECKS_BUDGET_SECONDS,
+        )
+    out_of_time = UrlNotAccessible(
+        details=f"Not checked: this batch's target checks took over {CHECKS_BUDGET_SECONDS:g} "
+        "s; send this item again"
+    )
     kept = []
     for item in pending:
-        result = results[item.long_url]
+        result = results.get(item.long_url, out_of_time)
         if isinstance(result, AppError):
             fail(item.entry, result)
         else:

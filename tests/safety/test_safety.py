@@ -4,6 +4,7 @@ periodic re-check disabling links listed later, and the optional reachability ch
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from shorturl.links import bulk
 from shorturl.links.models import Link
 from shorturl.safety.service import RECHECK_JOB
 from tests.conftest import AppFactory, sign_up
@@ -23,6 +25,8 @@ from tests.local_servers import LocalServer, serving
 
 
 async def page(request: Request) -> Response:
+    if request.url.path.startswith("/slow"):
+        await asyncio.sleep(3)
     if request.url.path == "/missing":
         return PlainTextResponse("gone", status_code=404)
     if request.url.path == "/no-head" and request.method == "HEAD":
@@ -171,3 +175,19 @@ async def test_unreachable_targets_are_refused_only_when_asked(
             assert refused.json()["error"]["code"] == "URL_NOT_ACCESSIBLE"
     async with app_factory() as (_, client):  # off by default
         assert (await create(client, dead.url("/"))).status_code == 201
+
+
+async def test_a_bulk_batch_checks_its_targets_within_a_time_budget(
+    app_factory: AppFactory, site: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "CHECKS_BUDGET_SECONDS", 1.0)
+    async with app_factory(check_reachability=True) as (app, client):
+        await signed_in(app, client)
+        urls = [site.url("/up"), *(site.url(f"/slow/{n}") for n in range(40))]
+        response = await client.post("/api/v1/urls/bulk", json={"urls": urls})
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        assert data["summary"] == {"total": 41, "created": 1, "failed": 40}
+        assert data["created"][0]["long_url"] == site.url("/up")
+        assert {item["code"] for item in data["failed"]} == {"URL_NOT_ACCESSIBLE"}
+        assert "send this item again" in data["failed"][0]["details"]
