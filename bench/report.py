@@ -7,6 +7,7 @@ drawn from small sets; 3% robots, 1% HEAD). Then times, through the real service
 
 * the v1 analytics report (`link_analytics`) for `period=30d` and `period=all`, by day;
 * the seed-004 stats (`link_stats`: visit_count, unique_visitors, the first page of visits);
+* the seed-003 summary over 30 days (`summary`, the link's owner: here anonymous links);
 
 first on raw clicks only (no roll-up has run yet), then after the periodic roll-up job
 (`roll_up_finished_days`: every finished day into the rollups), then after retention
@@ -128,7 +129,11 @@ async def timed(
     return min(times), statistics.median(times)
 
 
-async def measure(db: Database, link: Link, repeat: int, label: str) -> None:
+async def measure(
+    db: Database, link: Link, repeat: int, label: str, *, fresh_pool: bool = True
+) -> None:
+    if fresh_pool:  # connections as a new web process has them (see bench/README.md)
+        await db.engine.dispose()
     reports: dict[str, Callable[[Any], Awaitable[object]]] = {
         "analytics 30d/day": lambda s: analytics.link_analytics(
             s, link, Period.parse("30d", "day")
@@ -137,6 +142,7 @@ async def measure(db: Database, link: Link, repeat: int, label: str) -> None:
             s, link, Period.parse("all", "day")
         ),
         "stats (seed 004)": lambda s: analytics.link_stats(s, link, limit=20, offset=0),
+        "summary 30d": lambda s: analytics.summary(s, None, Period.parse("30d", "day")),
     }
     async with db.sessionmaker() as session:
         raw = await session.scalar(select(func.count()).select_from(Click))
@@ -200,6 +206,11 @@ async def main() -> None:
     parser.add_argument("--clicks", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep-days", type=int, default=3, help="raw days kept by retention")
+    parser.add_argument(
+        "--reuse-pool",
+        action="store_true",
+        help="measure every phase on the connections of the first (slower `all`, see README)",
+    )
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {describe_machine()}")
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
@@ -216,14 +227,16 @@ async def main() -> None:
         started = time.perf_counter()
         links = await roll_up(db)
         print(f"\nroll-up job: {links} link in {time.perf_counter() - started:.1f} s")
-        await measure(db, link, args.repeat, "after the roll-up job")
+        await measure(
+            db, link, args.repeat, "after the roll-up job", fresh_pool=not args.reuse_pool
+        )
         started = time.perf_counter()
         deleted = await delete_old(db, args.keep_days)
         print(
             f"\nretention (keep {args.keep_days} days): {deleted:,} raw clicks deleted in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        await measure(db, link, args.repeat, "after retention")
+        await measure(db, link, args.repeat, "after retention", fresh_pool=not args.reuse_pool)
     finally:
         await db.dispose()
         await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
