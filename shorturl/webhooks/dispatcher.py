@@ -1,16 +1,17 @@
 """`WebhookDispatcher`: turns link and click events into delivery rows, and sends them.
 
 Rows are written inside the transaction that made the change, so an event is never lost to a
-crash between the change and its webhook. Once committed, the new rows are handed to
-`BackgroundTasks` to be sent at once; a periodic sweep sends what is due (retries, rows whose
-first try was dropped or interrupted). Each attempt first *claims* its row with one UPDATE
+crash between the change and its webhook. Once committed, a sweep of due rows starts in
+`BackgroundTasks` (or, already running, takes another round); the periodic sweep sends
+retries and what a stopped process left. Each attempt first *claims* its row with one UPDATE
 (see `WebhookRepository.claim`), so with several processes a delivery is never sent twice at
 the same time, and a process that dies mid-send only delays the row by its lease.
 
 Failures are retried with exponential backoff (`webhook_retry_base` doubling, capped) up to
 `webhook_max_attempts`; `webhook_disable_after` consecutive failures disable the webhook.
 Nothing here runs on the redirect path or holds up the click worker: sends happen in
-background tasks, a bounded number at a time, each within `webhook_timeout`.
+one background task per process, at most `_CONCURRENCY` at a time, each within
+`webhook_timeout`.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ __all__ = ["WebhookDispatcher"]
 log = logging.getLogger(__name__)
 
 _SWEEP_BATCH: Final = 200
-# Sends in flight per process. Below the BackgroundTasks workers, so slow receivers leave
-# room for other jobs (page metadata).
-_CONCURRENCY: Final = 4
+# Sends in flight per process; they run in one task (the sweep), so however slow the
+# receivers, webhooks hold at most one of the BackgroundTasks workers.
+_CONCURRENCY: Final = 16
+_MAX_ROUNDS: Final = 50  # of _SWEEP_BATCH rows per sweep; the next sweep goes on
 _LEASE_MARGIN: Final = timedelta(seconds=30)
 _LOG_RETENTION: Final = timedelta(days=30)
 
@@ -61,7 +63,8 @@ class WebhookDispatcher:
             allow_private=settings.allow_private_targets, timeout=settings.webhook_timeout
         )
         self.lease = timedelta(seconds=settings.webhook_timeout) + _LEASE_MARGIN
-        self._gate = asyncio.Semaphore(_CONCURRENCY)
+        self._pumping = False  # a sweep is running in this process
+        self._again = False  # rows were committed meanwhile: it takes another round
 
     # events → rows (inside the caller's transaction)
 
@@ -105,24 +108,23 @@ class WebhookDispatcher:
         self, session: AsyncSession, items: Sequence[tuple[Webhook, str, dict[str, Any]]]
     ) -> None:
         now = utcnow()
-        deliveries = [
-            WebhookDelivery(webhook_id=hook.id, event=event, payload=payload, next_attempt_at=now)
-            for hook, event, payload in items
-        ]
-        ids = await WebhookRepository(session).add_deliveries(deliveries)
-        # One job per transaction, however many events it fires (bulk creation, expiry).
-        queued: dict[str, list[int]] = _per_transaction(session, "webhook_deliveries")
-        if "ids" in queued:
-            queued["ids"].extend(ids)
-            return
-        queued["ids"] = list(ids)
+        await WebhookRepository(session).insert_deliveries(
+            [
+                {"webhook_id": hook.id, "event": event, "payload": payload, "next_attempt_at": now}
+                for hook, event, payload in items
+            ]
+        )
+        # One wake-up per transaction, however many events it fires (bulk creation, expiry).
+        woken: dict[str, bool] = _per_transaction(session, "webhooks_woken")
+        if not woken:
+            woken["yes"] = True
+            after_commit(session, self._wake)
 
-        async def send_soon() -> None:
-            self.background.submit(
-                "webhooks", lambda: self.send_many(queued["ids"], skip_when_busy=True)
-            )
-
-        after_commit(session, send_soon)
+    async def _wake(self) -> None:
+        if self._pumping:
+            self._again = True  # the running pump takes another round
+        else:
+            self.background.submit("webhooks", self.sweep)
 
     # sending
 
@@ -143,22 +145,16 @@ class WebhookDispatcher:
         assert found is not None
         return found
 
-    async def send_many(self, delivery_ids: Sequence[int], *, skip_when_busy: bool = False) -> None:
-        """Send these deliveries in up to `_CONCURRENCY` lanes, each holding one of the
-        process's send slots. With `skip_when_busy` (the after-commit shortcut) no lane waits
-        for a slot: what finds them all taken is left to the sweep, so a background worker
-        never queues behind slow receivers."""
+    async def _send_all(self, delivery_ids: Sequence[int]) -> None:
+        """Send these deliveries in up to `_CONCURRENCY` lanes."""
         pending = iter(delivery_ids)
 
         async def lane() -> None:
-            if skip_when_busy and self._gate.locked():
-                return
-            async with self._gate:
-                for delivery_id in pending:
-                    try:
-                        await self.send(delivery_id)
-                    except Exception:  # the row stays due; the sweep tries again
-                        log.exception("webhook delivery %s failed to run", delivery_id)
+            for delivery_id in pending:
+                try:
+                    await self.send(delivery_id)
+                except Exception:  # the row is due again after its lease
+                    log.exception("webhook delivery %s failed to run", delivery_id)
 
         await asyncio.gather(*(lane() for _ in range(min(_CONCURRENCY, len(delivery_ids)))))
 
@@ -205,7 +201,8 @@ class WebhookDispatcher:
             if not await repository.record(delivery.id, delivery.attempts, **values):
                 return
             if attempt.delivered:
-                await repository.count_success(webhook.id)
+                if webhook.consecutive_failures:  # as claimed; most often 0: no statement
+                    await repository.count_success(webhook.id)
             elif counts and await repository.count_failure(
                 webhook.id, self.settings.webhook_disable_after, now
             ):
@@ -224,12 +221,26 @@ class WebhookDispatcher:
         )
 
     async def sweep(self) -> int:
-        """Send every delivery that is due now (retries, and what the queue missed)."""
-        async with self.sessionmaker() as session:
-            ids = await WebhookRepository(session).due(utcnow(), _SWEEP_BATCH)
-        if ids:
-            await self.send_many(ids)
-        return len(ids)
+        """Send what is due (new rows, retries, what a stopped process left) until nothing
+        is; how many rows were tried. One sweep runs per process: a call while one runs asks
+        it for another round and returns at once, so a background worker never waits here."""
+        if self._pumping:
+            self._again = True
+            return 0
+        self._pumping, tried = True, 0
+        try:
+            for _ in range(_MAX_ROUNDS):
+                self._again = False
+                async with self.sessionmaker() as session:
+                    ids = await WebhookRepository(session).due(utcnow(), _SWEEP_BATCH)
+                if ids:
+                    await self._send_all(ids)
+                    tried += len(ids)
+                elif not self._again:
+                    break
+        finally:
+            self._pumping = False
+        return tried
 
     async def prune(self) -> int:
         """Forget finished deliveries older than the log keeps."""

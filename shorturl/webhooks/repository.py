@@ -6,13 +6,16 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.links.models import Link
 from shorturl.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = ["DeliveryStatus", "LinkHooks", "WebhookRepository"]
+
+# Core statements on the table: no ORM bookkeeping on the busiest paths (claims, click rows).
+_DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
 
 
 class DeliveryStatus:
@@ -81,6 +84,10 @@ class WebhookRepository:
 
     # deliveries
 
+    async def insert_deliveries(self, rows: Sequence[dict[str, Any]]) -> None:
+        """New deliveries, in one multi-row statement (the click worker writes one a click)."""
+        await self.session.execute(insert(_DELIVERIES), list(rows))
+
     async def add_deliveries(self, deliveries: Sequence[WebhookDelivery]) -> list[int]:
         self.session.add_all(deliveries)
         await self.session.flush()
@@ -142,10 +149,9 @@ class WebhookRepository:
             active = select(Webhook.id).where(Webhook.is_active.is_(True))
             condition.append(WebhookDelivery.webhook_id.in_(active))
         result = await self.session.execute(
-            update(WebhookDelivery)
+            update(_DELIVERIES)
             .where(*condition)
             .values(attempts=WebhookDelivery.attempts + 1, next_attempt_at=lease_until)
-            .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
 
@@ -163,10 +169,9 @@ class WebhookRepository:
         """Write the outcome of attempt number `attempts`; False when the row moved on
         meanwhile (its lease ran out and another process took it, or it was deleted)."""
         result = await self.session.execute(
-            update(WebhookDelivery)
+            update(_DELIVERIES)
             .where(WebhookDelivery.id == delivery_id, WebhookDelivery.attempts == attempts)
             .values(**values)
-            .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
 
