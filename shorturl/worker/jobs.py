@@ -1,9 +1,12 @@
-"""Periodic jobs the worker runs: expiry, unused links, click retention, visitor salts.
+"""Periodic jobs the worker runs: expiry, unused links, click roll-ups and retention,
+visitor salts.
 
 Every `jobs_interval` seconds (with a little jitter) a worker runs them all, one after the
 other. With Redis, one worker per interval does (a lock that lives a bit less than one
 interval); embedded, the one in-process worker always does. Each job is idempotent and works
-in short transactions, so a run cut short by a crash is simply finished by the next one.
+in short transactions, so a run cut short by a crash is simply finished by the next one, and
+a run longer than the lock (a first roll-up of a large database) may overlap the next one
+safely: roll-ups and retention lock the links they work on.
 """
 
 from __future__ import annotations
