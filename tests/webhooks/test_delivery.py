@@ -345,7 +345,7 @@ async def test_ping_and_redelivery_with_an_api_key(
         headers=headers,
     )
     assert again.json()["data"]["status"] == "delivered"
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # behind the write: SQLite busy_timeout, 10 s
     assert len(receiver.events("ping")) == 2
 
 
@@ -386,7 +386,7 @@ async def test_a_slow_receiver_never_slows_redirects(
     for _ in range(5):
         response = await visit_app(app, f"/{code}")
         assert response.status_code == 301
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 2.5  # waiting on the receiver: 3 × 1.5 s at least
     await receiver.wait_for(1)
 
 
@@ -495,7 +495,7 @@ async def test_a_slow_receiver_never_slows_the_click_worker(
     for _ in range(3):
         await visit_app(app, f"/{code}")
     await runtime.clicks.drain()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 2.5  # waiting on the receiver: 3 × 1.5 s at least
     await receiver.wait_for(6, seconds=20)
 
 
