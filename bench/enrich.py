@@ -63,7 +63,7 @@ PG_ADMIN_DSN: Final = os.environ.get(
 REDIS_URL: Final = os.environ.get("SHORTURL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LINKS: Final = 100
 EVENTS_PER_ENTRY: Final = 50  # what a busy web process flushes every few milliseconds
-CONSUMER_BATCH: Final = 500  # stream entries read at once (`WORKER_BATCH_SIZE` default)
+CONSUMER_BATCH: Final = 100  # stream entries read at once (`WORKER_BATCH_SIZE` default)
 
 _BROWSERS: Final = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

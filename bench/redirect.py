@@ -429,7 +429,7 @@ def ensure_link(base: str) -> str:
     return f"{base}/{CODE}"
 
 
-def clicks_stored(base: str, settle: float = 2.0, timeout: float = 60.0) -> int:
+def clicks_stored(base: str, settle: float = 5.0, timeout: float = 120.0) -> int:
     """The link's stored click count once the worker has caught up (no change for `settle` s)."""
     deadline = time.monotonic() + timeout
     last, since = -1, time.monotonic()

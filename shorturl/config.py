@@ -53,7 +53,9 @@ class Settings(BaseSettings):
     click_buffer_size: int = Field(100_000, ge=100)  # events a process holds before dropping
     click_flush_interval: float = Field(0.005, gt=0, le=1)  # seconds between buffer flushes
     click_stream_maxlen: int = Field(100_000, ge=1000)  # stream entries (batches) kept, about
-    worker_batch_size: int = Field(500, ge=1, le=10_000)  # stream entries read at once
+    # Stream entries (each a web process's flush, up to 1,000 clicks) stored per transaction:
+    # small enough that a backlog is worked off in steps of a few thousand clicks.
+    worker_batch_size: int = Field(100, ge=1, le=10_000)
     worker_reclaim_idle: float = Field(60.0, ge=0)  # seconds before another worker reclaims
     click_retention_days: int | None = Field(None, ge=3)  # raw clicks kept; rollups stay
     deactivate_unused_days: int | None = Field(None, ge=1)  # seed 002 job, off by default
