@@ -564,8 +564,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--separate-worker",
         action="store_true",
-        help="scaled mode with tracking: `serve --no-worker` plus one `shorturl worker` "
-        "process, whose CPU is then not counted in the server's cpu µs/req",
+        help="scaled mode with tracking: `serve --no-worker`, and one `shorturl worker` "
+        "process started once the load is over (events wait in the Redis stream), so the "
+        "figures are the web process's own cost of tracking, as with workers on other hosts",
     )
     parser.add_argument(
         "--pin",
@@ -626,11 +627,15 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
                             pin=pin,
                             in_process_worker=not separate,
                         ) as (base, group),
-                        click_worker(env, Path(tmp_name)) if separate else contextlib.nullcontext(),
                     ):
                         url = ensure_link(base)
                         result, cpu_us, load = measure(wrk, url, group, args, pin)
-                        stored = clicks_stored(base) if track else None
+                        with (
+                            click_worker(env, Path(tmp_name))
+                            if separate
+                            else contextlib.nullcontext()
+                        ):
+                            stored = clicks_stored(base) if track else None
                     suffix = " +tracking" if track and args.tracking == "both" else ""
                     name = f"shorturl {mode} {server}{suffix}"
                     rows.append(Row(name, workers, result, cpu_us, load))
