@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -65,7 +66,8 @@ class ScriptedServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                with contextlib.suppress(BrokenPipeError):  # a client that timed out has gone
+                    self.wfile.write(payload)
 
             do_GET = do_POST = do_PATCH = do_DELETE = answer
 
