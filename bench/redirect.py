@@ -1,7 +1,8 @@
 """Benchmark of the cached redirect: `shorturl serve` against an nginx `return 301` baseline.
 
 Runs, in one go and on 127.0.0.1 only: nginx (`return 301`, a temp config on its own port)
-as the baseline, then `shorturl serve` in both modes — embedded (SQLite file, in-process
+as the baseline, a bare ASGI callable on each ASGI server (`bench/bare_asgi.py`: the floor
+that no Python redirect on that server can beat), then `shorturl serve` in both modes — embedded (SQLite file, in-process
 cache) and scaled (a fresh PostgreSQL database and Redis namespace, dropped afterwards) —
 under uvicorn and granian, with 1 and 2 workers. Each server gets one link, warmed in every
 worker, then wrk drives `GET /{code}` for a few seconds with a bounded number of connections.
@@ -274,6 +275,33 @@ def nginx(binary: str, port: int, workers: int, pin: Pin) -> Iterator[tuple[str,
             stop(process, signal.SIGQUIT)
 
 
+@contextlib.contextmanager
+def bare_asgi(server: str, port: int, workers: int, pin: Pin) -> Iterator[tuple[str, int]]:
+    """`bench/bare_asgi.py`: a 301 from a bare ASGI callable, on `server` as shorturl runs it."""
+    process = subprocess.Popen(
+        [
+            *pin.server,
+            sys.executable,
+            "bare_asgi.py",
+            "--server",
+            server,
+            "--workers",
+            str(workers),
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+        ],
+        cwd=Path(__file__).resolve().parent,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://{HOST}:{port}/{CODE}", process.pid
+    finally:
+        stop(process)
+
+
 # --- shorturl ---------------------------------------------------------------------------------
 
 
@@ -430,7 +458,8 @@ def ensure_link(base: str) -> str:
 
 
 def clicks_stored(base: str, settle: float = 5.0, timeout: float = 120.0) -> int:
-    """The link's stored click count once the worker has caught up (no change for `settle` s)."""
+    """The link's stored click count once the worker has caught up: no change for `settle` s
+    after the count first moved (a worker started after the load takes seconds to begin)."""
     deadline = time.monotonic() + timeout
     last, since = -1, time.monotonic()
     while time.monotonic() < deadline:
@@ -438,7 +467,7 @@ def clicks_stored(base: str, settle: float = 5.0, timeout: float = 120.0) -> int
         count = int(response.json()["data"]["click_count"])
         if count != last:
             last, since = count, time.monotonic()
-        elif time.monotonic() - since >= settle:
+        elif count > 0 and time.monotonic() - since >= settle:
             break
         time.sleep(0.25)
     return last
@@ -548,6 +577,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=18000, help="first port used (range of 40)")
     parser.add_argument("--no-nginx", action="store_true", help="skip the nginx baseline")
     parser.add_argument(
+        "--no-bare",
+        action="store_true",
+        help="skip the bare ASGI baseline (bench/bare_asgi.py: the floor of each ASGI server)",
+    )
+    parser.add_argument(
         "--rate-limit",
         action="store_true",
         help="per-IP redirect limit on (the default config), wrk posing as 16,384 clients",
@@ -608,6 +642,14 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
                 result, cpu_us, load = measure(wrk, url, group, args, pin)
             rows.append(Row("nginx", workers, result, cpu_us, load))
             print(f"  nginx x{workers}: {result.requests_per_s:,.0f} req/s", flush=True)
+    if not args.no_bare:
+        for server in args.servers:
+            for workers in args.workers:
+                with bare_asgi(server, next(ports), workers, pin) as (url, group):
+                    result, cpu_us, load = measure(wrk, url, group, args, pin)
+                name = f"bare ASGI {server}"
+                rows.append(Row(name, workers, result, cpu_us, load))
+                print(f"  {name} x{workers}: {result.requests_per_s:,.0f} req/s", flush=True)
     for mode in args.modes:
         for server in args.servers:
             for workers in args.workers:
