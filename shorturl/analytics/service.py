@@ -59,6 +59,7 @@ async def record_clicks(
     Idempotent: an event already stored (delivered twice) is skipped, counters included.
     Events of links that are gone or deleted are dropped. Returns the rows stored now."""
     repository = ClickRepository(session)
+    await repository.reuse_plans()
     states = await repository.lock_links(event.link_id for event in events)
     unique: dict[str, tuple[ClickEvent, dict[str, Any]]] = {}
     for event, row in zip(events, rows, strict=True):
