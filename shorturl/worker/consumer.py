@@ -5,6 +5,10 @@ and counters are committed, and storing is idempotent on the event id, so a batc
 twice (a worker died between commit and ack, and another reclaimed it) changes nothing twice.
 A batch that fails to store (database down) is retried by the same consumer with a growing
 pause; if the consumer stops first, the batch stays unacknowledged for another to reclaim.
+
+What one read returns is stored in transactions of at most `CLICKS_PER_TRANSACTION` clicks
+(whole batches each): a backlog of large batches then moves the counters every fraction of a
+second, not once per huge transaction, and a failure retries only its own share.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ __all__ = ["ClickConsumer", "ClicksStored", "ClicksStoring"]
 
 log = logging.getLogger(__name__)
 
+CLICKS_PER_TRANSACTION = 5_000
+
 # Called with the rows stored by one batch, after commit.
 ClicksStored = Callable[[list[dict[str, Any]]], Awaitable[None]]
 # Called with the rows stored by one batch inside its transaction, so what it writes (webhook
@@ -44,6 +50,7 @@ class ClickConsumer:
         *,
         name: str,
         batch_size: int = 500,
+        transaction_clicks: int = CLICKS_PER_TRANSACTION,
         listeners: Sequence[ClicksStored] = (),
         in_transaction: Sequence[ClicksStoring] = (),
     ) -> None:
@@ -53,6 +60,7 @@ class ClickConsumer:
         self.salts = VisitorSalts(sessionmaker)
         self.name = name
         self.batch_size = batch_size
+        self.transaction_clicks = transaction_clicks
         self.listeners = list(listeners)
         self.in_transaction = list(in_transaction)
         self.stored = 0  # clicks stored by this consumer
@@ -78,20 +86,43 @@ class ClickConsumer:
         return self.stored - before
 
     async def handle_until_stored(self, deliveries: list[Delivery], stop: asyncio.Event) -> bool:
-        pause = 0.2
-        while True:
-            try:
-                await self.handle(deliveries)
-                return True
-            except Exception:
-                log.exception("storing %d click batches failed; retrying", len(deliveries))
-            if stop.is_set():
-                return False
-            await _pause(stop, pause)
-            pause = min(pause * 2, 10.0)
+        """Store these batches, retrying what fails until it is stored or `stop` is set
+        (False: some are left unacknowledged)."""
+        for group in self._transactions(deliveries):
+            pause = 0.2
+            while True:
+                try:
+                    await self._store(group)
+                    break
+                except Exception:
+                    log.exception("storing %d click batches failed; retrying", len(group))
+                if stop.is_set():
+                    return False
+                await _pause(stop, pause)
+                pause = min(pause * 2, 10.0)
+        return True
 
     async def handle(self, deliveries: Sequence[Delivery]) -> None:
         """Enrich, store and acknowledge these batches."""
+        for group in self._transactions(deliveries):
+            await self._store(group)
+
+    def _transactions(self, deliveries: Sequence[Delivery]) -> list[list[Delivery]]:
+        """The deliveries in groups of whole batches, each of at most `transaction_clicks`
+        clicks unless one batch alone holds more."""
+        groups: list[list[Delivery]] = []
+        clicks = 0
+        for delivery in deliveries:
+            size = len(delivery.events)
+            if not groups or clicks + size > self.transaction_clicks:
+                groups.append([])
+                clicks = 0
+            groups[-1].append(delivery)
+            clicks += size
+        return groups
+
+    async def _store(self, deliveries: Sequence[Delivery]) -> None:
+        """Enrich, store and acknowledge these batches in one transaction."""
         events = [event for delivery in deliveries for event in delivery.events]
         if events:
             days = {datetime.fromtimestamp(event.at, UTC).date() for event in events}

@@ -54,6 +54,37 @@ async def test_a_batch_delivered_twice_is_counted_once(
     assert await stored_clicks(runtime) == (10, 10, 10)
 
 
+async def test_a_large_read_is_stored_in_bounded_transactions(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    code = await make_link(client)
+    link = await runtime.resolver.resolve(code)
+    assert link is not None
+    transport = QueueTransport()
+    committed: list[int] = []
+
+    async def on_commit(rows: list[dict[str, Any]]) -> None:
+        committed.append(len(rows))
+
+    consumer = ClickConsumer(
+        transport,
+        runtime.database.sessionmaker,
+        ClickEnricher(),
+        name="bounded",
+        transaction_clicks=6,
+        listeners=[on_commit],
+    )
+    sizes = [3, 3, 3, 8, 1]
+    numbers = iter(range(sum(sizes)))
+    for size in sizes:
+        await transport.publish([event(next(numbers), link.id) for _ in range(size)])
+    assert await consumer.run_until_idle() == 18
+    # Whole batches, at most 6 clicks a transaction unless one batch alone holds more.
+    assert committed == [6, 3, 8, 1]
+    assert await stored_clicks(runtime) == (18, 18, 18)
+    assert await transport.backlog() == 0
+
+
 class Killed(Exception):
     """The process died: nothing after this point happens."""
 
