@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -39,14 +40,19 @@ A self-hosted URL shortener with click analytics.
 """
 
 
-def create_app(settings: Settings | None = None) -> RedirectFront:
-    """The whole service as one ASGI app: the redirect front, then the FastAPI app."""
+def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> RedirectFront:
+    """The whole service as one ASGI app: the redirect front, then the FastAPI app.
+
+    `freeze_heap`: once started, keep what start-up built out of garbage collections (see
+    `freeze_startup_heap`); for a server process, not for tests that build many apps."""
     settings = settings or Settings()
     runtime = Runtime(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        if freeze_heap:
+            freeze_startup_heap()
         try:
             yield
         finally:
@@ -95,4 +101,15 @@ def create_app(settings: Settings | None = None) -> RedirectFront:
 
 def build_app() -> RedirectFront:
     """Factory for ASGI servers (`uvicorn --factory shorturl.app:build_app`)."""
-    return create_app(Settings())
+    return create_app(Settings(), freeze_heap=True)
+
+
+def freeze_startup_heap() -> None:
+    """Move what is alive after start-up (modules, routes, ORM metadata: hundreds of
+    thousands of objects that live as long as the process) out of the collector's reach.
+
+    Clicks waiting in the tracker's buffer outlive young-generation collections, so full
+    collections do come under load, and each walked that whole heap: a redirect's p99 with
+    tracking on went from 37–55 ms to 7 ms, and its CPU time down by ~5 µs (bench/README)."""
+    gc.collect()
+    gc.freeze()
