@@ -36,17 +36,21 @@ def event(number: int, link_id: int) -> ClickEvent:
     return ClickEvent(f"test-{number}", link_id, time.time(), "GET", "8.8.8.8", agent, None, None)
 
 
+async def new_link_id(client: httpx.AsyncClient, runtime: Runtime) -> int:
+    link = await runtime.resolver.resolve(await make_link(client))
+    assert link is not None
+    return link.id
+
+
 async def test_a_batch_delivered_twice_is_counted_once(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    code = await make_link(client)
-    link = await runtime.resolver.resolve(code)
-    assert link is not None
+    link_id = await new_link_id(client, runtime)
     transport = QueueTransport()  # a private queue: the app's own worker stays out of it
     consumer = ClickConsumer(
         transport, runtime.database.sessionmaker, ClickEnricher(), name="twice"
     )
-    events = [event(n, link.id) for n in range(10)]
+    events = [event(n, link_id) for n in range(10)]
     await transport.publish(events[:6])
     await transport.publish(events[4:])  # events 4 and 5 travel twice
     await transport.publish(events)  # and everything once more
@@ -57,9 +61,7 @@ async def test_a_batch_delivered_twice_is_counted_once(
 async def test_a_large_read_is_stored_in_bounded_transactions(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    code = await make_link(client)
-    link = await runtime.resolver.resolve(code)
-    assert link is not None
+    link_id = await new_link_id(client, runtime)
     transport = QueueTransport()
     committed: list[int] = []
 
@@ -77,7 +79,7 @@ async def test_a_large_read_is_stored_in_bounded_transactions(
     sizes = [3, 3, 3, 8, 1]
     numbers = iter(range(sum(sizes)))
     for size in sizes:
-        await transport.publish([event(next(numbers), link.id) for _ in range(size)])
+        await transport.publish([event(next(numbers), link_id) for _ in range(size)])
     assert await consumer.run_until_idle() == 18
     # Whole batches, at most 6 clicks a transaction unless one batch alone holds more.
     assert committed == [6, 3, 8, 1]
