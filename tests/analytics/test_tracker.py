@@ -1,0 +1,128 @@
+"""`ClickTracker`, the per-process buffer between the redirect and the transport: what it
+reads off a request, its bound, and that a transport that refuses loses nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from shorturl.analytics.events import MAX_LANGUAGE, MAX_REFERRER, MAX_USER_AGENT, ClickEvent
+from shorturl.analytics.tracker import ClickTracker
+from shorturl.net.client_ip import ClientIpResolver
+
+
+class Transport:
+    """Takes published batches; refuses them while `down`."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[ClickEvent]] = []
+        self.down = False
+
+    async def publish(self, events: Sequence[ClickEvent]) -> None:
+        if self.down:
+            raise ConnectionError("transport away")
+        self.batches.append(list(events))
+
+    @property
+    def events(self) -> list[ClickEvent]:
+        return [event for batch in self.batches for event in batch]
+
+
+def scope(*headers: tuple[bytes, bytes], method: str = "GET") -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": method,
+        "client": ("203.0.113.9", 51000),
+        "headers": [(b"host", b"sho.rt"), *headers],
+    }
+
+
+def tracker(transport: Transport, **options: Any) -> ClickTracker:
+    return ClickTracker(transport.publish, ClientIpResolver(), **options)
+
+
+async def test_headers_are_read_off_the_request_and_capped() -> None:
+    transport = Transport()
+    clicks = tracker(transport)
+    clicks.record(
+        scope(
+            (b"user-agent", b"A" * (MAX_USER_AGENT + 100)),
+            (b"referer", b"https://t.co/" + b"r" * MAX_REFERRER),
+            (b"accept-language", b"de-CH," + b"x" * MAX_LANGUAGE),
+        ),
+        7,
+        use=3,
+    )
+    clicks.record(scope(method="HEAD"), 8)
+    assert await clicks.flush()
+    first, second = transport.events
+    assert (first.link_id, first.method, first.ip, first.use) == (7, "GET", "203.0.113.9", 3)
+    assert first.user_agent == "A" * MAX_USER_AGENT
+    assert first.referrer is not None and len(first.referrer) == MAX_REFERRER
+    assert first.referrer.startswith("https://t.co/rrr")
+    assert first.language is not None and first.language.startswith("de-CH,")
+    assert len(first.language) == MAX_LANGUAGE
+    assert (second.method, second.user_agent, second.referrer, second.language) == (
+        "HEAD",
+        None,
+        None,
+        None,
+    )
+    assert first.event_id != second.event_id
+    assert clicks.recorded == 2
+
+
+async def test_event_ids_are_unique_across_trackers() -> None:
+    transport = Transport()
+    one, other = tracker(transport), tracker(transport)
+    for _ in range(100):
+        one.record(scope(), 1)
+        other.record(scope(), 1)
+    assert await one.flush() and await other.flush()
+    assert len({event.event_id for event in transport.events}) == 200
+
+
+async def test_the_buffer_is_bounded_and_counts_what_it_drops() -> None:
+    transport = Transport()
+    clicks = tracker(transport, max_buffered=3)
+    for link in range(5):
+        clicks.record(scope(), link)
+    assert clicks.dropped == 2
+    assert await clicks.flush()
+    assert [event.link_id for event in transport.events] == [0, 1, 2]
+
+
+async def test_a_refusing_transport_loses_and_duplicates_nothing() -> None:
+    transport = Transport()
+    clicks = tracker(transport)
+    transport.down = True
+    for link in range(3):
+        clicks.record(scope(), link)
+    assert not await clicks.flush()  # kept for later
+    clicks.record(scope(), 3)
+    assert not await clicks.flush()
+    assert transport.events == []
+    transport.down = False
+    assert await clicks.flush()
+    assert [event.link_id for event in transport.events] == [0, 1, 2, 3]
+    assert clicks.recorded == 4 and clicks.dropped == 0
+
+
+async def test_close_sends_what_is_buffered() -> None:
+    transport = Transport()
+    clicks = tracker(transport, flush_interval=60)  # the background task would wait a minute
+    await clicks.start()
+    for link in range(5):
+        clicks.record(scope(), link)
+    await clicks.close()
+    assert [event.link_id for event in transport.events] == [0, 1, 2, 3, 4]
+
+
+async def test_large_buffers_go_out_in_bounded_batches() -> None:
+    transport = Transport()
+    clicks = tracker(transport)
+    for _ in range(2500):
+        clicks.record(scope(), 1)
+    assert await clicks.flush()
+    assert [len(batch) for batch in transport.batches] == [1000, 1000, 500]
+    assert clicks.largest_flush == 1000
