@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     click_tracking: bool = True  # false: redirects record nothing (benchmarks, privacy)
     worker_in_process: bool = True  # `serve --no-worker` with Redis: workers run elsewhere
     click_buffer_size: int = Field(100_000, ge=100)  # events a process holds before dropping
-    click_flush_interval: float = Field(0.005, gt=0, le=1)  # seconds between buffer flushes
+    click_flush_interval: float = Field(0.02, gt=0, le=1)  # seconds between buffer flushes
     click_stream_maxlen: int = Field(100_000, ge=1000)  # stream entries (batches) kept, about
     # Stream entries (each a web process's flush, up to 1,000 clicks) stored per transaction:
     # small enough that a backlog is worked off in steps of a few thousand clicks.
