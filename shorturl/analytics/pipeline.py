@@ -56,7 +56,7 @@ class ClickPipeline:
         if self.runs_worker:
             from shorturl.worker.runner import Worker
 
-            self.worker = Worker(self.runtime)
+            self.worker = Worker(self.runtime, in_web_process=True)
             await self.worker.start()
 
     async def close(self) -> None:

@@ -28,7 +28,7 @@ from shorturl.analytics.visitors import VisitorSalts
 from shorturl.storage.db import run_after_commit
 from shorturl.worker.transports import ClickTransport, Delivery
 
-__all__ = ["ClickConsumer", "ClicksStored", "ClicksStoring"]
+__all__ = ["CLICKS_PER_TRANSACTION", "ClickConsumer", "ClicksStored", "ClicksStoring"]
 
 log = logging.getLogger(__name__)
 

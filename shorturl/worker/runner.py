@@ -15,7 +15,7 @@ import socket
 from typing import TYPE_CHECKING
 
 from shorturl.analytics.enrich import ClickEnricher
-from shorturl.worker.consumer import ClickConsumer
+from shorturl.worker.consumer import CLICKS_PER_TRANSACTION, ClickConsumer
 from shorturl.worker.jobs import PeriodicJobs
 
 if TYPE_CHECKING:
@@ -31,8 +31,17 @@ def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
+# Inside a web process the consumer shares the event loop with the redirects, and storing a
+# click holds the loop for tens of µs (SQLAlchemy's parameter processing): smaller
+# transactions keep each stretch short, so a redirect waits milliseconds behind one, not a
+# tenth of a second.
+IN_WEB_PROCESS_TRANSACTION_CLICKS = 500
+
+
 class Worker:
-    def __init__(self, runtime: Runtime, *, jobs: bool = True) -> None:
+    def __init__(
+        self, runtime: Runtime, *, jobs: bool = True, in_web_process: bool = False
+    ) -> None:
         settings = runtime.settings
         self.enricher = ClickEnricher(ip_storage=settings.ip_storage, geoip_db=settings.geoip_db)
         self.consumer = ClickConsumer(
@@ -41,6 +50,9 @@ class Worker:
             self.enricher,
             name=consumer_name(),
             batch_size=settings.worker_batch_size,
+            transaction_clicks=(
+                IN_WEB_PROCESS_TRANSACTION_CLICKS if in_web_process else CLICKS_PER_TRANSACTION
+            ),
             in_transaction=[runtime.webhooks.on_clicks_stored],
         )
         self.jobs = PeriodicJobs(runtime) if jobs else None
