@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import platform
 import secrets
 import statistics
 import sys
@@ -34,23 +33,18 @@ from asgi_lifespan import LifespanManager
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from environment import (  # noqa: E402  (bench/, beside this script)
+    REDIS_URL,
+    delete_namespace,
+    describe_machine,
+    new_namespace,
+    postgres_database,
+)
+
 from shorturl.accounts import service as accounts  # noqa: E402
 from shorturl.app import create_app  # noqa: E402
 from shorturl.config import Settings  # noqa: E402
 from shorturl.storage.migrate import upgrade  # noqa: E402
-
-PG_ADMIN_DSN = os.environ.get("SHORTURL_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("SHORTURL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-async def _pg_admin(statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 @contextlib.asynccontextmanager
@@ -59,25 +53,12 @@ async def storage(mode: str, tmp: Path) -> AsyncIterator[dict[str, Any]]:
     if mode == "embedded":
         yield {"database_url": f"sqlite+aiosqlite:///{tmp / 'bench.db'}"}
         return
-    from redis.asyncio import Redis
-
-    name = "shorturl_bench_" + secrets.token_hex(4)
-    namespace = "bench" + secrets.token_hex(4)
-    await _pg_admin(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        yield {
-            "database_url": f"{base}/{name}",
-            "redis_url": REDIS_URL,
-            "redis_namespace": namespace,
-        }
-    finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        redis = Redis.from_url(REDIS_URL)
-        keys = [key async for key in redis.scan_iter(match=f"{namespace}:*")]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
+    namespace = new_namespace()
+    async with postgres_database() as url:
+        try:
+            yield {"database_url": url, "redis_url": REDIS_URL, "redis_namespace": namespace}
+        finally:
+            await delete_namespace(namespace)
 
 
 def batch(run: int, items: int) -> list[dict[str, Any]]:
@@ -143,16 +124,6 @@ async def measure(mode: str, args: argparse.Namespace) -> list[float]:
                         summary = response.json()["data"]["summary"]
                         assert summary["created"] == args.items, summary
     return times
-
-
-def describe_machine() -> str:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.node()}: {os.cpu_count()} cores {model}, Python {platform.python_version()}"
 
 
 def main() -> None:

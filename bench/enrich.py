@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import cProfile
 import os
-import platform
 import pstats
 import random
 import secrets
@@ -43,6 +42,8 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from environment import REDIS_URL, describe_machine, postgres_database  # noqa: E402
+
 from shorturl.analytics.enrich import ClickEnricher  # noqa: E402
 from shorturl.analytics.events import ClickEvent  # noqa: E402
 from shorturl.analytics.models import Click  # noqa: E402
@@ -57,10 +58,6 @@ from shorturl.worker.transports import (  # noqa: E402
     RedisStreamTransport,
 )
 
-PG_ADMIN_DSN: Final = os.environ.get(
-    "SHORTURL_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test"
-)
-REDIS_URL: Final = os.environ.get("SHORTURL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LINKS: Final = 100
 EVENTS_PER_ENTRY: Final = 50  # what a busy web process flushes every few milliseconds
 CONSUMER_BATCH: Final = 100  # stream entries read at once (`WORKER_BATCH_SIZE` default)
@@ -161,16 +158,6 @@ def make_events(count: int, link_ids: list[int], seed: int = 7) -> list[ClickEve
 # --- storage ----------------------------------------------------------------------------------
 
 
-async def _pg_admin(statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @contextlib.asynccontextmanager
 async def database(mode: str) -> AsyncIterator[str]:
     """A migrated, empty database of `mode` for this run only (its SQLAlchemy URL)."""
@@ -180,15 +167,9 @@ async def database(mode: str) -> AsyncIterator[str]:
             await asyncio.to_thread(upgrade, url)
             yield url
         return
-    name = "shorturl_bench_" + secrets.token_hex(4)
-    await _pg_admin(f'CREATE DATABASE "{name}"')
-    try:
-        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        url = f"{base}/{name}"
+    async with postgres_database() as url:
         await asyncio.to_thread(upgrade, url)
         yield url
-    finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def create_links(db: Database) -> list[int]:
@@ -267,16 +248,6 @@ async def measure_worker(mode: str, count: int, profile: bool) -> tuple[float, i
             return count / elapsed, stored
         finally:
             await db.dispose()
-
-
-def describe_machine() -> str:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.node()}: {os.cpu_count()} cores {model}, Python {platform.python_version()}"
 
 
 async def main() -> None:

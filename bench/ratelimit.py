@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import redirect as redirect_bench  # noqa: E402
+from environment import REDIS_URL, describe_machine  # noqa: E402
 
 from shorturl.app import create_app  # noqa: E402
 from shorturl.config import Settings  # noqa: E402
@@ -175,7 +176,7 @@ async def flush_milliseconds(ips: int = 2_000, rounds: int = 7) -> None:
     (scaled) when they stay under the sharing threshold or all pass it."""
     from redis.asyncio import Redis
 
-    redis = Redis.from_url(redirect_bench.REDIS_URL)
+    redis = Redis.from_url(REDIS_URL)
     prefix = f"bench{random.randrange(10**9)}:rl:redirect"
     cases = (
         ("in memory (embedded)", None, 1),
@@ -285,7 +286,7 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true", help="only the in-process figures")
     parser.add_argument("--pin", action="store_true", help="server on core 0, wrk on core 1")
     args = parser.parse_args()
-    print(redirect_bench.describe_machine())
+    print(describe_machine())
     in_process(args.pool)
     asyncio.run(front_microseconds())
     asyncio.run(flush_milliseconds())

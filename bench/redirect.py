@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import dataclasses
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -41,11 +40,17 @@ from pathlib import Path
 from typing import Final
 
 import httpx
+from environment import (  # bench/, beside this script
+    REDIS_URL,
+    create_database,
+    delete_namespace,
+    describe_machine,
+    drop_database,
+    new_namespace,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHORTURL = Path(sys.executable).parent / "shorturl"
-PG_ADMIN_DSN = os.environ.get("SHORTURL_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("SHORTURL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TARGET = "https://example.com/a/fairly/typical/landing-page?utm_source=bench&utm_medium=wrk"
 CODE = "bench-link"
 BROWSER_UA = (
@@ -305,16 +310,6 @@ def bare_asgi(server: str, port: int, workers: int, pin: Pin) -> Iterator[tuple[
 # --- shorturl ---------------------------------------------------------------------------------
 
 
-async def _pg_admin(statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @contextlib.contextmanager
 def storage(mode: str, tmp: Path, *, rate_limit: bool, tracking: bool) -> Iterator[dict[str, str]]:
     """The environment of a server in `mode`: its own SQLite file, or its own PG db + namespace."""
@@ -329,25 +324,17 @@ def storage(mode: str, tmp: Path, *, rate_limit: bool, tracking: bool) -> Iterat
     if mode == "embedded":
         yield {**common, "SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.db'}"}
         return
-    import redis
-
-    name = "shorturl_bench_" + secrets.token_hex(4)
-    namespace = "bench" + secrets.token_hex(4)
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url, namespace = asyncio.run(create_database()), new_namespace()
     try:
         yield {
             **common,
-            "SHORTURL_DATABASE_URL": f"{base}/{name}",
+            "SHORTURL_DATABASE_URL": url,
             "SHORTURL_REDIS_URL": REDIS_URL,
             "SHORTURL_REDIS_NAMESPACE": namespace,
         }
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = list(client.scan_iter(match=f"{namespace}:*"))
-        if keys:
-            client.delete(*keys)
+        asyncio.run(drop_database(url))
+        asyncio.run(delete_namespace(namespace))
 
 
 @contextlib.contextmanager
@@ -552,16 +539,6 @@ def report(rows: list[Row]) -> None:
         "\ncpu vs nginx: nginx's CPU per request over ours: the share of nginx's rate we would"
         "\nreach on equal CPU. Steadier than req/s when other work shares the machine."
     )
-
-
-def describe_machine() -> str:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.node()}: {os.cpu_count()} cores {model}, Python {platform.python_version()}"
 
 
 def parse_args() -> argparse.Namespace:

@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
-import secrets
 import statistics
 import sys
 import time
@@ -37,6 +35,8 @@ from sqlalchemy import func, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from environment import create_database, describe_machine, drop_database  # noqa: E402
+
 from shorturl.analytics import service as analytics  # noqa: E402
 from shorturl.analytics.models import Click, ClickRollup  # noqa: E402
 from shorturl.analytics.periods import Period  # noqa: E402
@@ -44,9 +44,6 @@ from shorturl.links.models import Link  # noqa: E402
 from shorturl.storage.db import Database  # noqa: E402
 from shorturl.storage.migrate import upgrade  # noqa: E402
 
-PG_ADMIN_DSN: Final = os.environ.get(
-    "SHORTURL_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test"
-)
 DAYS: Final = 90
 
 GENERATE: Final = """
@@ -82,16 +79,6 @@ FROM (
 ) AS generated
 ORDER BY at  -- as clicks arrive: in time order, so a day's rows share pages
 """
-
-
-async def _pg_admin(statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 async def generate(db: Database, clicks: int) -> Link:
@@ -192,15 +179,6 @@ async def _analyze(db: Database) -> None:
         await connection.execute(text("VACUUM ANALYZE click_rollups"))
 
 
-def describe_machine() -> str:
-    model = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    return f"{platform.node()}: {os.cpu_count()} cores {model}, Python {platform.python_version()}"
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clicks", type=int, default=1_000_000)
@@ -214,12 +192,10 @@ async def main() -> None:
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {describe_machine()}")
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
-    name = "shorturl_bench_" + secrets.token_hex(4)
-    await _pg_admin(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    db = Database(f"{base}/{name}")
+    url = await create_database()
+    db = Database(url)
     try:
-        await asyncio.to_thread(upgrade, f"{base}/{name}")
+        await asyncio.to_thread(upgrade, url)
         started = time.perf_counter()
         link = await generate(db, args.clicks)
         print(f"generated {args.clicks:,} clicks in {time.perf_counter() - started:.1f} s")
@@ -239,7 +215,7 @@ async def main() -> None:
         await measure(db, link, args.repeat, "after retention", fresh_pool=not args.reuse_pool)
     finally:
         await db.dispose()
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await drop_database(url)
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
 
 

@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import enrich as clicks  # noqa: E402 - bench/enrich.py: events, databases, transports
+from environment import describe_machine  # noqa: E402
 
 from shorturl.accounts.models import User  # noqa: E402
 from shorturl.analytics.enrich import ClickEnricher  # noqa: E402
@@ -128,7 +129,7 @@ async def main() -> None:
     parser.add_argument("--clicks", type=int, default=20_000)
     parser.add_argument("--deliveries", type=int, default=2_000)
     args = parser.parse_args()
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {clicks.describe_machine()}")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {describe_machine()}")
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     for mode in args.modes:
         for variant in VARIANTS:
