@@ -34,6 +34,7 @@ from shorturl.analytics.schemas import (
     Visit,
 )
 from shorturl.links.models import Link, LinkStatus
+from shorturl.storage.db import reuse_generic_plans
 from shorturl.timestamps import as_utc, utcnow
 
 __all__ = [
@@ -58,8 +59,8 @@ async def record_clicks(
 
     Idempotent: an event already stored (delivered twice) is skipped, counters included.
     Events of links that are gone or deleted are dropped. Returns the rows stored now."""
+    await reuse_generic_plans(session)  # many rows, each with a foreign-key check
     repository = ClickRepository(session)
-    await repository.reuse_plans()
     states = await repository.lock_links(event.link_id for event in events)
     unique: dict[str, tuple[ClickEvent, dict[str, Any]]] = {}
     for event, row in zip(events, rows, strict=True):

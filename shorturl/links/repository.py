@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.models import Click, ClickRollup
 from shorturl.links.models import Link, LinkStatus, Tag, link_tags
+from shorturl.storage.db import reuse_generic_plans
 
 __all__ = ["LinkFilter", "LinkRepository"]
 
@@ -71,6 +72,7 @@ class LinkRepository:
         can fall back to one insert per link."""
         if not rows:
             return []
+        await reuse_generic_plans(self.session)  # each row's foreign keys are checked
         try:
             async with self.session.begin_nested():
                 # A plain executemany (SQLite loops in C, asyncpg pipelines), then the ids by

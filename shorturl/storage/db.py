@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-__all__ = ["Database", "SessionDep", "after_commit", "get_session", "run_after_commit"]
+__all__ = [
+    "Database",
+    "SessionDep",
+    "after_commit",
+    "get_session",
+    "reuse_generic_plans",
+    "run_after_commit",
+]
 
 AfterCommit = Callable[[], Awaitable[None]]
 
@@ -37,6 +44,17 @@ async def run_after_commit(session: AsyncSession) -> None:
     actions: list[AfterCommit] = session.info.pop("after_commit", [])
     for action in actions:
         await action()
+
+
+async def reuse_generic_plans(session: AsyncSession) -> None:
+    """PostgreSQL: let this transaction run generic plans, for a bulk write.
+
+    Connections plan every query for its values (`Database`), and that includes the
+    foreign-key check of every inserted row, planned anew for each one: +30 µs a row,
+    measured on clicks. A bulk write's statements are key lookups, which a generic plan
+    serves as well. No-op on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = auto"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -61,7 +79,8 @@ class Database:
                 # asyncpg keeps statements prepared, and after five runs PostgreSQL may pin a
                 # generic plan made while a table was small: the worker's lookup of 5,000
                 # event ids then became a sequential scan of a grown `clicks` table (0.07 s
-                # → 36 s a query, stalling the consumer). Plan each run for its values.
+                # → 36 s a query, stalling the consumer). Plan each run for its values;
+                # bulk writes opt out for their transaction (`reuse_generic_plans`).
                 kwargs["connect_args"] = {
                     "server_settings": {"plan_cache_mode": "force_custom_plan"}
                 }
