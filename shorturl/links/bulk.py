@@ -96,14 +96,7 @@ def entry_from(index: int, item: Any, *, disabled: bool = False) -> BulkEntry:
 
         message, problems = describe_validation(RequestValidationError(exc.errors()))
         return BulkEntry(index, None, ValidationFailed(message, details=problems), raw_url)
-    new = NewLink(
-        long_url=body.long_url,
-        custom_alias=body.custom_alias,
-        expires_at=body.expiration_date,
-        max_clicks=body.max_clicks,
-        description=body.description,
-        tags=body.tags,
-    )
+    new = NewLink.from_request(body)
     return BulkEntry(index, new, None, body.long_url, disabled)
 
 

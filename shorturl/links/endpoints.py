@@ -42,14 +42,7 @@ async def create_link(
     principal: CurrentPrincipal,
 ) -> Envelope[LinkOut]:
     """Create a short URL, random or with a custom alias, optionally expiring."""
-    new = NewLink(
-        long_url=body.long_url,
-        custom_alias=body.custom_alias,
-        expires_at=body.expiration_date,
-        max_clicks=body.max_clicks,
-        description=body.description,
-        tags=body.tags,
-    )
+    new = NewLink.from_request(body)
     link = await links.create(session, new, principal)
     return ok(request, link_out(link, links.settings.base_url))
 

@@ -81,14 +81,7 @@ class LocalUrls:
                 "tags": list(tags or []),
             },
         )
-        new = NewLink(
-            long_url=body.long_url,
-            custom_alias=body.custom_alias,
-            expires_at=body.expiration_date,
-            max_clicks=body.max_clicks,
-            description=body.description,
-            tags=body.tags,
-        )
+        new = NewLink.from_request(body)
         links = self.runtime.links
         return await self.transaction(
             lambda session: self._link(links.create(session, new, self.principal))

@@ -32,6 +32,7 @@ from shorturl.timestamps import as_utc, utcnow
 
 if TYPE_CHECKING:
     from shorturl.links.bulk import BulkEntry, BulkOutcome
+    from shorturl.links.schemas import LinkCreate
 
 __all__ = [
     "UNSET",
@@ -65,6 +66,18 @@ class NewLink:
     max_clicks: int | None = None
     description: str | None = None
     tags: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_request(cls, body: LinkCreate) -> NewLink:
+        """What a validated `POST /urls` body (or a bulk or CSV item) asks for."""
+        return cls(
+            long_url=body.long_url,
+            custom_alias=body.custom_alias,
+            expires_at=body.expiration_date,
+            max_clicks=body.max_clicks,
+            description=body.description,
+            tags=body.tags,
+        )
 
 
 @dataclass(slots=True)
