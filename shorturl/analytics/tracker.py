@@ -64,7 +64,7 @@ class ClickTracker:
         self._ids = itertools.count(1)
         self.recorded = 0
         self.dropped = 0
-        self.largest_flush = 0  # most events sent by one flush: what a crash could lose
+        self.largest_flush = 0  # most events in one batch sent
 
     # the hot path
 
@@ -114,7 +114,7 @@ class ClickTracker:
             self._unsent.extend(self._build(pending))
             while self._unsent:
                 count = min(len(self._unsent), MAX_EVENTS_PER_BATCH)
-                batch = [self._unsent[i] for i in range(count)]
+                batch = list(itertools.islice(self._unsent, count))
                 try:
                     await self._publish(batch)
                 except Exception as exc:  # noqa: BLE001 - kept and retried, never lost here
