@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from environment import REDIS_URL, describe_machine, postgres_database  # noqa: E402
 
 from shorturl.analytics.enrich import ClickEnricher  # noqa: E402
-from shorturl.analytics.events import ClickEvent  # noqa: E402
+from shorturl.analytics.events import ClickBatch, ClickEvent  # noqa: E402
 from shorturl.analytics.models import Click  # noqa: E402
 from shorturl.analytics.visitors import VisitorSalts  # noqa: E402
 from shorturl.links.models import Link  # noqa: E402
@@ -225,7 +225,7 @@ async def measure_worker(mode: str, count: int, profile: bool) -> tuple[float, i
             link_ids = await create_links(db)
             events = make_events(count, link_ids)
             for batch in chunks(events, EVENTS_PER_ENTRY):
-                await transport.publish(batch)
+                await transport.publish(ClickBatch.of(batch))
             enricher = ClickEnricher()
             await asyncio.to_thread(enricher.agent, "Mozilla/5.0")  # rules loaded, as at start
             await VisitorSalts(db.sessionmaker).for_days({date.today()})

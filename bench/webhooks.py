@@ -35,6 +35,7 @@ from environment import describe_machine  # noqa: E402
 
 from shorturl.accounts.models import User  # noqa: E402
 from shorturl.analytics.enrich import ClickEnricher  # noqa: E402
+from shorturl.analytics.events import ClickBatch  # noqa: E402
 from shorturl.analytics.visitors import VisitorSalts  # noqa: E402
 from shorturl.background import BackgroundTasks  # noqa: E402
 from shorturl.config import Settings  # noqa: E402
@@ -70,7 +71,7 @@ async def measure_worker(mode: str, count: int, variant: str) -> float:
         try:
             link_ids = await _owned_links(db, variant == VARIANTS[2], "http://127.0.0.1:9/")
             for batch in clicks.chunks(clicks.make_events(count, link_ids), 50):
-                await transport.publish(batch)
+                await transport.publish(ClickBatch.of(batch))
             enricher = ClickEnricher()
             await asyncio.to_thread(enricher.agent, "Mozilla/5.0")
             await VisitorSalts(db.sessionmaker).for_days({date.today()})

@@ -129,6 +129,13 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return chosen
 
 
+@pytest.fixture(scope="session")
+def scaled(postgres_url: str, redis_url: str) -> Backend:
+    """The PostgreSQL + Redis backend, migrated, whichever mode the other tests are in."""
+    upgrade(postgres_url)
+    return Backend("scaled", postgres_url, redis_url)
+
+
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
     """The app with its lifespan running, and a client talking to it in process."""

@@ -1,18 +1,24 @@
-"""`ClickEvent`: what the redirect knows about one request, and its compact wire form.
+"""`ClickEvent`: what the redirect knows about one request; `ClickBatch`: events on their way
+to the worker, and their compact wire form.
 
-Events travel from the web processes to the worker in batches (a Redis Stream entry holds
-one batch); the wire form is an orjson array of arrays, about 200 bytes an event.
+A web process sends its clicks in batches (a Redis Stream entry holds one batch), as an orjson
+array `[id prefix, [row, ...]]`, about 200 bytes an event. A row is a `ClickEvent`'s fields in
+order, its id given either as a number, which the batch's prefix turns into the id, or whole:
+the tracker numbers its events (one counter, no string built per click in the web process);
+events made elsewhere (tests, tools) keep the ids they have. A plain array of whole-id rows,
+the form before prefixes, is still read.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import orjson
 
-__all__ = ["ClickEvent", "decode_batch", "encode_batch"]
+__all__ = ["ClickBatch", "ClickEvent", "Row", "decode_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +30,7 @@ MAX_LANGUAGE = 64
 
 
 class ClickEvent(NamedTuple):
-    """One recorded request for a link, before enrichment.
-
-    A tuple, not a dataclass: the web process builds one per redirect, and a frozen dataclass
-    costs several times as much to make and to serialise."""
+    """One recorded request for a link, before enrichment."""
 
     event_id: str  # unique across processes: inserts are idempotent on it
     link_id: int
@@ -40,26 +43,68 @@ class ClickEvent(NamedTuple):
     use: int = 0  # for links with max_clicks: this request's number among the link's uses
 
 
-def encode_batch(events: Sequence[ClickEvent]) -> bytes:
-    return orjson.dumps([tuple(event) for event in events])
+# A ClickEvent's fields as a plain tuple, the id as a number after the batch's prefix or whole.
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClickBatch:
+    id_prefix: str
+    rows: list[Row]
+
+    @classmethod
+    def of(cls, events: Iterable[ClickEvent]) -> ClickBatch:
+        """A batch of events that carry their ids whole."""
+        return cls("", [tuple(event) for event in events])
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def events(self) -> list[ClickEvent]:
+        prefix = self.id_prefix
+        return [
+            ClickEvent(f"{prefix}{row[0]:x}" if type(row[0]) is int else row[0], *row[1:])
+            for row in self.rows
+        ]
+
+    def encode(self) -> bytes:
+        return orjson.dumps((self.id_prefix, self.rows))
 
 
 def decode_batch(raw: bytes | str) -> list[ClickEvent]:
     """The events of one wire batch; malformed events are logged and left out."""
-    events: list[ClickEvent] = []
     try:
-        rows = orjson.loads(raw)
+        batch = orjson.loads(raw)
     except orjson.JSONDecodeError:
         log.error("dropping a click batch that is not JSON (%d bytes)", len(raw))
-        return events
+        return []
+    prefix, rows = "", batch  # the form before prefixes: whole-id rows only
+    if isinstance(batch, list) and len(batch) == 2 and isinstance(batch[0], str):
+        prefix, rows = batch
+    events: list[ClickEvent] = []
     for row in rows if isinstance(rows, list) else ():
-        try:
-            event = ClickEvent(*row)
-        except TypeError:
+        event = _event(prefix, row)
+        if event is None:
             log.error("dropping a malformed click event: %r", row)
-            continue
-        if isinstance(event.link_id, int) and isinstance(event.at, int | float):
-            events.append(event)
         else:
-            log.error("dropping a malformed click event: %r", row)
+            events.append(event)
     return events
+
+
+def _event(prefix: str, row: Any) -> ClickEvent | None:
+    if not isinstance(row, list) or not row:
+        return None
+    number_or_id = row[0]
+    if type(number_or_id) is int and number_or_id >= 0:
+        event_id = f"{prefix}{number_or_id:x}"
+    elif isinstance(number_or_id, str) and number_or_id:
+        event_id = number_or_id
+    else:
+        return None
+    try:
+        event = ClickEvent(event_id, *row[1:])
+    except TypeError:
+        return None
+    if type(event.link_id) is int and isinstance(event.at, int | float):
+        return event
+    return None

@@ -66,6 +66,7 @@ class ClickPipeline:
         if self.worker is not None:
             await self.worker.stop(finish_queued=True)
             self.worker = None
+        await self.transport.close()
 
     async def drain(self, seconds: float = 10.0) -> None:
         """Return once every click recorded so far is stored (tests, admin tools).

@@ -3,7 +3,8 @@
 Both transports deliver batches (`Delivery`) at least once and forget one only when it is
 acknowledged, so a consumer acks after the clicks are committed, never before.
 
-* `RedisStreamTransport` (scaled): one XADD per batch, capped by an approximate MAXLEN far
+* `RedisStreamTransport` (scaled): one XADD per batch (on a connection of its own: see
+  `publish`), capped by an approximate MAXLEN far
   above normal backlog; a consumer group shares the entries among workers; an entry a worker
   read but never acknowledged (it died) is claimed by another after `reclaim_idle` seconds
   (XAUTOCLAIM). Acknowledged entries are deleted, so the stream's length is the backlog.
@@ -22,9 +23,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ResponseError
 
-from shorturl.analytics.events import ClickEvent, decode_batch, encode_batch
+from shorturl.analytics.events import ClickBatch, ClickEvent, decode_batch
 
 __all__ = [
     "ClickTransport",
@@ -37,6 +39,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 GROUP = "click-workers"
+PUBLISH_TIMEOUT = 5.0  # seconds for Redis to answer an XADD
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,7 @@ class TransportFull(Exception):
 
 
 class ClickTransport(Protocol):
-    async def publish(self, events: Sequence[ClickEvent]) -> None: ...
+    async def publish(self, batch: ClickBatch) -> None: ...
 
     async def receive(self, consumer: str, count: int, block: float) -> list[Delivery]:
         """Up to `count` batches for `consumer`, waiting at most `block` seconds for one."""
@@ -68,6 +71,8 @@ class ClickTransport(Protocol):
         """Return once every published batch is acknowledged; TimeoutError after `seconds`."""
         ...
 
+    async def close(self) -> None: ...
+
 
 class QueueTransport:
     def __init__(self, max_events: int = 1_000_000) -> None:
@@ -80,13 +85,13 @@ class QueueTransport:
         self._empty = asyncio.Event()
         self._empty.set()
 
-    async def publish(self, events: Sequence[ClickEvent]) -> None:
-        if self._queued_events + len(events) > self.max_events:
+    async def publish(self, batch: ClickBatch) -> None:
+        if self._queued_events + len(batch) > self.max_events:
             raise TransportFull(f"{self._queued_events} click events are waiting")
         self._ids += 1
-        delivery = Delivery(str(self._ids), list(events))
-        self._unacked[delivery.id] = len(events)
-        self._queued_events += len(events)
+        delivery = Delivery(str(self._ids), batch.events())
+        self._unacked[delivery.id] = len(batch)
+        self._queued_events += len(batch)
         self._ready.append(delivery)
         self._empty.clear()
         self._arrived.set()
@@ -119,6 +124,9 @@ class QueueTransport:
     async def wait_empty(self, seconds: float) -> None:
         await asyncio.wait_for(self._empty.wait(), seconds)
 
+    async def close(self) -> None:
+        return None
+
 
 class RedisStreamTransport:
     def __init__(
@@ -135,11 +143,34 @@ class RedisStreamTransport:
         self.reclaim_idle_ms = int(reclaim_idle * 1000)
         self._group_ready = False
         self._next_reclaim = 0.0
+        self._publisher: AbstractConnection | None = None
+        self._publishing = asyncio.Lock()
 
-    async def publish(self, events: Sequence[ClickEvent]) -> None:
-        await self.redis.xadd(
-            self.stream, {"b": encode_batch(events)}, maxlen=self.maxlen, approximate=True
+    async def publish(self, batch: ClickBatch) -> None:
+        """XADD the batch, on a connection of the transport's own rather than through the
+        client and its pool: a web process publishes every 20 ms while it is busy, and
+        redis-py's command layer costs about as much CPU again as the round trip itself
+        (bench/tracker.py). A failed publish closes the connection (a reply may still be on
+        its way); the next one opens it again."""
+        if self._publisher is None:
+            self._publisher = self.redis.connection_pool.make_connection()
+        connection = self._publisher
+        command = connection.pack_command(
+            "XADD", self.stream, "MAXLEN", "~", self.maxlen, "*", "b", batch.encode()
         )
+        async with self._publishing:
+            try:
+                await connection.send_packed_command(command, check_health=False)
+                if await connection.read_response(timeout=PUBLISH_TIMEOUT) is None:
+                    raise TimeoutError(f"no answer to XADD within {PUBLISH_TIMEOUT}s")
+            except BaseException:
+                await connection.disconnect(nowait=True)
+                raise
+
+    async def close(self) -> None:
+        if self._publisher is not None:
+            await self._publisher.disconnect()
+            self._publisher = None
 
     async def ensure_group(self) -> None:
         """Create the consumer group (reading from the stream's start) unless it exists."""

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from shorturl.analytics.enrich import ClickEnricher
-from shorturl.analytics.events import ClickEvent
+from shorturl.analytics.events import ClickBatch, ClickEvent
 from shorturl.worker.consumer import ClickConsumer
 from shorturl.worker.transports import QueueTransport
 
@@ -69,7 +69,7 @@ async def store_events(runtime: Any, events: list[ClickEvent]) -> int:
     consumer = ClickConsumer(
         transport, runtime.database.sessionmaker, ClickEnricher(), name="test-loader"
     )
-    await transport.publish(events)
+    await transport.publish(ClickBatch.of(events))
     return await consumer.run_until_idle()
 
 

@@ -16,7 +16,7 @@ from shorturl.analytics.enrich import (
     preferred_language,
     referrer_host,
 )
-from shorturl.analytics.events import ClickEvent, decode_batch, encode_batch
+from shorturl.analytics.events import ClickBatch, ClickEvent, decode_batch
 from tests.analytics.conftest import IP, UA
 
 
@@ -149,7 +149,21 @@ def test_enrich_a_batch() -> None:
 
 def test_the_wire_form_round_trips_and_refuses_garbage() -> None:
     events = [ClickEvent("a", 1, 1.5, "GET", "1.1.1.1", None, "https://x.test/", "en", 3)]
-    assert decode_batch(encode_batch(events)) == events
+    assert decode_batch(ClickBatch.of(events).encode()) == events
+    # as the tracker sends them: numbered, the id made from the batch's prefix and the number
+    numbered = ClickBatch("p7", [(26, 2, 2.5, "HEAD", "::1", "curl/8", None, None, 0)])
+    assert decode_batch(numbered.encode()) == numbered.events()
+    assert numbered.events() == [ClickEvent("p71a", 2, 2.5, "HEAD", "::1", "curl/8", None, None)]
+    # the form before prefixes: a plain array of whole-id rows
+    assert decode_batch(b'[["a", 1, 1.5, "GET", "ip", null, null, null]]') == [
+        ClickEvent("a", 1, 1.5, "GET", "ip", None, None, None)
+    ]
     assert decode_batch(b"not json") == []
     assert decode_batch(b'[["a", "not an id", 1.5, "GET", "ip", null, null, null]]') == []
     assert decode_batch(b'[["too", "short"]]') == []
+    assert decode_batch(b'["p", [[-1, 1, 1.5, "GET", "ip", null, null, null]]]') == []
+    assert decode_batch(b'["p", [[1.5, 1, 1.5, "GET", "ip", null, null, null], []]]') == []
+    # one bad row is left out, the rest of its batch is kept
+    good = '[1, 1, 1.5, "GET", "ip", null, null, null]'
+    kept = decode_batch(f'["p", [{good}, [2, "x"], {good.replace("1", "3", 1)}]]'.encode())
+    assert [event.event_id for event in kept] == ["p1", "p3"]

@@ -3,10 +3,16 @@ reads off a request, its bound, and that a transport that refuses loses nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from shorturl.analytics.events import MAX_LANGUAGE, MAX_REFERRER, MAX_USER_AGENT, ClickEvent
+from shorturl.analytics.events import (
+    MAX_LANGUAGE,
+    MAX_REFERRER,
+    MAX_USER_AGENT,
+    ClickBatch,
+    ClickEvent,
+    decode_batch,
+)
 from shorturl.analytics.tracker import ClickTracker
 from shorturl.net.client_ip import ClientIpResolver
 
@@ -18,10 +24,12 @@ class Transport:
         self.batches: list[list[ClickEvent]] = []
         self.down = False
 
-    async def publish(self, events: Sequence[ClickEvent]) -> None:
+    async def publish(self, batch: ClickBatch) -> None:
         if self.down:
             raise ConnectionError("transport away")
-        self.batches.append(list(events))
+        events = batch.events()
+        assert decode_batch(batch.encode()) == events  # as a worker reads it off Redis
+        self.batches.append(events)
 
     @property
     def events(self) -> list[ClickEvent]:

@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from shorturl.ratelimit.api import bucket_of
-from shorturl.storage.migrate import upgrade
 from tests.conftest import AppFactory, Backend, reset_state, running, sign_up
 
 LIMITED = {"rate_limit_enabled": True}
@@ -217,13 +216,6 @@ async def test_forwarded_addresses_count_only_behind_trusted_proxies(
                 )
             assert numbers(first)[1] == 59
             assert numbers(second)[1] == (59 if separate else 58)
-
-
-@pytest.fixture
-def scaled(postgres_url: str, redis_url: str) -> Backend:
-    """The PostgreSQL + Redis backend, whichever mode the other tests are in."""
-    upgrade(postgres_url)
-    return Backend("scaled", postgres_url, redis_url)
 
 
 async def test_limits_hold_across_two_processes_sharing_redis(scaled: Backend) -> None:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shorturl.analytics.enrich import ClickEnricher
-from shorturl.analytics.events import ClickEvent
+from shorturl.analytics.events import ClickBatch, ClickEvent
 from shorturl.analytics.models import Click
 from shorturl.links.models import Link
 from shorturl.runtime import Runtime
@@ -51,9 +51,9 @@ async def test_a_batch_delivered_twice_is_counted_once(
         transport, runtime.database.sessionmaker, ClickEnricher(), name="twice"
     )
     events = [event(n, link_id) for n in range(10)]
-    await transport.publish(events[:6])
-    await transport.publish(events[4:])  # events 4 and 5 travel twice
-    await transport.publish(events)  # and everything once more
+    await transport.publish(ClickBatch.of(events[:6]))
+    await transport.publish(ClickBatch.of(events[4:]))  # events 4 and 5 travel twice
+    await transport.publish(ClickBatch.of(events))  # and everything once more
     assert await consumer.run_until_idle() == 10
     assert await stored_clicks(runtime) == (10, 10, 10)
 
@@ -79,7 +79,7 @@ async def test_a_large_read_is_stored_in_bounded_transactions(
     sizes = [3, 3, 3, 8, 1]
     numbers = iter(range(sum(sizes)))
     for size in sizes:
-        await transport.publish([event(next(numbers), link_id) for _ in range(size)])
+        await transport.publish(ClickBatch.of(event(next(numbers), link_id) for _ in range(size)))
     assert await consumer.run_until_idle() == 18
     # Whole batches, at most 6 clicks a transaction unless one batch alone holds more.
     assert committed == [6, 3, 8, 1]
@@ -104,12 +104,8 @@ class DiesBeforeAck:
         raise Killed
 
 
-async def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
-    postgres_url: str, redis_url: str
-) -> None:
-    settings = Backend("scaled", postgres_url, redis_url).settings(
-        worker_in_process=False, worker_reclaim_idle=0.3
-    )
+async def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(scaled: Backend) -> None:
+    settings = scaled.settings(worker_in_process=False, worker_reclaim_idle=0.3)
     async with running(settings) as (app, client):
         runtime: Runtime = app.runtime
         await reset_state(runtime)
@@ -146,6 +142,42 @@ async def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
         async with runtime.database.sessionmaker() as session:
             counts = (await session.scalars(select(Link.click_count))).all()
         assert sorted(counts) == [8, 8, 8]
+
+
+async def test_a_dropped_publishing_connection_loses_and_duplicates_nothing(
+    scaled: Backend,
+) -> None:
+    settings = scaled.settings(worker_in_process=False)
+    async with running(settings) as (app, client):
+        runtime: Runtime = app.runtime
+        await reset_state(runtime)
+        tracker, transport = runtime.clicks.tracker, runtime.clicks.transport
+        assert tracker is not None and isinstance(transport, RedisStreamTransport)
+        code = await make_link(client)
+        for _ in range(5):
+            assert (await visit_app(app, f"/{code}")).status_code == 301
+        assert await tracker.flush()
+        # Redis drops the connection the transport publishes on (a restart, a proxy, a kill).
+        assert runtime.redis is not None
+        publishers = [
+            entry["id"]
+            for entry in await runtime.redis.client_list()
+            if entry["cmd"] == "xadd" and entry["name"] == ""
+        ]
+        assert len(publishers) == 1
+        await runtime.redis.execute_command("CLIENT", "KILL", "ID", publishers[0])
+        for _ in range(5):
+            assert (await visit_app(app, f"/{code}")).status_code == 301
+        attempts = 1
+        while not await tracker.flush():  # refused while the connection is found dead: kept
+            attempts += 1
+            assert attempts <= 3, "the transport never opened a new connection"
+        assert tracker.recorded == 10 and tracker.dropped == 0
+        consumer = ClickConsumer(
+            transport, runtime.database.sessionmaker, ClickEnricher(), name="after-the-drop"
+        )
+        assert await consumer.run_until_idle() == 10
+        assert await stored_clicks(runtime) == (10, 10, 10)
 
 
 @pytest.mark.parametrize("tracking", [True, False])
