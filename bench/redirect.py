@@ -232,6 +232,23 @@ def group_cpu_seconds(pgid: int) -> float:
     return ticks / _CLOCK_TICKS
 
 
+def redis_cpu_seconds() -> float:
+    """CPU time used so far by this machine's redis-server processes (0 when there are none)."""
+    ticks = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if Path(entry.path, "comm").read_text().strip() != "redis-server":
+                continue
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / _CLOCK_TICKS
+
+
 def load_average() -> float:
     return os.getloadavg()[0]
 
@@ -463,32 +480,137 @@ def clicks_stored(base: str, settle: float = 5.0, timeout: float = 120.0) -> int
 # --- the run ----------------------------------------------------------------------------------
 
 
-def measure(
-    wrk: str, url: str, server_group: int, args: argparse.Namespace, pin: Pin
-) -> tuple[WrkResult, float, float]:
-    """The best of `args.repeat` runs, the server's CPU µs per request in it, the load before."""
-    load_options = {
+def load_options(args: argparse.Namespace, pin: Pin) -> dict[str, object]:
+    return {
         "connections": args.connections,
         "threads": args.threads,
         "pin": pin,
         "script": args.wrk_script,
     }
+
+
+def one_run(
+    wrk: str, url: str, server_group: int, args: argparse.Namespace, pin: Pin
+) -> tuple[WrkResult, float, float]:
+    """One measured run: wrk's figures, the server's and Redis's CPU µs per request in it."""
+    cpu_before, redis_before = group_cpu_seconds(server_group), redis_cpu_seconds()
+    run = run_wrk(wrk, url, seconds=args.duration, **load_options(args, pin))
+    cpu = group_cpu_seconds(server_group) - cpu_before
+    redis = redis_cpu_seconds() - redis_before
+    if run.bad_responses:
+        raise RuntimeError(f"{url}: {run.bad_responses} bad responses or socket errors")
+    requests = max(run.requests, 1)
+    return run, cpu / requests * 1e6, redis / requests * 1e6
+
+
+def measure(
+    wrk: str, url: str, server_group: int, args: argparse.Namespace, pin: Pin
+) -> tuple[WrkResult, float, float]:
+    """The best of `args.repeat` runs, the server's CPU µs per request in it, the load before."""
     # Warm every worker's cache before measuring.
-    run_wrk(wrk, url, seconds=args.warmup, **load_options)
+    run_wrk(wrk, url, seconds=args.warmup, **load_options(args, pin))
     load = load_average()
     # Other work on the machine only ever slows a run down: the best run is the closest to
     # what the server can do.
     # Its CPU time per request barely depends on that: the column to trust on a busy machine.
-    runs: list[tuple[WrkResult, float]] = []
-    for _ in range(args.repeat):
-        cpu_before = group_cpu_seconds(server_group)
-        run = run_wrk(wrk, url, seconds=args.duration, **load_options)
-        cpu = group_cpu_seconds(server_group) - cpu_before
-        if run.bad_responses:
-            raise RuntimeError(f"{url}: {run.bad_responses} bad responses or socket errors")
-        runs.append((run, cpu / max(run.requests, 1) * 1e6))
-    result, cpu_us = max(runs, key=lambda pair: pair[0].requests_per_s)
+    runs = [one_run(wrk, url, server_group, args, pin) for _ in range(args.repeat)]
+    result, cpu_us, _redis_us = max(runs, key=lambda run: run[0].requests_per_s)
     return result, cpu_us, load
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackingCost:
+    name: str
+    workers: int
+    off: Row
+    on: Row
+    cpu_added_us: list[float]  # on − off, CPU µs a request, for each pair of runs
+    redis_added_us: list[float]  # the same for the machine's Redis server
+    stored: int
+
+
+def measure_tracking(
+    wrk: str,
+    mode: str,
+    server: str,
+    workers: int,
+    ports: Iterator[int],
+    args: argparse.Namespace,
+    pin: Pin,
+) -> TrackingCost:
+    """The same server without and with click tracking, both up at once and measured in
+    turns (off, on, off, on, …): a VM's speed drifts by more than tracking costs, so runs
+    minutes apart would compare the machine, not the code. With a worker in the tracking
+    server's process (embedded, or scaled without `--separate-worker`), each of its runs
+    lasts until that worker has stored every click: the CPU it spends on them counts, and
+    none of it falls into the next run of the other server."""
+    separate = args.separate_worker and mode == "scaled"
+    with contextlib.ExitStack() as stack:
+        servers = []
+        for track in (False, True):
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-shorturl-")))
+            env = stack.enter_context(
+                storage(mode, tmp, rate_limit=args.rate_limit, tracking=track)
+            )
+            base, group = stack.enter_context(
+                shorturl(
+                    env,
+                    tmp,
+                    server=server,
+                    workers=workers,
+                    port=next(ports),
+                    pin=pin,
+                    in_process_worker=not (track and separate),
+                )
+            )
+            servers.append((env, tmp, base, ensure_link(base), group))
+        for *_, url, _group in servers:
+            run_wrk(wrk, url, seconds=args.warmup, **load_options(args, pin))
+        load = load_average()
+        runs: tuple[list[tuple[WrkResult, float, float]], ...] = ([], [])
+        for _ in range(args.repeat):
+            for track, (_env, _tmp, base, url, group) in enumerate(servers):
+                if track and not separate:
+                    cpu_before, redis_before = group_cpu_seconds(group), redis_cpu_seconds()
+                    run, _, _ = one_run(wrk, url, group, args, pin)
+                    clicks_stored(base, settle=1.0)
+                    requests = max(run.requests, 1)
+                    cpu_us = (group_cpu_seconds(group) - cpu_before) / requests * 1e6
+                    redis_us = (redis_cpu_seconds() - redis_before) / requests * 1e6
+                    runs[track].append((run, cpu_us, redis_us))
+                else:
+                    runs[track].append(one_run(wrk, url, group, args, pin))
+        env, tmp, base, _url, _group = servers[1]
+        with click_worker(env, tmp) if separate else contextlib.nullcontext():
+            stored = clicks_stored(base)
+    name = f"shorturl {mode} {server}"
+    best = [max(pairs, key=lambda pair: pair[0].requests_per_s) for pairs in runs]
+    return TrackingCost(
+        name,
+        workers,
+        Row(name, workers, best[0][0], best[0][1], load),
+        Row(f"{name} +tracking", workers, best[1][0], best[1][1], load),
+        sorted(on[1] - off[1] for off, on in zip(*runs, strict=True)),
+        sorted(on[2] - off[2] for off, on in zip(*runs, strict=True)),
+        stored,
+    )
+
+
+def report_tracking(costs: list[TrackingCost]) -> None:
+    print("\nclick tracking, each server without and with it, runs taken in turns:")
+    for cost in costs:
+        off, on = cost.off, cost.on
+        added = cost.cpu_added_us[len(cost.cpu_added_us) // 2]
+        redis = cost.redis_added_us[len(cost.redis_added_us) // 2]
+        change = on.result.requests_per_s / off.result.requests_per_s - 1
+        print(
+            f"  {cost.name} x{cost.workers}: req/s {off.result.requests_per_s:,.0f} → "
+            f"{on.result.requests_per_s:,.0f} ({change:+.1%}); CPU a request "
+            f"+{added:.1f} µs ({added / off.cpu_us:+.1%}; median of "
+            f"{len(cost.cpu_added_us)} pairs: {', '.join(f'{d:+.1f}' for d in cost.cpu_added_us)}); "
+            f"Redis {redis:+.1f} µs a request; p99 on {on.result.p99_ms:.2f} ms; "
+            f"{cost.stored:,} clicks stored"
+        )
 
 
 _COLUMNS: Final = (
@@ -604,7 +726,6 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
     print(describe_machine())
     limit = "on (16,384 client IPs)" if args.rate_limit else "off"
     tracking = {"off": "off", "on": "on", "both": "off and on"}[args.tracking]
-    track_variants = {"off": [False], "on": [True], "both": [False, True]}[args.tracking]
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (best of {args.repeat}) on {HOST}, "
         f"{args.warmup}s warm-up{', pinned' if args.pin else ''}, rate limit {limit}, click tracking {tracking}; "
@@ -627,43 +748,50 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
                 name = f"bare ASGI {server}"
                 rows.append(Row(name, workers, result, cpu_us, load))
                 print(f"  {name} x{workers}: {result.requests_per_s:,.0f} req/s", flush=True)
+    costs: list[TrackingCost] = []
     for mode in args.modes:
         for server in args.servers:
             for workers in args.workers:
-                for track in track_variants:  # side by side, so both see the same machine
-                    separate = track and args.separate_worker and mode == "scaled"
-                    with (
-                        tempfile.TemporaryDirectory(prefix="bench-shorturl-") as tmp_name,
-                        storage(
-                            mode, Path(tmp_name), rate_limit=args.rate_limit, tracking=track
-                        ) as env,
-                        shorturl(
-                            env,
-                            Path(tmp_name),
-                            server=server,
-                            workers=workers,
-                            port=next(ports),
-                            pin=pin,
-                            in_process_worker=not separate,
-                        ) as (base, group),
-                    ):
-                        url = ensure_link(base)
-                        result, cpu_us, load = measure(wrk, url, group, args, pin)
-                        with (
-                            click_worker(env, Path(tmp_name))
-                            if separate
-                            else contextlib.nullcontext()
-                        ):
-                            stored = clicks_stored(base) if track else None
-                    suffix = " +tracking" if track and args.tracking == "both" else ""
-                    name = f"shorturl {mode} {server}{suffix}"
-                    rows.append(Row(name, workers, result, cpu_us, load))
-                    extra = f", {stored:,} clicks stored" if stored is not None else ""
+                if args.tracking == "both":
+                    cost = measure_tracking(wrk, mode, server, workers, ports, args, pin)
+                    rows.extend((cost.off, cost.on))
+                    costs.append(cost)
                     print(
-                        f"  {name} x{workers}: {result.requests_per_s:,.0f} req/s{extra}",
+                        f"  {cost.name} x{workers}: {cost.off.result.requests_per_s:,.0f} → "
+                        f"{cost.on.result.requests_per_s:,.0f} req/s with tracking",
                         flush=True,
                     )
+                    continue
+                track = args.tracking == "on"
+                separate = track and args.separate_worker and mode == "scaled"
+                with (
+                    tempfile.TemporaryDirectory(prefix="bench-shorturl-") as tmp_name,
+                    storage(
+                        mode, Path(tmp_name), rate_limit=args.rate_limit, tracking=track
+                    ) as env,
+                    shorturl(
+                        env,
+                        Path(tmp_name),
+                        server=server,
+                        workers=workers,
+                        port=next(ports),
+                        pin=pin,
+                        in_process_worker=not separate,
+                    ) as (base, group),
+                ):
+                    url = ensure_link(base)
+                    result, cpu_us, load = measure(wrk, url, group, args, pin)
+                    with (
+                        click_worker(env, Path(tmp_name)) if separate else contextlib.nullcontext()
+                    ):
+                        stored = clicks_stored(base) if track else None
+                name = f"shorturl {mode} {server}"
+                rows.append(Row(name, workers, result, cpu_us, load))
+                extra = f", {stored:,} clicks stored" if stored is not None else ""
+                print(f"  {name} x{workers}: {result.requests_per_s:,.0f} req/s{extra}", flush=True)
     report(rows)
+    if costs:
+        report_tracking(costs)
     print(f"load average at end {load_average():.2f}")
 
 

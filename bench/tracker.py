@@ -1,15 +1,22 @@
 """Benchmark of click tracking's cost to the web process, in CPU microseconds a click.
 
-What a web process pays for tracking a redirect, piece by piece: `record` on the request
-path, then, off the request, building the batch's wire form from the buffered requests and
-publishing it (one XADD to a real Redis Stream in a namespace of its own, deleted after the
-run). Batches are as large as a 20 ms flush holds at `--rate` redirects a second.
+Two measurements, each with wrk's request headers (as bench/redirect.py sends them) and a
+browser's:
 
-    .venv/bin/python bench/tracker.py                    # wrk's headers and a browser's
-    .venv/bin/python bench/tracker.py --rate 20000 --clicks 200000
+* parts: what tracking a redirect costs piece by piece: `record` on the request path, then,
+  off the request, building the batch from the buffered requests and publishing it (one
+  XADD to a real Redis Stream in a namespace of its own, deleted after the run). Batches
+  are as large as a 20 ms flush holds at `--rate` redirects a second. Best of `--repeat`.
+* app: the whole redirect app (scaled: a throwaway PostgreSQL database, its own Redis
+  namespace, no worker in the process) driven in-process, a task per request as an ASGI
+  server runs it, with tracking off and on in turns of 20,000 redirects; the median of the
+  paired differences, and the garbage collections each side caused.
 
-CPU time of this process only (`time.process_time`), best of `--repeat`; nothing listens on
-a port. bench/redirect.py measures the same cost end to end, under load.
+    .venv/bin/python bench/tracker.py
+    .venv/bin/python bench/tracker.py --rate 20000 --rounds 20
+
+CPU time of this process only (`time.process_time`); nothing listens on a port. No HTTP
+server is in the app figures: bench/redirect.py measures the same cost under a real one.
 """
 
 from __future__ import annotations
@@ -17,28 +24,51 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import secrets
+import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
+import httpx
+import uvloop
 from redis.asyncio import Redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from environment import REDIS_URL, describe_machine, new_namespace  # noqa: E402
+from asgi_lifespan import LifespanManager  # noqa: E402
+from environment import (  # noqa: E402
+    REDIS_URL,
+    delete_namespace,
+    describe_machine,
+    new_namespace,
+    postgres_database,
+)
 
 from shorturl.analytics.tracker import ClickTracker  # noqa: E402
+from shorturl.app import create_app  # noqa: E402
+from shorturl.config import Settings  # noqa: E402
 from shorturl.net.client_ip import ClientIpResolver  # noqa: E402
+from shorturl.storage.migrate import upgrade  # noqa: E402
 from shorturl.worker.transports import RedisStreamTransport  # noqa: E402
 
 FLUSH_INTERVAL: Final = 0.02
+APP_ROUND: Final = 20_000  # redirects in one turn of the app measurement
+CONCURRENCY: Final = 64  # requests in flight at once, as wrk's connections
 
 HEADERS: Final[dict[str, list[tuple[bytes, bytes]]]] = {
-    # what `wrk` sends, as in bench/redirect.py
-    "wrk": [(b"host", b"127.0.0.1:8080")],
+    # what `wrk` sends in bench/redirect.py
+    "wrk": [
+        (b"host", b"127.0.0.1:8080"),
+        (
+            b"user-agent",
+            b"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+            b"(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        ),
+    ],
     # a desktop Chrome following a link from a search page
     "browser": [
         (b"host", b"s.example"),
@@ -132,7 +162,7 @@ async def measure(
 
     timed("record", record_only)
     gc.collect()
-    figures["build"] = await flushes(offline) / (rounds * batch) * 1e6
+    figures["flush, sent nowhere"] = await flushes(offline) / (rounds * batch) * 1e6
     gc.collect()
     figures["flush to Redis"] = await flushes(online) / (rounds * batch) * 1e6
     gc.collect()
@@ -141,11 +171,121 @@ async def measure(
     return figures
 
 
+class GcWatch:
+    """Garbage collections (and their time) counted for whichever side is running."""
+
+    def __init__(self) -> None:
+        self.side = "off"
+        self.counts = {"off": [0, 0.0], "on": [0, 0.0]}
+        self._started = 0.0
+
+    def __call__(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.counts[self.side][0] += 1
+            self.counts[self.side][1] += time.perf_counter() - self._started
+
+
+async def measure_app(headers: list[tuple[bytes, bytes]], rounds: int) -> dict[str, float]:
+    """CPU µs a redirect without and with tracking, and what tracking adds (median of the
+    paired turns), through the real app with its real tracker and Redis transport."""
+    async with postgres_database() as url:
+        await asyncio.to_thread(upgrade, url)
+        namespace = new_namespace()
+        settings = Settings(
+            _env_file=None,
+            database_url=url,
+            redis_url=REDIS_URL,
+            redis_namespace=namespace,
+            environment="production",
+            secret_key=secrets.token_urlsafe(48),
+            rate_limit_enabled=False,
+            worker_in_process=False,
+        )
+        app = create_app(settings, freeze_heap=True)
+        try:
+            async with LifespanManager(app):
+                return await _turns(app, headers, rounds)
+        finally:
+            await delete_namespace(namespace)
+
+
+async def _turns(app: Any, headers: list[tuple[bytes, bytes]], rounds: int) -> dict[str, float]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        created = await client.post(
+            "/api/v1/urls",
+            json={"long_url": "https://example.com/landing", "custom_alias": "bench-link"},
+        )
+        assert created.status_code == 201, created.text
+    tracker = app.runtime.clicks.tracker
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(_message: dict[str, Any]) -> None:
+        return None
+
+    def scope(port: int) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "server": ("127.0.0.1", 8080),
+            "client": ("127.0.0.1", port),
+            "scheme": "http",
+            "method": "GET",
+            "root_path": "",
+            "path": "/bench-link",
+            "raw_path": b"/bench-link",
+            "query_string": b"",
+            "headers": [(bytes(name), bytes(value)) for name, value in headers],
+            "state": {},
+        }
+
+    async def turn() -> float:
+        started = time.process_time()
+        for _ in range(APP_ROUND // CONCURRENCY):
+            await asyncio.gather(
+                *(
+                    asyncio.ensure_future(app(scope(40000 + i), receive, send))
+                    for i in range(CONCURRENCY)
+                )
+            )
+        return (time.process_time() - started) / (APP_ROUND // CONCURRENCY * CONCURRENCY) * 1e6
+
+    watch = GcWatch()
+    gc.callbacks.append(watch)
+    try:
+        spent: dict[str, list[float]] = {"off": [], "on": []}
+        for _ in range(rounds):
+            for side in ("off", "on"):
+                app._tracker = tracker if side == "on" else None
+                watch.side = side
+                spent[side].append(await turn())
+                await asyncio.sleep(FLUSH_INTERVAL * 2)  # the last flush lands in its own turn
+    finally:
+        gc.callbacks.remove(watch)
+        app._tracker = tracker
+    added = sorted(on - off for off, on in zip(spent["off"], spent["on"], strict=True))
+    requests = rounds * APP_ROUND
+    return {
+        "off": statistics.median(spent["off"]),
+        "on": statistics.median(spent["on"]),
+        "added": statistics.median(added),
+        "collections off": watch.counts["off"][0] / requests * 1e4,
+        "collections on": watch.counts["on"][0] / requests * 1e4,
+        "gc on": watch.counts["on"][1] / requests * 1e6,
+    }
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clicks", type=int, default=100_000)
     parser.add_argument("--rate", type=int, default=12_000, help="redirects a second")
-    parser.add_argument("--repeat", type=int, default=3, help="runs, best kept")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the parts, best kept")
+    parser.add_argument("--rounds", type=int, default=12, help="turns of the app, each side")
     args = parser.parse_args()
     batch = max(int(args.rate * FLUSH_INTERVAL), 1)
     redis = Redis.from_url(REDIS_URL)
@@ -172,14 +312,28 @@ async def main() -> None:
             cells = " | ".join(f"{best[part]:.2f}" for part in parts)
             print(f"| {name} ({len(HEADERS[name])}) | {cells} |")
         print(
-            "\nrecord: on the request path. build: the flush, to a transport that keeps "
-            "nothing. flush to Redis: build, encode and XADD. all: record and flush to Redis, "
-            "as a web process does."
+            "\nrecord: on the request path (all the per-click work). flush, sent nowhere: to a "
+            "transport that keeps nothing. flush to Redis: batch, encode, XADD. all: record and "
+            "flush to Redis, as a web process does."
         )
+        print(
+            f"\nThe redirect app in-process, {args.rounds} turns of {APP_ROUND:,} redirects "
+            f"each side, {CONCURRENCY} at once; CPU µs a redirect (medians)\n"
+        )
+        print("| headers | off | on | added | collections / 10k off → on | gc µs on |")
+        print("|---|---|---|---|---|---|")
+        for name, headers in HEADERS.items():
+            app = await measure_app(headers, args.rounds)
+            print(
+                f"| {name} ({len(headers)}) | {app['off']:.2f} | {app['on']:.2f} | "
+                f"{app['added']:+.2f} ({app['added'] / app['off']:+.0%}) | "
+                f"{app['collections off']:.1f} → {app['collections on']:.1f} | "
+                f"{app['gc on']:.2f} |"
+            )
     finally:
         await redis.delete(stream)
         await redis.aclose()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    uvloop.run(main())  # as `shorturl serve` runs

@@ -1,12 +1,17 @@
 """`ClickTracker`: the per-process click buffer between the redirect and the event transport.
 
-The redirect calls `record` after answering: it appends one tuple to a bounded deque and
-returns, with no I/O and no await. A background task wakes when the buffer stops being empty,
-waits `flush_interval` (20 ms) for more to arrive, then turns the buffer into rows of a
-`ClickBatch` (headers are read here, off the request; each event is numbered, its id made
-from the number by the worker) and hands them to the transport in one call: one XADD per
-batch with Redis, one queue put embedded. The XADD's cost is the same whatever it carries,
-so the interval sets its share of a click under load (bench/tracker.py, bench/README.md).
+The redirect calls `record` after answering: it makes the click's row of the wire form
+(`ClickBatch`: a number, the link, the time, method, client address, and the three headers a
+report needs, cut and decoded) and appends it to a bounded deque, with no I/O and no await.
+All the per-click work is done there, once: a flush only slices the deque into batches and
+hands each to the transport in one call (orjson writes the rows as they are; one XADD a batch
+with Redis, one queue put embedded), so no Python code runs a second time for each click.
+A row holds only strings and numbers, no reference to the request's objects: the garbage
+collector stops tracking it the first time it meets it (bench/tracker.py counts collections).
+
+A background task wakes when the buffer stops being empty, waits `flush_interval` (20 ms)
+for more to arrive, then flushes. The XADD costs the same whatever it carries, so the
+interval sets its share of a click under load.
 
 What can be lost, stated: a graceful stop flushes everything (`close`). A hard crash loses
 what is buffered, at most one flush interval of clicks plus whatever waits for a transport
@@ -23,7 +28,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from shorturl.analytics.events import MAX_LANGUAGE, MAX_REFERRER, MAX_USER_AGENT, ClickBatch, Row
@@ -34,8 +39,6 @@ __all__ = ["ClickTracker"]
 log = logging.getLogger(__name__)
 
 Publish = Callable[[ClickBatch], Awaitable[None]]
-# (time, link id, method, client ip, raw ASGI headers, use number)
-Pending = tuple[float, int, str, str, Iterable[tuple[bytes, bytes]], int]
 
 MAX_EVENTS_PER_BATCH: Final = 1000
 _RETRY_PAUSE: Final = 0.5
@@ -54,14 +57,13 @@ class ClickTracker:
         self._client_ip = client_ip
         self.max_buffered = max_buffered
         self.flush_interval = flush_interval
-        self._buffer: deque[Pending] = deque()
-        self._unsent: deque[Row] = deque()  # built, but the transport refused them
+        self._buffer: deque[Row] = deque()  # recorded, not yet accepted by the transport
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         # Event ids: a random per-process prefix and a number, unique without a syscall.
         self._id_prefix = secrets.token_hex(8)
-        self._ids = itertools.count(1)
+        self._numbers = itertools.count(1)
         self.recorded = 0
         self.dropped = 0
         self.largest_flush = 0  # most events in one batch sent
@@ -71,18 +73,29 @@ class ClickTracker:
     def record(self, scope: dict[str, Any], link_id: int, use: int = 0) -> None:
         """Queue a click on `link_id` from this ASGI request. O(1); never awaits."""
         buffer = self._buffer
-        if len(buffer) + len(self._unsent) >= self.max_buffered:
+        if len(buffer) >= self.max_buffered:
             self.dropped += 1
             return
         if not buffer:
             self._wakeup.set()
+        user_agent = referrer = language = None
+        for name, value in scope["headers"]:
+            if name == b"user-agent":
+                user_agent = value[:MAX_USER_AGENT].decode("latin-1")
+            elif name == b"referer":
+                referrer = value[:MAX_REFERRER].decode("latin-1")
+            elif name == b"accept-language":
+                language = value[:MAX_LANGUAGE].decode("latin-1")
         buffer.append(
             (
-                time.time(),
+                next(self._numbers),
                 link_id,
+                time.time(),
                 scope["method"],
                 self._client_ip.from_scope(scope),
-                scope["headers"],
+                user_agent,
+                referrer,
+                language,
                 use,
             )
         )
@@ -104,24 +117,27 @@ class ClickTracker:
             if await self.flush():
                 return
             await asyncio.sleep(_RETRY_PAUSE)
-        if self._unsent:
-            log.error("shutting down with %d click events unsent", len(self._unsent))
+        if self._buffer:
+            log.error("shutting down with %d click events unsent", len(self._buffer))
 
     async def flush(self) -> bool:
-        """Send everything buffered now. False when the transport refused (kept for later)."""
+        """Send what is buffered now. False when the transport refused (kept for later).
+
+        Clicks recorded while a batch is on its way join the buffer's end, for the next flush."""
         async with self._lock:
-            pending, self._buffer = self._buffer, deque()
-            self._unsent.extend(self._build(pending))
-            while self._unsent:
-                count = min(len(self._unsent), MAX_EVENTS_PER_BATCH)
-                batch = ClickBatch(self._id_prefix, list(itertools.islice(self._unsent, count)))
+            buffer = self._buffer
+            left = len(buffer)
+            while left:
+                count = min(left, MAX_EVENTS_PER_BATCH)
+                batch = ClickBatch(self._id_prefix, list(itertools.islice(buffer, count)))
                 try:
                     await self._publish(batch)
                 except Exception as exc:  # noqa: BLE001 - kept and retried, never lost here
-                    log.warning("click events not sent (%d waiting): %s", len(self._unsent), exc)
+                    log.warning("click events not sent (%d waiting): %s", len(buffer), exc)
                     return False
-                for _ in range(count):
-                    self._unsent.popleft()
+                for _ in range(count):  # only now: a refused batch stays first in line
+                    buffer.popleft()
+                left -= count
                 self.recorded += count
                 self.largest_flush = max(self.largest_flush, count)
             return True
@@ -138,21 +154,5 @@ class ClickTracker:
                 sent = False
             if not sent:
                 await asyncio.sleep(_RETRY_PAUSE)
+            if self._buffer:  # refused, or recorded during the flush: `record` saw no empty buffer
                 self._wakeup.set()
-
-    def _build(self, pending: Iterable[Pending]) -> list[Row]:
-        numbers = self._ids
-        rows: list[Row] = []
-        for at, link_id, method, ip, headers, use in pending:
-            user_agent = referrer = language = None
-            for name, value in headers:
-                if name == b"user-agent":
-                    user_agent = value[:MAX_USER_AGENT].decode("latin-1")
-                elif name == b"referer":
-                    referrer = value[:MAX_REFERRER].decode("latin-1")
-                elif name == b"accept-language":
-                    language = value[:MAX_LANGUAGE].decode("latin-1")
-            rows.append(
-                (next(numbers), link_id, at, method, ip, user_agent, referrer, language, use)
-            )
-        return rows

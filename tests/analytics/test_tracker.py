@@ -3,6 +3,7 @@ reads off a request, its bound, and that a transport that refuses loses nothing.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from shorturl.analytics.events import (
@@ -134,3 +135,39 @@ async def test_large_buffers_go_out_in_bounded_batches() -> None:
     assert await clicks.flush()
     assert [len(batch) for batch in transport.batches] == [1000, 1000, 500]
     assert clicks.largest_flush == 1000
+
+
+async def test_headers_are_taken_when_recorded_and_empty_ones_kept() -> None:
+    transport = Transport()
+    clicks = tracker(transport)
+    request = scope((b"user-agent", b""), (b"referer", b"https://news.example/"))
+    clicks.record(request, 1)
+    request["headers"].clear()  # the server may reuse or drop the request's objects at once
+    assert await clicks.flush()
+    (event,) = transport.events
+    assert (event.user_agent, event.referrer, event.language) == ("", "https://news.example/", None)
+
+
+async def test_clicks_recorded_during_a_flush_go_out_with_the_next_one() -> None:
+    transport = Transport()
+    publish, gate = transport.publish, asyncio.Event()
+
+    async def slow_publish(batch: ClickBatch) -> None:
+        await gate.wait()
+        await publish(batch)
+
+    transport.publish = slow_publish  # type: ignore[method-assign]
+    clicks = ClickTracker(transport.publish, ClientIpResolver(), flush_interval=0.01)
+    await clicks.start()
+    clicks.record(scope(), 1)
+    await asyncio.sleep(0.05)  # the background flush has taken click 1 and waits on the gate
+    clicks.record(scope(), 2)
+    clicks.record(scope(), 3)
+    gate.set()
+    for _ in range(100):  # nothing else is recorded: the task must come back on its own
+        if len(transport.events) == 3:
+            break
+        await asyncio.sleep(0.01)
+    assert [event.link_id for event in transport.events] == [1, 2, 3]
+    assert [len(batch) for batch in transport.batches] == [1, 2]
+    await clicks.close()
