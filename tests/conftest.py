@@ -32,6 +32,32 @@ from shorturl.storage.models import Base
 PG_ADMIN_DSN = os.environ.get("SHORTURL_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SHORTURL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 _MISSING: list[str] = []
+_NAMESPACES: list[str] = []  # Redis key prefixes handed out this session, deleted at its end
+
+
+def new_namespace() -> str:
+    """A Redis key prefix of its own, deleted with its keys when the session ends."""
+    namespace = "t" + secrets.token_hex(4)
+    _NAMESPACES.append(namespace)
+    return namespace
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_keys_deleted_after_the_session() -> Any:
+    """Streams have no expiry: without this, every run would leave its keys in Redis."""
+    yield
+    if not _NAMESPACES or not _redis_reachable():
+        return
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for namespace in _NAMESPACES:
+            keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
+            if keys:
+                client.unlink(*keys)
+    finally:
+        client.close()
 
 
 @dataclass(frozen=True)
@@ -46,7 +72,7 @@ class Backend:
         values: dict[str, Any] = {
             "database_url": self.database_url,
             "redis_url": self.redis_url,
-            "redis_namespace": "t" + secrets.token_hex(4),
+            "redis_namespace": new_namespace() if self.redis_url else "shorturl",
             "base_url": "http://localhost:8080",
             "secret_key": "test-secret-key-" + "x" * 32,
             "rate_limit_enabled": False,

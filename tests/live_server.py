@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import socket
 import subprocess
 import sys
@@ -22,7 +21,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Backend, create_postgres_database, drop_postgres_database
+from tests.conftest import (
+    Backend,
+    create_postgres_database,
+    drop_postgres_database,
+    new_namespace,
+)
 
 __all__ = ["LiveServer", "free_port", "live_server", "run_cli", "start_server"]
 
@@ -74,7 +78,7 @@ def start_server(
     url = f"http://127.0.0.1:{port}"
     env = {
         "SHORTURL_DATABASE_URL": database_url,
-        "SHORTURL_REDIS_NAMESPACE": "t" + secrets.token_hex(4),
+        "SHORTURL_REDIS_NAMESPACE": new_namespace(),
         "SHORTURL_BASE_URL": url,
         "SHORTURL_SECRET_KEY": "live-test-secret-" + "x" * 32,
         "SHORTURL_RATE_LIMIT_ENABLED": "false",

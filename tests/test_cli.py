@@ -19,7 +19,7 @@ import shorturl
 from shorturl.cli import app as cli
 from shorturl.storage.migrate import upgrade
 from tests.client.conftest import new_user
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import create_postgres_database, drop_postgres_database, new_namespace
 from tests.live_server import LiveServer, run_cli
 
 
@@ -59,7 +59,7 @@ def local_database(live_server: LiveServer, tmp_path: Path) -> Iterator[dict[str
     """Environment of a fresh local database of the same mode as the live server."""
     env = {
         "SHORTURL_BASE_URL": "http://copy.example",
-        "SHORTURL_REDIS_NAMESPACE": "x" + secrets.token_hex(4),
+        "SHORTURL_REDIS_NAMESPACE": new_namespace(),
     }
     if live_server.mode == "embedded":
         env["SHORTURL_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/copy.db"
