@@ -144,6 +144,7 @@ class RedisStreamTransport:
         self._group_ready = False
         self._next_reclaim = 0.0
         self._publisher: AbstractConnection | None = None
+        self.publisher_name = f"{stream}:publisher"  # its name in Redis's CLIENT LIST
         self._publishing = asyncio.Lock()
 
     async def publish(self, batch: ClickBatch) -> None:
@@ -153,7 +154,10 @@ class RedisStreamTransport:
         (bench/tracker.py). A failed publish closes the connection (a reply may still be on
         its way); the next one opens it again."""
         if self._publisher is None:
-            self._publisher = self.redis.connection_pool.make_connection()
+            pool = self.redis.connection_pool
+            self._publisher = pool.connection_class(
+                **{**pool.connection_kwargs, "client_name": self.publisher_name}
+            )
         connection = self._publisher
         command = connection.pack_command(
             "XADD", self.stream, "MAXLEN", "~", self.maxlen, "*", "b", batch.encode()

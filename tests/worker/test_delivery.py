@@ -162,7 +162,7 @@ async def test_a_dropped_publishing_connection_loses_and_duplicates_nothing(
         publishers = [
             entry["id"]
             for entry in await runtime.redis.client_list()
-            if entry["cmd"] == "xadd" and entry["name"] == ""
+            if entry["name"] == transport.publisher_name
         ]
         assert len(publishers) == 1
         await runtime.redis.execute_command("CLIENT", "KILL", "ID", publishers[0])
