@@ -59,15 +59,15 @@ FLUSH_INTERVAL: Final = 0.02
 APP_ROUND: Final = 20_000  # redirects in one turn of the app measurement
 CONCURRENCY: Final = 64  # requests in flight at once, as wrk's connections
 
+CHROME: Final = (
+    b"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    b"Chrome/131.0.0.0 Safari/537.36"
+)
 HEADERS: Final[dict[str, list[tuple[bytes, bytes]]]] = {
     # what `wrk` sends in bench/redirect.py
     "wrk": [
         (b"host", b"127.0.0.1:8080"),
-        (
-            b"user-agent",
-            b"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-            b"(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-        ),
+        (b"user-agent", CHROME),
     ],
     # a desktop Chrome following a link from a search page
     "browser": [
@@ -77,11 +77,7 @@ HEADERS: Final[dict[str, list[tuple[bytes, bytes]]]] = {
         (b"sec-ch-ua-mobile", b"?0"),
         (b"sec-ch-ua-platform", b'"Windows"'),
         (b"upgrade-insecure-requests", b"1"),
-        (
-            b"user-agent",
-            b"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-            b"(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-        ),
+        (b"user-agent", CHROME),
         (
             b"accept",
             b"text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
