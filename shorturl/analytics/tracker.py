@@ -70,8 +70,12 @@ class ClickTracker:
 
     # the hot path
 
-    def record(self, scope: dict[str, Any], link_id: int, use: int = 0) -> None:
-        """Queue a click on `link_id` from this ASGI request. O(1); never awaits."""
+    def record(
+        self, scope: dict[str, Any], link_id: int, use: int = 0, client_ip: str | None = None
+    ) -> None:
+        """Queue a click on `link_id` from this ASGI request. O(1); never awaits.
+
+        `client_ip`: the request's client address when the caller has found it already."""
         buffer = self._buffer
         if len(buffer) >= self.max_buffered:
             self.dropped += 1
@@ -92,7 +96,7 @@ class ClickTracker:
                 link_id,
                 time.time(),
                 scope["method"],
-                self._client_ip.from_scope(scope),
+                client_ip or self._client_ip.from_scope(scope),
                 user_agent,
                 referrer,
                 language,

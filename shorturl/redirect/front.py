@@ -76,6 +76,7 @@ class RedirectFront:
             await self._error(scope, send, 400, "Invalid short ID")
             return
         limits = self.runtime.limits  # per-IP: in-memory counts, no I/O (ratelimit/redirects.py)
+        client_ip = None  # found once, for the limit and the click
         if limits is not None:
             client_ip = self.runtime.client_ip.from_scope(scope)
             if not limits.redirects.allow(client_ip):
@@ -121,7 +122,8 @@ class RedirectFront:
         await send(ready.start)
         await send(_EMPTY_BODY)
         if self._tracker is not None:
-            self._tracker.record(scope, ready.link.id, use)  # O(1), no I/O (analytics/tracker.py)
+            # O(1), no I/O (analytics/tracker.py)
+            self._tracker.record(scope, ready.link.id, use, client_ip)
 
     def _prepare(self, code: str, link: CachedLink) -> ReadyRedirect:
         start = {

@@ -192,3 +192,22 @@ async def test_stopping_the_server_stores_every_click(
     # (`runtime` is the shared app's, on the same database.)
     expected = 40 if tracking else 0
     assert await stored_clicks(runtime) == (expected, expected, expected)
+
+
+async def test_a_rate_limited_redirect_behind_a_proxy_records_the_forwarded_client(
+    app_factory: AppFactory,
+) -> None:
+    """The front finds the client once, for the limit and the click: both must be the
+    address the trusted proxy forwarded, not the proxy's."""
+    async with app_factory(
+        rate_limit_enabled=True, trusted_proxies=["127.0.0.0/8"], ip_storage="full"
+    ) as (app, client):
+        runtime: Runtime = app.runtime
+        code = await make_link(client)
+        response = await visit_app(
+            app, f"/{code}", ip="127.0.0.1", headers={"x-forwarded-for": "203.0.113.7"}
+        )
+        assert response.status_code == 301
+        await runtime.clicks.drain()
+        async with runtime.database.sessionmaker() as session:
+            assert (await session.scalars(select(Click.ip))).all() == ["203.0.113.7"]
