@@ -61,11 +61,8 @@ class ClickBatch:
         return len(self.rows)
 
     def events(self) -> list[ClickEvent]:
-        prefix = self.id_prefix
-        return [
-            ClickEvent(f"{prefix}{row[0]:x}" if type(row[0]) is int else row[0], *row[1:])
-            for row in self.rows
-        ]
+        """The batch's events, read as a worker reads them off the wire (`decode_batch`)."""
+        return [event for row in self.rows if (event := _event(self.id_prefix, row))]
 
     def encode(self) -> bytes:
         return orjson.dumps((self.id_prefix, self.rows))
@@ -92,14 +89,10 @@ def decode_batch(raw: bytes | str) -> list[ClickEvent]:
 
 
 def _event(prefix: str, row: Any) -> ClickEvent | None:
-    if not isinstance(row, list) or not row:
+    if not isinstance(row, list | tuple) or not row:
         return None
-    number_or_id = row[0]
-    if type(number_or_id) is int and number_or_id >= 0:
-        event_id = f"{prefix}{number_or_id:x}"
-    elif isinstance(number_or_id, str) and number_or_id:
-        event_id = number_or_id
-    else:
+    event_id = _event_id(prefix, row[0])
+    if not event_id:
         return None
     try:
         event = ClickEvent(event_id, *row[1:])
@@ -107,4 +100,13 @@ def _event(prefix: str, row: Any) -> ClickEvent | None:
         return None
     if type(event.link_id) is int and isinstance(event.at, int | float):
         return event
+    return None
+
+
+def _event_id(prefix: str, number_or_id: Any) -> str | None:
+    """A row's event id: its number after the batch's prefix, or the id it gives whole."""
+    if type(number_or_id) is int and number_or_id >= 0:
+        return f"{prefix}{number_or_id:x}"
+    if isinstance(number_or_id, str):
+        return number_or_id
     return None

@@ -4,10 +4,10 @@ Both transports deliver batches (`Delivery`) at least once and forget one only w
 acknowledged, so a consumer acks after the clicks are committed, never before.
 
 * `RedisStreamTransport` (scaled): one XADD per batch (on a connection of its own: see
-  `publish`), capped by an approximate MAXLEN far
-  above normal backlog; a consumer group shares the entries among workers; an entry a worker
-  read but never acknowledged (it died) is claimed by another after `reclaim_idle` seconds
-  (XAUTOCLAIM). Acknowledged entries are deleted, so the stream's length is the backlog.
+  `publish`), capped by an approximate MAXLEN far above normal backlog; a consumer group
+  shares the entries among workers; an entry a worker read but never acknowledged (it died)
+  is claimed by another after `reclaim_idle` seconds (XAUTOCLAIM). Acknowledged entries are
+  deleted, so the stream's length is the backlog.
 * `QueueTransport` (embedded): an in-process queue drained by the in-process worker.
 """
 
