@@ -35,7 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -490,11 +491,19 @@ def load_options(args: argparse.Namespace, pin: Pin) -> dict[str, object]:
 
 
 def one_run(
-    wrk: str, url: str, server_group: int, args: argparse.Namespace, pin: Pin
+    wrk: str,
+    url: str,
+    server_group: int,
+    args: argparse.Namespace,
+    pin: Pin,
+    then: Callable[[], object] | None = None,
 ) -> tuple[WrkResult, float, float]:
-    """One measured run: wrk's figures, the server's and Redis's CPU µs per request in it."""
+    """One measured run: wrk's figures, the server's and Redis's CPU µs per request in it.
+    `then`: what the run includes after the load (an in-process worker catching up)."""
     cpu_before, redis_before = group_cpu_seconds(server_group), redis_cpu_seconds()
     run = run_wrk(wrk, url, seconds=args.duration, **load_options(args, pin))
+    if then is not None:
+        then()
     cpu = group_cpu_seconds(server_group) - cpu_before
     redis = redis_cpu_seconds() - redis_before
     if run.bad_responses:
@@ -570,16 +579,9 @@ def measure_tracking(
         runs: tuple[list[tuple[WrkResult, float, float]], ...] = ([], [])
         for _ in range(args.repeat):
             for track, (_env, _tmp, base, url, group) in enumerate(servers):
-                if track and not separate:
-                    cpu_before, redis_before = group_cpu_seconds(group), redis_cpu_seconds()
-                    run, _, _ = one_run(wrk, url, group, args, pin)
-                    clicks_stored(base, settle=1.0)
-                    requests = max(run.requests, 1)
-                    cpu_us = (group_cpu_seconds(group) - cpu_before) / requests * 1e6
-                    redis_us = (redis_cpu_seconds() - redis_before) / requests * 1e6
-                    runs[track].append((run, cpu_us, redis_us))
-                else:
-                    runs[track].append(one_run(wrk, url, group, args, pin))
+                catch_up = partial(clicks_stored, base, settle=1.0)
+                then = catch_up if track and not separate else None
+                runs[track].append(one_run(wrk, url, group, args, pin, then))
         env, tmp, base, _url, _group = servers[1]
         with click_worker(env, tmp) if separate else contextlib.nullcontext():
             stored = clicks_stored(base)
