@@ -14,7 +14,7 @@ from shorturl.analytics.events import (
     ClickEvent,
     decode_batch,
 )
-from shorturl.analytics.tracker import ClickTracker
+from shorturl.analytics.tracker import MAX_TEXTS, ClickTracker
 from shorturl.net.client_ip import ClientIpResolver
 
 
@@ -146,6 +146,29 @@ async def test_headers_are_taken_when_recorded_and_empty_ones_kept() -> None:
     assert await clicks.flush()
     (event,) = transport.events
     assert (event.user_agent, event.referrer, event.language) == ("", "https://news.example/", None)
+
+
+async def test_repeated_header_values_share_one_text_and_each_header_keeps_its_cap() -> None:
+    transport = Transport()
+    clicks = tracker(transport)
+    long = b"M" * (MAX_USER_AGENT + 10)
+    for _ in range(2):  # new bytes objects each time, as a server parses each request anew
+        clicks.record(scope((b"user-agent", bytes(long)), (b"accept-language", bytes(long))), 1)
+    assert await clicks.flush()
+    first, second = transport.events
+    assert first.user_agent == "M" * MAX_USER_AGENT and first.language == "M" * MAX_LANGUAGE
+    assert second.user_agent is first.user_agent and second.language is first.language
+
+
+async def test_the_kept_header_texts_are_bounded() -> None:
+    transport = Transport()
+    clicks = tracker(transport)
+    for number in range(MAX_TEXTS * 2 + 5):
+        clicks.record(scope((b"user-agent", f"bot/{number}".encode())), 1)
+        assert len(clicks._texts) <= MAX_TEXTS
+    assert await clicks.flush()
+    agents = [event.user_agent for event in transport.events]
+    assert agents == [f"bot/{number}" for number in range(MAX_TEXTS * 2 + 5)]
 
 
 async def test_clicks_recorded_during_a_flush_go_out_with_the_next_one() -> None:
