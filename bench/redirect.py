@@ -169,7 +169,24 @@ def run_wrk(
     pin: Pin,
     script: Path | None = None,
 ) -> WrkResult:
-    command = [
+    command = wrk_command(
+        wrk, url, seconds=seconds, connections=connections, threads=threads, pin=pin, script=script
+    )
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True)
+    return parse_wrk(done.stdout)
+
+
+def wrk_command(
+    wrk: str,
+    url: str,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int,
+    pin: Pin,
+    script: Path | None = None,
+) -> list[str]:
+    return [
         *pin.load,
         wrk,
         *(["-s", str(script)] if script else []),
@@ -184,8 +201,6 @@ def run_wrk(
         f"User-Agent: {BROWSER_UA}",
         url,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True)
-    return parse_wrk(done.stdout)
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -512,6 +527,45 @@ def one_run(
     return run, cpu / requests * 1e6, redis / requests * 1e6
 
 
+def side_by_side_run(
+    wrk: str,
+    servers: list[tuple[str, int]],
+    args: argparse.Namespace,
+    pin: Pin,
+    then: Callable[[], object] | None = None,
+) -> list[tuple[WrkResult, float, float]]:
+    """One measured run of several servers loaded at once, one wrk each (all on the load
+    CPUs): every server works through the same moments of the machine, so a drift in its
+    speed touches them alike. Per server: wrk's figures, its CPU µs a request, and Redis's
+    CPU µs a request of the last server (the one whose clicks go through Redis).
+    `then`: what the last server's run includes after the load (an in-process worker)."""
+    groups = [group for _url, group in servers]
+    cpu_before, redis_before = [group_cpu_seconds(g) for g in groups], redis_cpu_seconds()
+    options = {**load_options(args, pin), "threads": 1}
+    loads = [
+        subprocess.Popen(
+            wrk_command(wrk, url, seconds=args.duration, **options),  # type: ignore[arg-type]
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for url, _group in servers
+    ]
+    runs = [parse_wrk(load.communicate(timeout=args.duration + 30)[0]) for load in loads]
+    cpu = [group_cpu_seconds(g) - before for g, before in zip(groups, cpu_before, strict=True)]
+    if then is not None:
+        then()
+        cpu[-1] = group_cpu_seconds(groups[-1]) - cpu_before[-1]
+    redis = redis_cpu_seconds() - redis_before
+    for (url, _group), run in zip(servers, runs, strict=True):
+        if run.bad_responses:
+            raise RuntimeError(f"{url}: {run.bad_responses} bad responses or socket errors")
+    last = len(runs) - 1
+    return [
+        (run, used / max(run.requests, 1) * 1e6, redis / max(run.requests, 1) * 1e6 * (i == last))
+        for i, (run, used) in enumerate(zip(runs, cpu, strict=True))
+    ]
+
+
 def measure(
     wrk: str, url: str, server_group: int, args: argparse.Namespace, pin: Pin
 ) -> tuple[WrkResult, float, float]:
@@ -534,6 +588,8 @@ class TrackingCost:
     off: Row
     on: Row
     cpu_added_us: list[float]  # on − off, CPU µs a request, for each pair of runs
+    cpu_added: list[float]  # on / off − 1, CPU a request, for each pair of runs
+    rate_change: list[float]  # on / off − 1, req/s, for each pair of runs
     redis_added_us: list[float]  # the same for the machine's Redis server
     stored: int
 
@@ -548,11 +604,12 @@ def measure_tracking(
     pin: Pin,
 ) -> TrackingCost:
     """The same server without and with click tracking, both up at once and measured in
-    turns (off, on, off, on, …): a VM's speed drifts by more than tracking costs, so runs
-    minutes apart would compare the machine, not the code. With a worker in the tracking
-    server's process (embedded, or scaled without `--separate-worker`), each of its runs
-    lasts until that worker has stored every click: the CPU it spends on them counts, and
-    none of it falls into the next run of the other server."""
+    turns (off, on, off, on, …) or, with `--side-by-side`, loaded at the same time: a VM's
+    speed drifts by more than tracking costs, so runs minutes apart would compare the
+    machine, not the code, and even runs in turns differ by ±20% here. With a worker in the
+    tracking server's process (embedded, or scaled without `--separate-worker`), each of its
+    runs lasts until that worker has stored every click: the CPU it spends on them counts,
+    and none of it falls into the next run of the other server."""
     separate = args.separate_worker and mode == "scaled"
     with contextlib.ExitStack() as stack:
         servers = []
@@ -578,6 +635,12 @@ def measure_tracking(
         load = load_average()
         runs: tuple[list[tuple[WrkResult, float, float]], ...] = ([], [])
         for _ in range(args.repeat):
+            if args.side_by_side:
+                then = None if separate else partial(clicks_stored, servers[1][2], settle=1.0)
+                pair = side_by_side_run(wrk, [(url, g) for *_, url, g in servers], args, pin, then)
+                for track, measured in enumerate(pair):
+                    runs[track].append(measured)
+                continue
             for track, (_env, _tmp, base, url, group) in enumerate(servers):
                 catch_up = partial(clicks_stored, base, settle=1.0)
                 then = catch_up if track and not separate else None
@@ -593,22 +656,29 @@ def measure_tracking(
         Row(name, workers, best[0][0], best[0][1], load),
         Row(f"{name} +tracking", workers, best[1][0], best[1][1], load),
         sorted(on[1] - off[1] for off, on in zip(*runs, strict=True)),
+        sorted(on[1] / off[1] - 1 for off, on in zip(*runs, strict=True)),
+        sorted(
+            on[0].requests_per_s / off[0].requests_per_s - 1 for off, on in zip(*runs, strict=True)
+        ),
         sorted(on[2] - off[2] for off, on in zip(*runs, strict=True)),
         stored,
     )
 
 
-def report_tracking(costs: list[TrackingCost]) -> None:
-    print("\nclick tracking, each server without and with it, runs taken in turns:")
+def report_tracking(costs: list[TrackingCost], side_by_side: bool) -> None:
+    how = "loaded side by side" if side_by_side else "runs taken in turns"
+    print(f"\nclick tracking, each server without and with it, {how}:")
     for cost in costs:
         off, on = cost.off, cost.on
         added = cost.cpu_added_us[len(cost.cpu_added_us) // 2]
         redis = cost.redis_added_us[len(cost.redis_added_us) // 2]
         change = on.result.requests_per_s / off.result.requests_per_s - 1
+        paired = cost.rate_change[len(cost.rate_change) // 2]
         print(
             f"  {cost.name} x{cost.workers}: req/s {off.result.requests_per_s:,.0f} → "
-            f"{on.result.requests_per_s:,.0f} ({change:+.1%}); CPU a request "
-            f"+{added:.1f} µs ({added / off.cpu_us:+.1%}; median of "
+            f"{on.result.requests_per_s:,.0f} (best runs {change:+.1%}, median of pairs "
+            f"{paired:+.1%}); CPU a request "
+            f"+{added:.1f} µs ({cost.cpu_added[len(cost.cpu_added) // 2]:+.1%}; medians of "
             f"{len(cost.cpu_added_us)} pairs: {', '.join(f'{d:+.1f}' for d in cost.cpu_added_us)}); "
             f"Redis {redis:+.1f} µs a request; p99 on {on.result.p99_ms:.2f} ms; "
             f"{cost.stored:,} clicks stored"
@@ -704,6 +774,13 @@ def parse_args() -> argparse.Namespace:
         "figures are the web process's own cost of tracking, as with workers on other hosts",
     )
     parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="with --tracking both: load the servers without and with tracking at once (one "
+        "wrk each) rather than in turns, so the machine's drift touches both alike; with "
+        "--pin they share CPU 0. Their req/s are then shares of one CPU: compare them",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="servers on CPU 0, wrk on CPU 1 (steadier figures for A/B runs; use --workers 1)",
@@ -793,7 +870,7 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
                 print(f"  {name} x{workers}: {result.requests_per_s:,.0f} req/s{extra}", flush=True)
     report(rows)
     if costs:
-        report_tracking(costs)
+        report_tracking(costs, args.side_by_side)
     print(f"load average at end {load_average():.2f}")
 
 
