@@ -610,10 +610,13 @@ def measure_tracking(
     tracking server's process (embedded, or scaled without `--separate-worker`), each of its
     runs lasts until that worker has stored every click: the CPU it spends on them counts,
     and none of it falls into the next run of the other server."""
+    tracked = args.tracking == "both"  # else `control`: the second server without it too
     separate = args.separate_worker and mode == "scaled"
+    catches_up = tracked and not separate  # the second server's worker is in its process
     with contextlib.ExitStack() as stack:
         servers = []
-        for track in (False, True):
+        for second in (False, True):
+            track = second and tracked
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-shorturl-")))
             env = stack.enter_context(
                 storage(mode, tmp, rate_limit=args.rate_limit, tracking=track)
@@ -635,26 +638,30 @@ def measure_tracking(
         load = load_average()
         runs: tuple[list[tuple[WrkResult, float, float]], ...] = ([], [])
         for _ in range(args.repeat):
+            catch_up = partial(clicks_stored, servers[1][2], settle=1.0) if catches_up else None
             if args.side_by_side:
-                then = None if separate else partial(clicks_stored, servers[1][2], settle=1.0)
-                pair = side_by_side_run(wrk, [(url, g) for *_, url, g in servers], args, pin, then)
-                for track, measured in enumerate(pair):
-                    runs[track].append(measured)
+                pair = side_by_side_run(
+                    wrk, [(url, g) for *_, url, g in servers], args, pin, catch_up
+                )
+                for second, measured in enumerate(pair):
+                    runs[second].append(measured)
                 continue
-            for track, (_env, _tmp, base, url, group) in enumerate(servers):
-                catch_up = partial(clicks_stored, base, settle=1.0)
-                then = catch_up if track and not separate else None
-                runs[track].append(one_run(wrk, url, group, args, pin, then))
+            for second, (*_, url, group) in enumerate(servers):
+                runs[second].append(
+                    one_run(wrk, url, group, args, pin, catch_up if second else None)
+                )
         env, tmp, base, _url, _group = servers[1]
-        with click_worker(env, tmp) if separate else contextlib.nullcontext():
-            stored = clicks_stored(base)
+        stored = 0
+        if tracked:
+            with click_worker(env, tmp) if separate else contextlib.nullcontext():
+                stored = clicks_stored(base)
     name = f"shorturl {mode} {server}"
     best = [max(pairs, key=lambda pair: pair[0].requests_per_s) for pairs in runs]
     return TrackingCost(
         name,
         workers,
         Row(name, workers, best[0][0], best[0][1], load),
-        Row(f"{name} +tracking", workers, best[1][0], best[1][1], load),
+        Row(f"{name} {'+tracking' if tracked else 'again'}", workers, *best[1][:2], load),
         sorted(on[1] - off[1] for off, on in zip(*runs, strict=True)),
         sorted(on[1] / off[1] - 1 for off, on in zip(*runs, strict=True)),
         sorted(
@@ -678,7 +685,7 @@ def report_tracking(costs: list[TrackingCost], side_by_side: bool) -> None:
             f"  {cost.name} x{cost.workers}: req/s {off.result.requests_per_s:,.0f} → "
             f"{on.result.requests_per_s:,.0f} (best runs {change:+.1%}, median of pairs "
             f"{paired:+.1%}); CPU a request "
-            f"+{added:.1f} µs ({cost.cpu_added[len(cost.cpu_added) // 2]:+.1%}; medians of "
+            f"{added:+.1f} µs ({cost.cpu_added[len(cost.cpu_added) // 2]:+.1%}; medians of "
             f"{len(cost.cpu_added_us)} pairs: {', '.join(f'{d:+.1f}' for d in cost.cpu_added_us)}); "
             f"Redis {redis:+.1f} µs a request; p99 on {on.result.p99_ms:.2f} ms; "
             f"{cost.stored:,} clicks stored"
@@ -762,9 +769,11 @@ def parse_args() -> argparse.Namespace:
         nargs="?",
         const="on",
         default="off",
-        choices=["off", "on", "both"],
+        choices=["off", "on", "both", "control"],
         help="click tracking (on in the default config: every redirect is recorded and "
-        "stored); `both` measures each server without and with it, side by side",
+        "stored); `both` measures each server without and with it, side by side; `control` "
+        "does the same with tracking off on both sides (what the method reads as a cost when "
+        "there is none)",
     )
     parser.add_argument(
         "--separate-worker",
@@ -804,7 +813,9 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
     nginx_binary = None if args.no_nginx else ensure_debian_package("nginx", "nginx")
     print(describe_machine())
     limit = "on (16,384 client IPs)" if args.rate_limit else "off"
-    tracking = {"off": "off", "on": "on", "both": "off and on"}[args.tracking]
+    tracking = {"off": "off", "on": "on", "both": "off and on", "control": "off and off"}[
+        args.tracking
+    ]
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (best of {args.repeat}) on {HOST}, "
         f"{args.warmup}s warm-up{', pinned' if args.pin else ''}, rate limit {limit}, click tracking {tracking}; "
@@ -831,7 +842,7 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
     for mode in args.modes:
         for server in args.servers:
             for workers in args.workers:
-                if args.tracking == "both":
+                if args.tracking in ("both", "control"):
                     cost = measure_tracking(wrk, mode, server, workers, ports, args, pin)
                     rows.extend((cost.off, cost.on))
                     costs.append(cost)
