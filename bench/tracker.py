@@ -14,9 +14,15 @@ browser's:
 
     .venv/bin/python bench/tracker.py
     .venv/bin/python bench/tracker.py --rate 20000 --rounds 20
+    .venv/bin/python bench/tracker.py --instructions
 
 CPU time of this process only (`time.process_time`); nothing listens on a port. No HTTP
 server is in the app figures: bench/redirect.py measures the same cost under a real one.
+
+`--instructions` counts instead what a click costs the interpreter in machine instructions
+(valgrind's callgrind: the same count on every run, whatever else the machine does, so a
+change of a few percent shows): `record` and the flush that builds and encodes its batch,
+for fresh request objects each click, less the same loop without tracking.
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import re
 import secrets
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -48,6 +56,7 @@ from environment import (  # noqa: E402
     postgres_database,
 )
 
+from shorturl.analytics.events import ClickBatch  # noqa: E402
 from shorturl.analytics.tracker import ClickTracker  # noqa: E402
 from shorturl.app import create_app  # noqa: E402
 from shorturl.config import Settings  # noqa: E402
@@ -276,14 +285,76 @@ async def _turns(app: Any, headers: list[tuple[bytes, bytes]], rounds: int) -> d
     }
 
 
+async def count_loop(headers: str, clicks: int, batch: int, track: bool) -> None:
+    """What `--instructions` runs under callgrind: `clicks` requests, tracked or not."""
+
+    async def encode(batch: ClickBatch) -> None:
+        batch.encode()
+
+    tracker = ClickTracker(encode, ClientIpResolver())
+    for number in range(clicks):
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/abc123",
+            "client": ("10.0.0.1", 40000 + number % 20000),
+            "headers": [(name, bytes(value)) for name, value in HEADERS[headers]],
+        }
+        if track:
+            tracker.record(scope, 7)
+            if number % batch == batch - 1:
+                await tracker.flush()
+
+
+def instructions(headers: str, clicks: int, batch: int, track: bool) -> int:
+    """Machine instructions callgrind counts for `count_loop` in a fresh interpreter."""
+    command = [sys.executable, __file__, "--count-loop", headers, str(clicks), str(batch)]
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command]
+        + ([] if track else ["--untracked"]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"no instruction count from callgrind: {done.stderr[-500:]}")
+    return int(found.group(1))
+
+
+def report_instructions(clicks: int, batch: int) -> None:
+    print(f"Instructions a click (callgrind): record, then a flush every {batch} clicks\n")
+    print("| headers | instructions a click |")
+    print("|---|---|")
+    for name in HEADERS:
+        # Twice the clicks less once: the interpreter's start and end drop out.
+        tracked = instructions(name, 2 * clicks, batch, True) - instructions(
+            name, clicks, batch, True
+        )
+        untracked = instructions(name, 2 * clicks, batch, False) - instructions(
+            name, clicks, batch, False
+        )
+        print(f"| {name} ({len(HEADERS[name])}) | {(tracked - untracked) / clicks:,.0f} |")
+
+
 async def main() -> None:
+    if sys.argv[1:2] == ["--count-loop"]:
+        headers, clicks, batch = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        await count_loop(headers, clicks, batch, track="--untracked" not in sys.argv)
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clicks", type=int, default=100_000)
     parser.add_argument("--rate", type=int, default=12_000, help="redirects a second")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the parts, best kept")
     parser.add_argument("--rounds", type=int, default=12, help="turns of the app, each side")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions a click (valgrind)"
+    )
     args = parser.parse_args()
     batch = max(int(args.rate * FLUSH_INTERVAL), 1)
+    if args.instructions:
+        report_instructions(min(args.clicks, 4_000), batch)
+        return
     redis = Redis.from_url(REDIS_URL)
     stream = f"{new_namespace()}:clicks"
     print(describe_machine())

@@ -8,9 +8,12 @@ hands each to the transport in one call (orjson writes the rows as they are; one
 with Redis, one queue put embedded), so no Python code runs a second time for each click.
 A row holds only strings and numbers, no reference to the request's objects: the garbage
 collector stops tracking it the first time it meets it (bench/tracker.py counts collections).
-A header value seen before (most traffic comes from a few hundred user agents and languages)
-gives the text made the first time: the row shares it, and the request allocates nothing
-more that outlives it. In a real server that is a third of tracking's cost (bench/README.md).
+`record` runs on every redirect, so it is written for the interpreter's sake (instructions
+counted with callgrind in bench/tracker.py): one set lookup skips each header that is not
+wanted (a browser sends a dozen); a header value seen before (most traffic comes from a few
+hundred user agents and languages) gives the text made the first time, so the row shares it
+and nothing is sliced, decoded or allocated for it; without trusted proxies the client is the
+peer, read off the scope without a call.
 
 A background task wakes when the buffer stops being empty, waits `flush_interval` (20 ms)
 for more to arrive, then flushes. The XADD costs the same whatever it carries, so the
@@ -35,7 +38,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from shorturl.analytics.events import MAX_LANGUAGE, MAX_REFERRER, MAX_USER_AGENT, ClickBatch, Row
-from shorturl.net.client_ip import ClientIpResolver
+from shorturl.net.client_ip import UNKNOWN_CLIENT, ClientIpResolver
 
 __all__ = ["ClickTracker"]
 
@@ -44,10 +47,12 @@ log = logging.getLogger(__name__)
 Publish = Callable[[ClickBatch], Awaitable[None]]
 
 MAX_EVENTS_PER_BATCH: Final = 1000
-# Distinct header values whose text is kept (a few hundred user agents and languages make
-# most of a site's traffic); emptied when full, so odd values cannot grow it.
+# Distinct values of each header whose text is kept (a few hundred user agents and languages
+# make most of a site's traffic); emptied when full, so odd values cannot grow it.
 MAX_TEXTS: Final = 2048
+_WANTED: Final = frozenset({b"user-agent", b"referer", b"accept-language"})
 _RETRY_PAUSE: Final = 0.5
+_now = time.time
 
 
 class ClickTracker:
@@ -64,7 +69,11 @@ class ClickTracker:
         self.max_buffered = max_buffered
         self.flush_interval = flush_interval
         self._buffer: deque[Row] = deque()  # recorded, not yet accepted by the transport
-        self._texts: dict[bytes, str] = {}  # header value → its text, shared by the rows
+        self._peer_is_client = not client_ip.trusts_proxies
+        # header value → its text (cut to its cap), shared by the rows that carry it
+        self._agents: dict[bytes, str] = {}
+        self._referrers: dict[bytes, str] = {}
+        self._languages: dict[bytes, str] = {}
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -89,35 +98,35 @@ class ClickTracker:
             return
         if not buffer:
             self._wakeup.set()
-        texts = self._texts
         user_agent = referrer = language = None
         for name, value in scope["headers"]:
+            if name not in _WANTED:
+                continue
             if name == b"user-agent":
-                user_agent = texts.get(cut := value[:MAX_USER_AGENT]) or self._text(cut)
+                user_agent = self._agents.get(value) or _text(self._agents, value, MAX_USER_AGENT)
             elif name == b"referer":
-                referrer = texts.get(cut := value[:MAX_REFERRER]) or self._text(cut)
-            elif name == b"accept-language":
-                language = texts.get(cut := value[:MAX_LANGUAGE]) or self._text(cut)
+                referrer = self._referrers.get(value) or _text(self._referrers, value, MAX_REFERRER)
+            else:
+                language = self._languages.get(value) or _text(self._languages, value, MAX_LANGUAGE)
+        if client_ip is None:
+            if self._peer_is_client:
+                peer = scope.get("client")
+                client_ip = (peer[0] if peer else "") or UNKNOWN_CLIENT
+            else:
+                client_ip = self._client_ip.from_scope(scope)
         buffer.append(
             (
                 next(self._numbers),
                 link_id,
-                time.time(),
+                _now(),
                 scope["method"],
-                client_ip or self._client_ip.from_scope(scope),
+                client_ip,
                 user_agent,
                 referrer,
                 language,
                 use,
             )
         )
-
-    def _text(self, value: bytes) -> str:
-        """A header value as text, kept for the next request that sends the same bytes."""
-        if len(self._texts) >= MAX_TEXTS:
-            self._texts.clear()
-        text = self._texts[value] = value.decode("latin-1")
-        return text
 
     # the background side
 
@@ -175,3 +184,14 @@ class ClickTracker:
                 await asyncio.sleep(_RETRY_PAUSE)
             if self._buffer:  # refused, or recorded during the flush: `record` saw no empty buffer
                 self._wakeup.set()
+
+
+def _text(texts: dict[bytes, str], value: bytes, cap: int) -> str:
+    """A header value as text, cut to `cap` characters, and kept in `texts` for the next
+    request that sends the same bytes (unless longer than the cap: the keys stay small)."""
+    text = value[:cap].decode("latin-1")
+    if len(value) <= cap:
+        if len(texts) >= MAX_TEXTS:
+            texts.clear()
+        texts[value] = text
+    return text

@@ -16,10 +16,10 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-__all__ = ["ClientIpResolver", "forwarded_for"]
+__all__ = ["UNKNOWN_CLIENT", "ClientIpResolver", "forwarded_for"]
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-_UNKNOWN: Final = "unknown"
+UNKNOWN_CLIENT: Final = "unknown"  # a request without a peer address (not over TCP)
 _MEMO_SIZE: Final = 16_384
 _MISSING: Final = object()
 _IP_CHARACTERS: Final = "0123456789abcdefABCDEF.:"
@@ -61,6 +61,11 @@ class ClientIpResolver:
             if network.version == 4
         )
         self._memo: dict[str, bool | None] = {}
+
+    @property
+    def trusts_proxies(self) -> bool:
+        """False: every request's client is its peer, and `X-Forwarded-For` is never read."""
+        return bool(self._networks)
 
     def is_trusted(self, address: str) -> bool:
         return self._classify(address) is True
@@ -111,7 +116,7 @@ class ClientIpResolver:
     def resolve(self, peer: str | None, forwarded: str | None) -> str:
         """The client address, from the peer address and the `X-Forwarded-For` value."""
         if peer is None:
-            return _UNKNOWN
+            return UNKNOWN_CLIENT
         if not forwarded or not self._networks or self._classify(peer) is not True:
             return peer
         client = peer
@@ -133,7 +138,7 @@ class ClientIpResolver:
         peer = scope.get("client")
         address = peer[0] if peer else None
         if not self._networks or address is None or self._classify(address) is not True:
-            return address or _UNKNOWN
+            return address or UNKNOWN_CLIENT
         return self.resolve(address, forwarded_for(scope.get("headers", ())))
 
 

@@ -151,13 +151,19 @@ async def test_headers_are_taken_when_recorded_and_empty_ones_kept() -> None:
 async def test_repeated_header_values_share_one_text_and_each_header_keeps_its_cap() -> None:
     transport = Transport()
     clicks = tracker(transport)
+    agent, language = b"Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0", b"de-CH,de;q=0.9"
     long = b"M" * (MAX_USER_AGENT + 10)
     for _ in range(2):  # new bytes objects each time, as a server parses each request anew
-        clicks.record(scope((b"user-agent", bytes(long)), (b"accept-language", bytes(long))), 1)
+        clicks.record(
+            scope((b"user-agent", bytes(agent)), (b"accept-language", bytes(language))), 1
+        )
+        clicks.record(scope((b"user-agent", bytes(long)), (b"accept-language", bytes(long))), 2)
     assert await clicks.flush()
-    first, second = transport.events
-    assert first.user_agent == "M" * MAX_USER_AGENT and first.language == "M" * MAX_LANGUAGE
+    first, long_first, second, long_second = transport.events
+    assert (first.user_agent, first.language) == (agent.decode(), language.decode())
     assert second.user_agent is first.user_agent and second.language is first.language
+    for event in (long_first, long_second):  # the same bytes, cut to each header's own cap
+        assert (event.user_agent, event.language) == ("M" * MAX_USER_AGENT, "M" * MAX_LANGUAGE)
 
 
 async def test_the_kept_header_texts_are_bounded() -> None:
@@ -165,10 +171,22 @@ async def test_the_kept_header_texts_are_bounded() -> None:
     clicks = tracker(transport)
     for number in range(MAX_TEXTS * 2 + 5):
         clicks.record(scope((b"user-agent", f"bot/{number}".encode())), 1)
-        assert len(clicks._texts) <= MAX_TEXTS
+        assert len(clicks._agents) <= MAX_TEXTS
     assert await clicks.flush()
     agents = [event.user_agent for event in transport.events]
     assert agents == [f"bot/{number}" for number in range(MAX_TEXTS * 2 + 5)]
+
+
+async def test_the_client_is_the_peer_unless_it_is_a_trusted_proxy() -> None:
+    transport = Transport()
+    direct = ClickTracker(transport.publish, ClientIpResolver())
+    proxied = ClickTracker(transport.publish, ClientIpResolver(["203.0.113.9"]))
+    forwarded = (b"x-forwarded-for", b"198.51.100.7")
+    direct.record(scope(forwarded), 1)  # nobody trusted: the header is the client's word
+    proxied.record(scope(forwarded), 2)
+    proxied.record({**scope(forwarded), "client": None}, 3)  # no peer at all (not over TCP)
+    assert await direct.flush() and await proxied.flush()
+    assert [event.ip for event in transport.events] == ["203.0.113.9", "198.51.100.7", "unknown"]
 
 
 async def test_clicks_recorded_during_a_flush_go_out_with_the_next_one() -> None:
