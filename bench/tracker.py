@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from asgi_lifespan import LifespanManager  # noqa: E402
+from click_loop import HEADERS  # noqa: E402
 from environment import (  # noqa: E402
     REDIS_URL,
     delete_namespace,
@@ -56,7 +57,6 @@ from environment import (  # noqa: E402
     postgres_database,
 )
 
-from shorturl.analytics.events import ClickBatch  # noqa: E402
 from shorturl.analytics.tracker import ClickTracker  # noqa: E402
 from shorturl.app import create_app  # noqa: E402
 from shorturl.config import Settings  # noqa: E402
@@ -67,39 +67,6 @@ from shorturl.worker.transports import RedisStreamTransport  # noqa: E402
 FLUSH_INTERVAL: Final = 0.02
 APP_ROUND: Final = 20_000  # redirects in one turn of the app measurement
 CONCURRENCY: Final = 64  # requests in flight at once, as wrk's connections
-
-CHROME: Final = (
-    b"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    b"Chrome/131.0.0.0 Safari/537.36"
-)
-HEADERS: Final[dict[str, list[tuple[bytes, bytes]]]] = {
-    # what `wrk` sends in bench/redirect.py
-    "wrk": [
-        (b"host", b"127.0.0.1:8080"),
-        (b"user-agent", CHROME),
-    ],
-    # a desktop Chrome following a link from a search page
-    "browser": [
-        (b"host", b"s.example"),
-        (b"connection", b"keep-alive"),
-        (b"sec-ch-ua", b'"Chromium";v="131", "Not_A Brand";v="24"'),
-        (b"sec-ch-ua-mobile", b"?0"),
-        (b"sec-ch-ua-platform", b'"Windows"'),
-        (b"upgrade-insecure-requests", b"1"),
-        (b"user-agent", CHROME),
-        (
-            b"accept",
-            b"text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
-            b"image/webp,*/*;q=0.8",
-        ),
-        (b"sec-fetch-site", b"cross-site"),
-        (b"sec-fetch-mode", b"navigate"),
-        (b"sec-fetch-dest", b"document"),
-        (b"referer", b"https://www.google.com/"),
-        (b"accept-encoding", b"gzip, deflate, br, zstd"),
-        (b"accept-language", b"en-GB,en;q=0.9,de;q=0.8"),
-    ],
-}
 
 
 def scopes(headers: list[tuple[bytes, bytes]], count: int) -> list[dict[str, Any]]:
@@ -285,30 +252,10 @@ async def _turns(app: Any, headers: list[tuple[bytes, bytes]], rounds: int) -> d
     }
 
 
-async def count_loop(headers: str, clicks: int, batch: int, track: bool) -> None:
-    """What `--instructions` runs under callgrind: `clicks` requests, tracked or not."""
-
-    async def encode(batch: ClickBatch) -> None:
-        batch.encode()
-
-    tracker = ClickTracker(encode, ClientIpResolver())
-    for number in range(clicks):
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/abc123",
-            "client": ("10.0.0.1", 40000 + number % 20000),
-            "headers": [(name, bytes(value)) for name, value in HEADERS[headers]],
-        }
-        if track:
-            tracker.record(scope, 7)
-            if number % batch == batch - 1:
-                await tracker.flush()
-
-
 def instructions(headers: str, clicks: int, batch: int, track: bool) -> int:
     """Machine instructions callgrind counts for `count_loop` in a fresh interpreter."""
-    command = [sys.executable, __file__, "--count-loop", headers, str(clicks), str(batch)]
+    command = [sys.executable, str(Path(__file__).with_name("click_loop.py"))]
+    command += [headers, str(clicks), str(batch)]
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command]
         + ([] if track else ["--untracked"]),
@@ -338,10 +285,6 @@ def report_instructions(clicks: int, batch: int) -> None:
 
 
 async def main() -> None:
-    if sys.argv[1:2] == ["--count-loop"]:
-        headers, clicks, batch = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-        await count_loop(headers, clicks, batch, track="--untracked" not in sys.argv)
-        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clicks", type=int, default=100_000)
     parser.add_argument("--rate", type=int, default=12_000, help="redirects a second")
