@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import httpx
 from environment import (  # bench/, beside this script
@@ -159,19 +159,9 @@ end
 """
 
 
-def run_wrk(
-    wrk: str,
-    url: str,
-    *,
-    seconds: int,
-    connections: int,
-    threads: int,
-    pin: Pin,
-    script: Path | None = None,
-) -> WrkResult:
-    command = wrk_command(
-        wrk, url, seconds=seconds, connections=connections, threads=threads, pin=pin, script=script
-    )
+def run_wrk(wrk: str, url: str, *, seconds: int, **load: Any) -> WrkResult:
+    """Run `wrk_command(wrk, url, seconds=seconds, **load)` and read its figures."""
+    command = wrk_command(wrk, url, seconds=seconds, **load)
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True)
     return parse_wrk(done.stdout)
 
