@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -54,6 +54,18 @@ HEADERS: Final[dict[str, list[tuple[bytes, bytes]]]] = {
 }
 
 
+def request_scope(headers: list[tuple[bytes, bytes]], number: int) -> dict[str, Any]:
+    """The ASGI scope of request `number` as a server builds it: fresh header objects (so
+    nothing a previous request hashed is reused) and a client address that varies."""
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": "/abc123",
+        "client": (f"10.0.{number // 250 % 250}.{number % 250 + 1}", 40000 + number % 20000),
+        "headers": [(bytes(name), bytes(value)) for name, value in headers],
+    }
+
+
 async def count_loop(headers: str, clicks: int, batch: int, track: bool) -> None:
     """What `--instructions` runs under callgrind: `clicks` requests, tracked or not."""
 
@@ -62,13 +74,7 @@ async def count_loop(headers: str, clicks: int, batch: int, track: bool) -> None
 
     tracker = ClickTracker(encode, ClientIpResolver())
     for number in range(clicks):
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/abc123",
-            "client": ("10.0.0.1", 40000 + number % 20000),
-            "headers": [(name, bytes(value)) for name, value in HEADERS[headers]],
-        }
+        scope = request_scope(HEADERS[headers], number)
         if track:
             tracker.record(scope, 7)
             if number % batch == batch - 1:

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from asgi_lifespan import LifespanManager  # noqa: E402
-from click_loop import HEADERS  # noqa: E402
+from click_loop import HEADERS, request_scope  # noqa: E402
 from environment import (  # noqa: E402
     REDIS_URL,
     delete_namespace,
@@ -70,17 +70,8 @@ CONCURRENCY: Final = 64  # requests in flight at once, as wrk's connections
 
 
 def scopes(headers: list[tuple[bytes, bytes]], count: int) -> list[dict[str, Any]]:
-    """ASGI scopes as uvicorn builds them, one a request (distinct objects, like requests)."""
-    return [
-        {
-            "type": "http",
-            "method": "GET",
-            "path": "/abc123",
-            "client": (f"10.0.{i // 250 % 250}.{i % 250 + 1}", 40000 + i % 20000),
-            "headers": list(headers),
-        }
-        for i in range(count)
-    ]
+    """`count` requests' ASGI scopes (bench/click_loop.py's `request_scope`)."""
+    return [request_scope(headers, number) for number in range(count)]
 
 
 async def measure(
