@@ -102,7 +102,7 @@ async def measure(
             for scope in requests:
                 offline.record(scope, 7)
             spent += time.process_time() - started
-            offline._buffer.clear()
+            offline._values.clear()
         return spent
 
     async def flushes(tracker: ClickTracker) -> float:

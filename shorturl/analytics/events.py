@@ -2,11 +2,14 @@
 to the worker, and their compact wire form.
 
 A web process sends its clicks in batches (a Redis Stream entry holds one batch), as an orjson
-array `[id prefix, [row, ...]]`, about 200 bytes an event. A row is a `ClickEvent`'s fields in
-order, its id given either as a number, which the batch's prefix turns into the id, or whole:
-the tracker numbers its events (one counter, no string built per click in the web process);
-events made elsewhere (tests, tools) keep the ids they have. A plain array of whole-id rows,
-the form before prefixes, is still read.
+array `[id prefix, first number, [value, ...]]`, about 200 bytes an event: each click is
+`WIDTH` values in a row of one flat list, a `ClickEvent`'s fields after its id, and its id is
+the prefix followed by its number in hex, the batch's first number counting up. The tracker
+appends a click's values to one list and numbers its clicks only when a batch leaves, so the
+redirect makes no object of its own per click. Events made elsewhere (tests, tools) keep the
+ids they have: with no first number (null), each click's values start with its whole id.
+The forms before are still read: `[id prefix, [row, ...]]`, a row a tuple of the fields with
+the id as a number or whole, and, before prefixes, a plain array of whole-id rows.
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import orjson
 
-__all__ = ["ClickBatch", "ClickEvent", "Row", "decode_batch"]
+__all__ = ["WIDTH", "ClickBatch", "ClickEvent", "decode_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -43,29 +46,32 @@ class ClickEvent(NamedTuple):
     use: int = 0  # for links with max_clicks: this request's number among the link's uses
 
 
-# A ClickEvent's fields as a plain tuple, the id as a number after the batch's prefix or whole.
-Row = tuple[Any, ...]
+WIDTH: Final = len(ClickEvent._fields) - 1  # values a click holds in a batch, after its id
 
 
 @dataclass(frozen=True, slots=True)
 class ClickBatch:
+    """Clicks numbered from `first_number` (ids: `id_prefix` + the number in hex), `WIDTH`
+    values each in `values`; or, `first_number` None, each with its whole id first."""
+
     id_prefix: str
-    rows: list[Row]
+    first_number: int | None
+    values: list[Any]
 
     @classmethod
     def of(cls, events: Iterable[ClickEvent]) -> ClickBatch:
         """A batch of events that carry their ids whole."""
-        return cls("", [tuple(event) for event in events])
+        return cls("", None, [value for event in events for value in event])
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.values) // (WIDTH + (self.first_number is None))
 
     def events(self) -> list[ClickEvent]:
         """The batch's events, read as a worker reads them off the wire (`decode_batch`)."""
-        return [event for row in self.rows if (event := _event(self.id_prefix, row))]
+        return _flat_events(self.id_prefix, self.first_number, self.values)
 
     def encode(self) -> bytes:
-        return orjson.dumps((self.id_prefix, self.rows))
+        return orjson.dumps((self.id_prefix, self.first_number, self.values))
 
 
 def decode_batch(raw: bytes | str) -> list[ClickEvent]:
@@ -75,9 +81,37 @@ def decode_batch(raw: bytes | str) -> list[ClickEvent]:
     except orjson.JSONDecodeError:
         log.error("dropping a click batch that is not JSON (%d bytes)", len(raw))
         return []
-    prefix, rows = "", batch  # the form before prefixes: whole-id rows only
-    if isinstance(batch, list) and len(batch) == 2 and isinstance(batch[0], str):
-        prefix, rows = batch
+    if isinstance(batch, list) and batch and isinstance(batch[0], str):
+        if len(batch) == 3 and isinstance(batch[2], list):
+            prefix, first, values = batch
+            if first is None or (type(first) is int and first >= 0):
+                return _flat_events(prefix, first, values)
+        elif len(batch) == 2:
+            return _row_events(*batch)
+        log.error("dropping a click batch of an unknown form (%d bytes)", len(raw))
+        return []
+    return _row_events("", batch)  # the form before prefixes: whole-id rows only
+
+
+def _flat_events(prefix: str, first: int | None, values: list[Any]) -> list[ClickEvent]:
+    step = WIDTH if first is not None else WIDTH + 1
+    if len(values) % step:
+        log.error("dropping a click batch of %d values, not clicks of %d", len(values), step)
+        return []
+    events: list[ClickEvent] = []
+    for index, start in enumerate(range(0, len(values), step)):
+        if first is not None:
+            event = _event(prefix, (first + index, *values[start : start + step]))
+        else:
+            event = _event(prefix, values[start : start + step])
+        if event is None:
+            log.error("dropping a malformed click event: %r", values[start : start + step])
+        else:
+            events.append(event)
+    return events
+
+
+def _row_events(prefix: str, rows: Any) -> list[ClickEvent]:
     events: list[ClickEvent] = []
     for row in rows if isinstance(rows, list) else ():
         event = _event(prefix, row)

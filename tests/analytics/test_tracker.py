@@ -117,6 +117,34 @@ async def test_a_refusing_transport_loses_and_duplicates_nothing() -> None:
     assert clicks.recorded == 4 and clicks.dropped == 0
 
 
+async def test_a_batch_sent_again_keeps_its_ids() -> None:
+    """A publish may reach Redis and still fail (its reply lost): the clicks sent again must
+    carry the same ids, for the worker to store them once, and later clicks new ones."""
+    transport, lost_replies = Transport(), 1
+    publish = transport.publish
+
+    async def publish_then_fail(batch: ClickBatch) -> None:
+        nonlocal lost_replies
+        await publish(batch)
+        if lost_replies:
+            lost_replies -= 1
+            raise ConnectionError("reply lost")
+
+    clicks = ClickTracker(publish_then_fail, ClientIpResolver())
+    for link in range(3):
+        clicks.record(scope(), link)
+    assert not await clicks.flush()
+    clicks.record(scope(), 3)
+    assert await clicks.flush()
+    clicks.record(scope(), 4)
+    assert await clicks.flush()
+    first, again, later = transport.batches
+    assert [event.link_id for event in again] == [0, 1, 2, 3]
+    assert [event.event_id for event in again[:3]] == [event.event_id for event in first]
+    ids = [event.event_id for event in again + later]
+    assert len(set(ids)) == 5
+
+
 async def test_close_sends_what_is_buffered() -> None:
     transport = Transport()
     clicks = tracker(transport, flush_interval=60)  # the background task would wait a minute
