@@ -2,20 +2,20 @@
 
 The redirect calls `record` after answering: it appends the click's values of the wire form
 (`ClickBatch`: the link, the time, method, client address, and the three headers a report
-needs, cut and decoded) to one bounded flat list, with no I/O and no await. The click is
+needs, cut and decoded) to one bounded flat list, with no I/O and no await. A click is
 numbered by its place in that list (a batch carries the number of its first click), so
-`record` makes no object of its own per click but the time: no row tuple for the garbage
-collector to count and walk, about 70 bytes of memory touched a click instead of 200
-(bench/tracker.py). All the per-click work is done there, once: a flush only slices the list
-into batches and hands each to the transport in one call (orjson writes the values as they
-are; one XADD a batch with Redis, one queue put embedded), so no Python code runs a second
-time for each click. The values are strings and numbers, no reference to the request's objects.
+`record` makes no object of its own but the time: no row tuple for the garbage collector to
+count and walk, about 90 bytes held a click until the flush instead of 180. The values are
+strings and numbers, no reference to the request's objects. All the per-click work is done
+there, once: a flush only slices the list into batches and hands each to the transport in
+one call (orjson writes the values as they are; one XADD a batch with Redis, one queue put
+embedded), so no Python code runs a second time for each click.
 `record` runs on every redirect, so it is written for the interpreter's sake (instructions
 counted with callgrind in bench/tracker.py): one set lookup skips each header that is not
 wanted (a browser sends a dozen); a header value seen before (most traffic comes from a few
-hundred user agents and languages) gives the text made the first time, so the row shares it
-and nothing is sliced, decoded or allocated for it; without trusted proxies the client is the
-peer, read off the scope without a call.
+hundred user agents and languages) gives the text made the first time, so the click shares
+it and nothing is sliced, decoded or allocated for it; without trusted proxies the client
+is the peer, read off the scope without a call.
 
 A background task wakes when the buffer stops being empty, waits `flush_interval` (20 ms)
 for more to arrive, then flushes. The XADD costs the same whatever it carries, so the
