@@ -78,7 +78,7 @@ class ClickTracker:
         self._values: list[Any] = []
         self._capacity = max_buffered * WIDTH
         self._peer_is_client = not client_ip.trusts_proxies
-        # header value → its text (cut to its cap), shared by the rows that carry it
+        # header value → its text (cut to its cap), shared by the clicks that carry it
         self._agents: dict[bytes, str] = {}
         self._referrers: dict[bytes, str] = {}
         self._languages: dict[bytes, str] = {}
