@@ -31,7 +31,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.models import Click
@@ -124,12 +123,30 @@ class ClickRepository:
             stored.update(found.all())
         fresh = [row for row in rows if row["event_id"] not in stored]
         if fresh:
-            clicks = cast(Table, Click.__table__)  # Core, not the ORM's per-row bulk path
-            statement = sqlite_insert(clicks).on_conflict_do_nothing(
-                index_elements=[clicks.c.event_id]
-            )
-            await self.session.execute(statement, fresh)
+            await self._insert_executemany(fresh)
         return {row["event_id"] for row in fresh}
+
+    async def _insert_executemany(self, rows: Sequence[dict[str, Any]]) -> None:
+        """SQLite: one executemany of plain tuples, each value through its column type's
+        bind processor. A Core insert does the same with a dictionary of parameters built
+        and checked per row, which cost a third of the time a row took to store
+        (22 → 15 µs a row, bench/enrich.py)."""
+        connection = await self.session.connection()
+        clicks = cast(Table, Click.__table__)
+        names = list(rows[0])
+        processors = [clicks.c[name].type.bind_processor(connection.dialect) for name in names]
+        columns = ", ".join(f'"{name}"' for name in names)
+        await connection.exec_driver_sql(
+            f"INSERT INTO clicks ({columns}) VALUES ({', '.join('?' * len(names))})"
+            " ON CONFLICT (event_id) DO NOTHING",
+            [
+                tuple(
+                    row[name] if process is None else process(row[name])
+                    for name, process in zip(names, processors, strict=True)
+                )
+                for row in rows
+            ],
+        )
 
     async def _insert_unnest(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         clicks = cast(Table, Click.__table__)
