@@ -217,8 +217,9 @@ def measure_enrich(events: list[ClickEvent]) -> float:
     return len(events) / (time.perf_counter() - started)
 
 
-async def measure_worker(mode: str, count: int, profile: bool) -> tuple[float, int]:
-    """(clicks/s of the real consumer draining `count` clicks, clicks stored)."""
+async def measure_worker(mode: str, count: int, profile: bool) -> tuple[float, float, int]:
+    """(clicks/s of the real consumer draining `count` clicks, CPU µs a click of this process
+    (all its threads: SQLite's work embedded, not PostgreSQL's), clicks stored)."""
     async with database(mode) as url, transport_of(mode) as transport:
         db = Database(url)
         try:
@@ -233,19 +234,20 @@ async def measure_worker(mode: str, count: int, profile: bool) -> tuple[float, i
                 transport, db.sessionmaker, enricher, name="bench", batch_size=CONSUMER_BATCH
             )
             profiler = cProfile.Profile() if profile else None
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
             await consumer.run_until_idle()
             if profiler:
                 profiler.disable()
             elapsed = time.perf_counter() - started
+            cpu = (time.process_time() - cpu_started) / count * 1e6
             async with db.sessionmaker() as session:
                 stored = int(await session.scalar(select(func.count()).select_from(Click)) or 0)
             if profiler:
                 print(f"\n--- profile: worker, {mode} ---")
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-            return count / elapsed, stored
+            return count / elapsed, cpu, stored
         finally:
             await db.dispose()
 
@@ -265,9 +267,12 @@ async def main() -> None:
     )
     print(f"enrich only (warm agent cache):  {measure_enrich(sample):>9,.0f} clicks/s")
     for mode in args.modes:
-        rate, stored = await measure_worker(mode, args.clicks, args.profile)
+        rate, cpu, stored = await measure_worker(mode, args.clicks, args.profile)
         label = "SQLite, queue" if mode == "embedded" else "PostgreSQL, Redis stream"
-        print(f"worker, {mode} ({label}): {rate:>9,.0f} clicks/s ({stored} stored)")
+        print(
+            f"worker, {mode} ({label}): {rate:>9,.0f} clicks/s, {cpu:.0f} µs of this "
+            f"process's CPU a click ({stored} stored)"
+        )
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 
