@@ -129,8 +129,8 @@ class ClickRepository:
     async def _insert_executemany(self, rows: Sequence[dict[str, Any]]) -> None:
         """SQLite: one executemany of plain tuples, each value through its column type's
         bind processor. A Core insert does the same with a dictionary of parameters built
-        and checked per row, which cost a third of the time a row took to store
-        (22 → 15 µs a row, bench/enrich.py)."""
+        and checked per row: 22 µs of CPU a row for the insert, against 15 µs so (a click
+        stored by the embedded worker, bench/enrich.py: 59 → 52 µs)."""
         connection = await self.session.connection()
         clicks = cast(Table, Click.__table__)
         names = list(rows[0])
