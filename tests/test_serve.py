@@ -15,6 +15,7 @@ import random
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -183,6 +184,60 @@ def test_embedded_serve_shortens_redirects_and_stops_on_sigterm(
             assert response.headers["location"] == "https://example.com/served?by=process"
         assert fresh_get(f"{running.base_url}/nope-nope").status_code == 404
         stop_cleanly(running)
+
+
+def test_embedded_clicks_sent_before_a_hard_crash_are_stored_after_the_restart(
+    tmp_path: Path,
+) -> None:
+    """Embedded, the clicks a server has sent to its worker wait in the database: a SIGKILL
+    loses none of them, and the next server stores each once."""
+    database = tmp_path / "shorturl.db"
+    settings = {
+        "SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "SHORTURL_WORKER_RECLAIM_IDLE": "1",  # the dead worker's claims run out quickly
+        "SHORTURL_RATE_LIMIT_ENABLED": "false",  # the report is polled
+    }
+
+    def sent_or_stored() -> int:
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            (stored,) = db.execute("SELECT count(*) FROM clicks").fetchone()
+        with contextlib.closing(sqlite3.connect(f"{database}-inbox")) as inbox:
+            tables = inbox.execute("SELECT count(*) FROM sqlite_master WHERE name = 'click_inbox'")
+            if tables.fetchone() == (0,):
+                return int(stored)
+            (sent,) = inbox.execute("SELECT coalesce(sum(clicks), 0) FROM click_inbox").fetchone()
+        return int(stored) + int(sent)
+
+    with serve(tmp_path, settings, ()) as (first,):
+        created = httpx.post(
+            f"{first.base_url}/shorten", json={"url": "https://example.com/crash"}, timeout=10
+        )
+        code = created.json()["short_code"]
+        browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0"}
+        for _ in range(40):  # a browser's: a client library's requests are stored as a robot's
+            assert httpx.get(f"{first.base_url}/{code}", headers=browser).status_code == 301
+        deadline = time.monotonic() + 10
+        while sent_or_stored() < 40:  # the tracker's flush: then the clicks are the inbox's
+            assert time.monotonic() < deadline, first.output()
+            time.sleep(0.02)
+        os.killpg(first.process.pid, signal.SIGKILL)
+        first.process.wait(10)
+    with serve(tmp_path, settings, ()) as (second,):
+        deadline = time.monotonic() + 30
+        while True:
+            report = httpx.get(f"{second.base_url}/analytics", params={"short_id": code})
+            if report.json()["total_clicks"] == 40:
+                break
+            assert time.monotonic() < deadline, (report.text, second.output())
+            time.sleep(0.2)
+        stop_cleanly(second)
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        assert db.execute("SELECT count(*), count(DISTINCT event_id) FROM clicks").fetchone() == (
+            40,
+            40,
+        )
+    with contextlib.closing(sqlite3.connect(f"{database}-inbox")) as inbox:
+        assert inbox.execute("SELECT count(*) FROM click_inbox").fetchone() == (0,)
 
 
 def test_scaled_edit_through_one_process_is_seen_through_another_within_a_second(

@@ -1,4 +1,5 @@
-"""How click events travel from the web processes to the worker: a Redis Stream or a queue.
+"""How click events travel from the web processes to the worker: a Redis Stream, a table of
+the database, or an in-process queue.
 
 Both transports deliver batches (`Delivery`) at least once and forget one only when it is
 acknowledged, so a consumer acks after the clicks are committed, never before.
@@ -8,7 +9,8 @@ acknowledged, so a consumer acks after the clicks are committed, never before.
   shares the entries among workers; an entry a worker read but never acknowledged (it died)
   is claimed by another after `reclaim_idle` seconds (XAUTOCLAIM). Acknowledged entries are
   deleted, so the stream's length is the backlog.
-* `QueueTransport` (embedded): an in-process queue drained by the in-process worker.
+* `InboxTransport` (embedded, worker/inbox.py): a SQLite file beside the database.
+* `QueueTransport`: an in-process queue (tests and tools that feed a consumer directly).
 """
 
 from __future__ import annotations

@@ -1,0 +1,139 @@
+"""`InboxTransport`: the embedded mode's click transport, a SQLite file beside the database.
+
+A web process inserts each batch it sends as one row, so what it has sent survives the
+process: a hard crash loses only the tracker's unsent buffer, as with the Redis stream. A
+worker claims the oldest rows for `reclaim_idle` seconds (one UPDATE … RETURNING, so two
+processes sharing the file never take the same row) and deletes them once their clicks are
+stored; a claim that runs out, its worker dead, lets another take the row.
+
+The rows live in a file of their own (`<database>-inbox`), not in the database: a worker's
+storing transaction holds SQLite's write lock for as long as it runs, and in a web process
+saturated with requests that is a good part of a second, during which the web process could
+not have sent anything (its buffer grew, and a crash lost it: bench/crash.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    delete,
+    func,
+    insert,
+    make_url,
+    select,
+    update,
+)
+
+from shorturl.analytics.events import ClickBatch, decode_batch
+from shorturl.storage.db import Database
+from shorturl.worker.transports import Delivery
+
+__all__ = ["InboxTransport", "inbox_url"]
+
+_metadata = MetaData()
+click_inbox = Table(
+    "click_inbox",
+    _metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("batch", LargeBinary, nullable=False),  # ClickBatch.encode()
+    Column("clicks", Integer, nullable=False),
+    # epoch seconds until which the worker that took the row keeps it; 0: nobody has
+    Column("claimed_until", Float, nullable=False, server_default="0"),
+)
+
+
+def inbox_url(database_url: str) -> str | None:
+    """The inbox beside a SQLite database file: `shorturl.db` → `shorturl.db-inbox`; None
+    for another database, or one in memory (nothing of it outlives the process anyway)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.set(database=f"{url.database}-inbox").render_as_string(hide_password=False)
+
+
+class InboxTransport:
+    def __init__(self, url: str, *, reclaim_idle: float = 60.0, poll: float = 0.25) -> None:
+        self.database = Database(url)
+        self.reclaim_idle = reclaim_idle
+        self.poll = poll  # how often a waiting consumer looks for other processes' rows
+        self._arrived = asyncio.Event()  # a batch published by this process
+        self._created = False
+
+    async def _table(self) -> Table:
+        if not self._created:
+            async with self.database.engine.begin() as connection:
+                await connection.run_sync(_metadata.create_all)
+            self._created = True
+        return click_inbox
+
+    async def publish(self, batch: ClickBatch) -> None:
+        table = await self._table()
+        async with self.database.engine.begin() as connection:
+            await connection.execute(insert(table).values(batch=batch.encode(), clicks=len(batch)))
+        self._arrived.set()
+
+    async def receive(self, consumer: str, count: int, block: float) -> list[Delivery]:
+        deadline = time.monotonic() + block
+        while True:
+            self._arrived.clear()
+            deliveries = await self._claim(count)
+            left = deadline - time.monotonic()
+            if deliveries or left <= 0:
+                return deliveries
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), min(left, self.poll))
+
+    async def _claim(self, count: int) -> list[Delivery]:
+        table = await self._table()
+        now = time.time()
+        oldest = (
+            select(table.c.id)
+            .where(table.c.claimed_until <= now)
+            .order_by(table.c.id)
+            .limit(count)
+            .scalar_subquery()
+        )
+        async with self.database.engine.begin() as connection:
+            rows = await connection.execute(
+                update(table)
+                .where(table.c.id.in_(oldest))
+                .values(claimed_until=now + self.reclaim_idle)
+                .returning(table.c.id, table.c.batch)
+            )
+            claimed = sorted(rows.all())
+        return [Delivery(str(row_id), decode_batch(raw)) for row_id, raw in claimed]
+
+    async def ack(self, deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
+        table = await self._table()
+        async with self.database.engine.begin() as connection:
+            await connection.execute(
+                delete(table).where(table.c.id.in_([int(delivery.id) for delivery in deliveries]))
+            )
+
+    async def backlog(self) -> int:
+        table = await self._table()
+        async with self.database.engine.connect() as connection:
+            return int(await connection.scalar(select(func.count()).select_from(table)) or 0)
+
+    async def wait_empty(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while await self.backlog():
+            if time.monotonic() >= deadline:
+                raise TimeoutError("the click inbox still holds batches")
+            await asyncio.sleep(0.01)
+
+    async def close(self) -> None:
+        await self.database.dispose()
