@@ -8,8 +8,8 @@ numbered by its place in that list (a batch carries the number of its first clic
 count and walk, about 90 bytes held a click until the flush instead of 180. The values are
 strings and numbers, no reference to the request's objects. All the per-click work is done
 there, once: a flush only slices the list into batches and hands each to the transport in
-one call (orjson writes the values as they are; one XADD a batch with Redis, one queue put
-embedded), so no Python code runs a second time for each click.
+one call (orjson writes the values as they are; one XADD a batch with Redis, one row in
+the inbox embedded), so no Python code runs a second time for each click.
 `record` runs on every redirect, so it is written for the interpreter's sake (instructions
 counted with callgrind in bench/tracker.py): one set lookup skips each header that is not
 wanted (a browser sends a dozen); a header value seen before (most traffic comes from a few
