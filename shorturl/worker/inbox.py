@@ -34,6 +34,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.schema import CreateTable
 
 from shorturl.analytics.events import ClickBatch, decode_batch
 from shorturl.storage.db import Database
@@ -73,7 +74,8 @@ class InboxTransport:
     async def _table(self) -> Table:
         if not self._created:
             async with self.database.engine.begin() as connection:
-                await connection.run_sync(_metadata.create_all)
+                # IF NOT EXISTS: the processes of one server start together
+                await connection.execute(CreateTable(click_inbox, if_not_exists=True))
             self._created = True
         return click_inbox
 

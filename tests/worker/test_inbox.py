@@ -125,3 +125,10 @@ async def test_clicks_sent_by_a_process_that_died_are_stored_by_the_next(tmp_pat
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_processes_starting_together_both_find_the_inbox(inbox_file: str) -> None:
+    inboxes = [InboxTransport(inbox_file) for _ in range(4)]
+    assert await asyncio.gather(*(inbox.backlog() for inbox in inboxes)) == [0, 0, 0, 0]
+    for inbox in inboxes:
+        await inbox.close()
