@@ -3,10 +3,10 @@ SIGKILL (its whole process group) in the middle of the load; the clicks that rea
 are then counted against the redirects wrk had answered.
 
 Scaled: the web process runs `--no-worker`; after the kill a `shorturl worker` drains the
-Redis stream. Embedded: the clicks sent wait in the database's `click_inbox` table, and a
-server started again on the same file stores them. Either way what is lost is what the web
-process held and had not yet sent: its buffer, at most one `CLICK_FLUSH_INTERVAL` of clicks
-while the transport takes them.
+Redis stream. Embedded: the clicks sent wait in the inbox file beside the database
+(`<database>-inbox`), and a server started again on the same files stores them. Either way
+what is lost is what the web process held and had not yet sent: its buffer, about one
+`CLICK_FLUSH_INTERVAL` of clicks while the transport takes them as fast as they come.
 
     .venv/bin/python bench/crash.py                      # both modes, 3 kills each
     .venv/bin/python bench/crash.py --modes scaled --repeat 5 --after 4
