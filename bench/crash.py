@@ -21,6 +21,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from environment import describe_machine  # bench/, beside this script
@@ -71,15 +72,8 @@ def crash_once(wrk: str, mode: str, seconds: int, after: float) -> dict[str, flo
             # A dead worker's batches wait this long for another (stream and inbox alike).
             env = {**env, "SHORTURL_WORKER_RECLAIM_IDLE": "2"}
             scaled = mode == "scaled"
-            with shorturl(
-                env,
-                tmp,
-                server="uvicorn",
-                workers=1,
-                port=PORT,
-                pin=Pin(),
-                in_process_worker=not scaled,
-            ) as (base, group):
+            server = partial(shorturl, env, tmp, server="uvicorn", workers=1, port=PORT, pin=Pin())
+            with server(in_process_worker=not scaled) as (base, group):
                 url = ensure_link(base)  # one answered redirect, and its click
                 load = subprocess.Popen(
                     wrk_command(wrk, url, seconds=seconds, connections=64, threads=2, pin=Pin()),
@@ -92,21 +86,9 @@ def crash_once(wrk: str, mode: str, seconds: int, after: float) -> dict[str, flo
                 output, _ = load.communicate(timeout=seconds + 30)
             answered = parse_wrk(output).requests + 1
             rate = answered / after  # what the server answered a second before the kill
-            # What was sent waits in the stream (scaled) or the inbox table (embedded): a
+            # What was sent waits in the stream (scaled) or the inbox file (embedded): a
             # worker, or a server started again, stores it.
-            after_the_crash = (
-                click_worker(env, tmp)
-                if scaled
-                else shorturl(
-                    env,
-                    tmp,
-                    server="uvicorn",
-                    workers=1,
-                    port=PORT,
-                    pin=Pin(),
-                )
-            )
-            with after_the_crash:
+            with click_worker(env, tmp) if scaled else server():
                 stored = settled_clicks(env["SHORTURL_DATABASE_URL"])
             lost = answered - stored
             return {
