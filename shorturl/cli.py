@@ -74,18 +74,22 @@ def serve(
     migrate: Annotated[bool, typer.Option(help="Apply database migrations first.")] = True,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
     worker: Annotated[
-        bool, typer.Option(help="Consume clicks in this process (needed without Redis).")
+        bool, typer.Option(help="Consume clicks in this process (or run `shorturl worker`).")
     ] = True,
 ) -> None:
     """Run the web service (the embedded default is the whole system: SQLite, in-process cache)."""
     from shorturl.config import Settings
     from shorturl.storage.migrate import upgrade
+    from shorturl.worker.inbox import inbox_url
 
     settings = Settings()
     logging.config.dictConfig(APP_LOGGING)
     if not worker:
-        if settings.embedded:
-            raise typer.BadParameter("--no-worker needs SHORTURL_REDIS_URL", param_hint="--worker")
+        if settings.embedded and inbox_url(settings.database_url) is None:
+            raise typer.BadParameter(
+                "--no-worker needs SHORTURL_REDIS_URL or a SQLite database file",
+                param_hint="--worker",
+            )
         os.environ["SHORTURL_WORKER_IN_PROCESS"] = "false"  # read by each web process
     _refuse_busy_port(host, port)
     if migrate:

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     # Click analytics (shorturl/analytics, shorturl/worker).
     click_tracking: bool = True  # false: redirects record nothing (benchmarks, privacy)
-    worker_in_process: bool = True  # `serve --no-worker` with Redis: workers run elsewhere
+    worker_in_process: bool = True  # `serve --no-worker`: `shorturl worker` runs elsewhere
     click_buffer_size: int = Field(100_000, ge=100)  # events a process holds before dropping
     click_flush_interval: float = Field(0.02, gt=0, le=1)  # seconds between buffer flushes
     click_stream_maxlen: int = Field(100_000, ge=1000)  # stream entries (batches) kept, about

@@ -240,6 +240,52 @@ def test_embedded_clicks_sent_before_a_hard_crash_are_stored_after_the_restart(
         assert inbox.execute("SELECT count(*) FROM click_inbox").fetchone() == (0,)
 
 
+def test_an_embedded_server_without_a_worker_leaves_its_clicks_to_shorturl_worker(
+    tmp_path: Path,
+) -> None:
+    """No Redis: `serve --no-worker` sends its clicks to the inbox beside the SQLite file, and
+    a `shorturl worker` process on the same files stores them."""
+    settings = {
+        "SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shorturl.db'}",
+        "SHORTURL_RATE_LIMIT_ENABLED": "false",  # the report is polled
+    }
+    browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0"}
+    with serve(tmp_path, settings, ("--no-worker",)) as (web,):
+        created = httpx.post(
+            f"{web.base_url}/shorten", json={"url": "https://example.com/w"}, timeout=10
+        )
+        code = created.json()["short_code"]
+        for _ in range(12):
+            assert httpx.get(f"{web.base_url}/{code}", headers=browser).status_code == 301
+
+        def total() -> int:
+            report = httpx.get(f"{web.base_url}/analytics", params={"short_id": code}, timeout=5)
+            return int(report.json()["total_clicks"])
+
+        time.sleep(0.5)
+        assert total() == 0  # nobody consumes in the web process
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SHORTURL_")}
+        log = (tmp_path / "worker.log").open("wb")
+        worker = subprocess.Popen(
+            [str(SHORTURL), "worker"],
+            env={**env, **settings},
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while total() != 12:
+                assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+                assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+                time.sleep(0.2)
+        finally:
+            worker.terminate()
+            worker.wait(15)
+            log.close()
+        stop_cleanly(web)
+
+
 def test_scaled_edit_through_one_process_is_seen_through_another_within_a_second(
     tmp_path: Path, postgres_url: str, redis_url: str
 ) -> None:

@@ -49,8 +49,8 @@ class ClickPipeline:
             if settings.click_tracking
             else None
         )
-        # Embedded, nobody else can consume this process's queue: the worker always runs here.
-        self.runs_worker = settings.worker_in_process or runtime.redis is None
+        # Nobody else can consume an in-memory queue: then the worker always runs here.
+        self.runs_worker = settings.worker_in_process or isinstance(self.transport, QueueTransport)
         self.worker: Worker | None = None
 
     async def start(self) -> None:

@@ -17,19 +17,21 @@ log = logging.getLogger(__name__)
 def worker(
     jobs: Annotated[bool, typer.Option(help="Also run the periodic jobs.")] = True,
 ) -> None:
-    """Consume click events from Redis and run the periodic jobs, until SIGINT or SIGTERM.
+    """Consume click events and run the periodic jobs, until SIGINT or SIGTERM.
 
-    Several can run side by side (one consumer group). Needs SHORTURL_REDIS_URL: embedded,
-    clicks are consumed inside `shorturl serve`."""
+    From the Redis stream, several side by side (one consumer group); without Redis, from the
+    inbox beside the SQLite database, for `shorturl serve --no-worker` on the same files."""
     from shorturl.config import Settings
+    from shorturl.worker.inbox import inbox_url
 
     settings = Settings()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if settings.embedded:
+    if settings.embedded and inbox_url(settings.database_url) is None:
         raise typer.BadParameter(
-            "needs SHORTURL_REDIS_URL: without Redis the web process consumes its own clicks"
+            "needs SHORTURL_REDIS_URL or a SQLite database file: the clicks of a database in"
+            " memory or of PostgreSQL without Redis never leave their web process"
         )
     asyncio.run(_run(settings.model_copy(update={"worker_in_process": True}), jobs))
 
