@@ -597,11 +597,11 @@ def measure_tracking(
     turns (off, on, off, on, …) or, with `--side-by-side`, loaded at the same time: a VM's
     speed drifts by more than tracking costs, so runs minutes apart would compare the
     machine, not the code, and even runs in turns differ by ±20% here. With a worker in the
-    tracking server's process (embedded, or scaled without `--separate-worker`), each of its
+    tracking server's process (without `--separate-worker`), each of its
     runs lasts until that worker has stored every click: the CPU it spends on them counts,
     and none of it falls into the next run of the other server."""
     tracked = args.tracking == "both"  # else `control`: the second server without it too
-    separate = args.separate_worker and mode == "scaled"
+    separate = args.separate_worker
     catches_up = tracked and not separate  # the second server's worker is in its process
     with contextlib.ExitStack() as stack:
         servers = []
@@ -768,9 +768,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--separate-worker",
         action="store_true",
-        help="scaled mode with tracking: `serve --no-worker`, and one `shorturl worker` "
-        "process started once the load is over (events wait in the Redis stream), so the "
-        "figures are the web process's own cost of tracking, as with workers on other hosts",
+        help="with tracking: `serve --no-worker`, and one `shorturl worker` process started "
+        "once the load is over (events wait in the Redis stream, or embedded in the inbox "
+        "file), so the figures are the web process's own cost of tracking, as with workers "
+        "on other hosts or cores",
     )
     parser.add_argument(
         "--side-by-side",
@@ -843,7 +844,7 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
                     )
                     continue
                 track = args.tracking == "on"
-                separate = track and args.separate_worker and mode == "scaled"
+                separate = track and args.separate_worker
                 with (
                     tempfile.TemporaryDirectory(prefix="bench-shorturl-") as tmp_name,
                     storage(
