@@ -71,9 +71,8 @@ class InboxTransport:
         self._arrived = asyncio.Event()  # a batch published by this process
         self._created = False
         self._path = make_url(url).database or ""
-        self._writer: sqlite3.Connection | None = (
-            None  # for `publish`, used in one thread at a time
-        )
+        # `publish`'s own connection, used by one thread at a time (under `_publishing`)
+        self._writer: sqlite3.Connection | None = None
         self._publishing = asyncio.Lock()
 
     async def _table(self) -> Table:
