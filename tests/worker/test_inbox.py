@@ -1,5 +1,6 @@
-"""`InboxTransport`, the embedded mode's click transport: batches wait in the database, one
-consumer holds each until its claim runs out, and they outlive the process that sent them."""
+"""`InboxTransport`, the embedded mode's click transport: batches wait in a SQLite file beside
+the database, one consumer holds each until its claim runs out, and they outlive the process
+that sent them."""
 
 from __future__ import annotations
 
