@@ -85,7 +85,7 @@ def serve(
     settings = Settings()
     logging.config.dictConfig(APP_LOGGING)
     if not worker:
-        if settings.embedded and inbox_url(settings.database_url) is None:
+        if settings.embedded and inbox_url(settings.database_url, settings.click_inbox) is None:
             raise typer.BadParameter(
                 "--no-worker needs SHORTURL_REDIS_URL or a SQLite database file",
                 param_hint="--worker",

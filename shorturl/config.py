@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     click_tracking: bool = True  # false: redirects record nothing (benchmarks, privacy)
     worker_in_process: bool = True  # `serve --no-worker`: `shorturl worker` runs elsewhere
     click_buffer_size: int = Field(100_000, ge=100)  # events a process holds before dropping
+    # embedded: the click inbox's SQLite file (default: the database file's path + `-inbox`)
+    click_inbox: str | None = None
     click_flush_interval: float = Field(0.02, gt=0, le=1)  # seconds between buffer flushes
     click_stream_maxlen: int = Field(100_000, ge=1000)  # stream entries (batches) kept, about
     # Stream entries (each a web process's flush, up to 1,000 clicks) stored per transaction:

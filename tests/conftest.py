@@ -16,11 +16,12 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from shorturl.accounts import service as accounts
 from shorturl.app import create_app
@@ -84,6 +85,10 @@ class Backend:
             "webhook_sweep_interval": 0.2,
             "webhook_timeout": 2.0,
         }
+        if self.redis_url is None:
+            # An inbox per app, as a Redis namespace per app scaled: the shared app's worker
+            # must not store, with its own settings, the clicks of an app made with others.
+            values["click_inbox"] = f"{make_url(self.database_url).database}-inbox-{uuid4().hex}"
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -35,7 +35,7 @@ class ClickPipeline:
                 maxlen=settings.click_stream_maxlen,
                 reclaim_idle=settings.worker_reclaim_idle,
             )
-        elif inbox := inbox_url(settings.database_url):  # beside SQLite: survives a crash
+        elif inbox := inbox_url(settings.database_url, settings.click_inbox):  # outlives a crash
             self.transport = InboxTransport(inbox, reclaim_idle=settings.worker_reclaim_idle)
         else:  # PostgreSQL without Redis, SQLite in memory: in this process's memory
             self.transport = QueueTransport(max_events=settings.click_buffer_size * 10)

@@ -28,7 +28,7 @@ def worker(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if settings.embedded and inbox_url(settings.database_url) is None:
+    if settings.embedded and inbox_url(settings.database_url, settings.click_inbox) is None:
         raise typer.BadParameter(
             "needs SHORTURL_REDIS_URL or a SQLite database file: the clicks of a database in"
             " memory or of PostgreSQL without Redis never leave their web process"

@@ -54,13 +54,15 @@ click_inbox = Table(
 )
 
 
-def inbox_url(database_url: str) -> str | None:
-    """The inbox beside a SQLite database file: `shorturl.db` → `shorturl.db-inbox`; None
-    for another database, or one in memory (nothing of it outlives the process anyway)."""
+def inbox_url(database_url: str, path: str | None = None) -> str | None:
+    """The inbox of a SQLite database file: `path` (`CLICK_INBOX`), or beside the database
+    (`shorturl.db` → `shorturl.db-inbox`); None for another database, or one in memory
+    (nothing of it outlives the process anyway)."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    return url.set(database=f"{url.database}-inbox").render_as_string(hide_password=False)
+    inbox = path or f"{url.database}-inbox"
+    return url.set(database=inbox).render_as_string(hide_password=False)
 
 
 class InboxTransport:
