@@ -16,11 +16,9 @@ for local development and tests.
 from __future__ import annotations
 
 import asyncio
-import functools
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
@@ -77,18 +75,9 @@ def is_public_address(address: IPAddress) -> bool:
     )
 
 
-# Lookups get threads of their own: a slow resolver holds each for seconds, and in asyncio's
-# shared pool they made everything else that runs there wait (seen: the click tracker's
-# first Redis connection, and with it a server's shutdown, stalled 30 s behind metadata
-# fetches of unresolvable hosts).
-_RESOLVING = ThreadPoolExecutor(8, thread_name_prefix="fetch-dns")
-
-
 async def system_resolver(host: str, port: int) -> list[str]:
     """Every address the system resolver gives for `host` (A and AAAA), in its order."""
-    infos = await asyncio.get_running_loop().run_in_executor(
-        _RESOLVING, functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-    )
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,10 +33,6 @@ __all__ = ["CLICKS_PER_TRANSACTION", "ClickConsumer", "ClicksStored", "ClicksSto
 log = logging.getLogger(__name__)
 
 CLICKS_PER_TRANSACTION = 5_000
-
-# Enrichment's own thread, not asyncio's shared pool: there, DNS lookups of metadata fetches
-# that hang on a slow resolver (seconds each, a thread each) made clicks wait behind them.
-_ENRICHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="click-enrich")
 
 # Called with the rows stored by one batch, after commit.
 ClicksStored = Callable[[list[dict[str, Any]]], Awaitable[None]]
@@ -132,9 +127,7 @@ class ClickConsumer:
         if events:
             days = {datetime.fromtimestamp(event.at, UTC).date() for event in events}
             salts = dict(await self.salts.for_days(days))
-            rows = await asyncio.get_running_loop().run_in_executor(
-                _ENRICHING, self.enricher.enrich, events, salts
-            )
+            rows = await asyncio.to_thread(self.enricher.enrich, events, salts)
             async with self.sessionmaker() as session:
                 stored = await analytics.record_clicks(session, events, rows)
                 for hook in self.in_transaction:

@@ -19,7 +19,6 @@ import contextlib
 import sqlite3
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import (
     BigInteger,
@@ -74,10 +73,8 @@ class InboxTransport:
         self._arrived = asyncio.Event()  # a batch published by this process
         self._created = False
         self._path = make_url(url).database or ""
-        # `publish`'s own connection and thread (asyncio's shared pool also runs DNS lookups,
-        # which a slow resolver holds for seconds)
+        # `publish`'s own connection, used by one thread at a time (under `_publishing`)
         self._writer: sqlite3.Connection | None = None
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="click-inbox")
         self._publishing = asyncio.Lock()
 
     async def _table(self) -> Table:
@@ -89,14 +86,13 @@ class InboxTransport:
         return click_inbox
 
     async def publish(self, batch: ClickBatch) -> None:
-        """One INSERT on a plain `sqlite3` connection of its own, in one trip to its thread: the
+        """One INSERT on a plain `sqlite3` connection of its own, in one trip to a thread: the
         engine's way (a pooled connection, BEGIN, INSERT, COMMIT, each a trip to aiosqlite's
         thread) cost a web process several µs of CPU a click more (bench/redirect.py)."""
         await self._table()
         raw = batch.encode()
         async with self._publishing:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._thread, self._insert, raw, len(batch))
+            await asyncio.to_thread(self._insert, raw, len(batch))
         self._arrived.set()
 
     def _insert(self, raw: bytes, clicks: int) -> None:
@@ -163,7 +159,6 @@ class InboxTransport:
     async def close(self) -> None:
         async with self._publishing:
             if self._writer is not None:
-                await asyncio.get_running_loop().run_in_executor(self._thread, self._writer.close)
+                self._writer.close()
                 self._writer = None
-        self._thread.shutdown(wait=False)
         await self.database.dispose()
