@@ -25,6 +25,7 @@ __all__ = [
     "get_session",
     "reuse_generic_plans",
     "run_after_commit",
+    "sqlite_pragmas",
 ]
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -57,7 +58,8 @@ async def reuse_generic_plans(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL plan_cache_mode = auto"))
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
+    """What every SQLite connection of the project runs first (the engine's on connect)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -86,7 +88,7 @@ class Database:
                 }
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if url.startswith("sqlite"):
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

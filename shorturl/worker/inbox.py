@@ -37,8 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.schema import CreateTable
 
 from shorturl.analytics.events import ClickBatch, decode_batch
-from shorturl.storage.db import Database
-from shorturl.worker.transports import Delivery
+from shorturl.storage.db import Database, sqlite_pragmas
+from shorturl.worker.transports import Delivery, wait_until_empty
 
 __all__ = ["InboxTransport", "inbox_url"]
 
@@ -100,8 +100,7 @@ class InboxTransport:
             self._writer = sqlite3.connect(
                 self._path, timeout=10, isolation_level=None, check_same_thread=False
             )
-            self._writer.execute("PRAGMA journal_mode=WAL")
-            self._writer.execute("PRAGMA synchronous=NORMAL")
+            sqlite_pragmas(self._writer)
         self._writer.execute("INSERT INTO click_inbox (batch, clicks) VALUES (?, ?)", (raw, clicks))
 
     async def receive(self, consumer: str, count: int, block: float) -> list[Delivery]:
@@ -150,11 +149,7 @@ class InboxTransport:
             return int(await connection.scalar(select(func.count()).select_from(table)) or 0)
 
     async def wait_empty(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while await self.backlog():
-            if time.monotonic() >= deadline:
-                raise TimeoutError("the click inbox still holds batches")
-            await asyncio.sleep(0.01)
+        await wait_until_empty(self, seconds, "the click inbox")
 
     async def close(self) -> None:
         async with self._publishing:
