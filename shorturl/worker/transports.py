@@ -36,6 +36,7 @@ __all__ = [
     "QueueTransport",
     "RedisStreamTransport",
     "TransportFull",
+    "wait_until_empty",
 ]
 
 log = logging.getLogger(__name__)
@@ -245,11 +246,16 @@ class RedisStreamTransport:
         return int(await self.redis.xlen(self.stream))
 
     async def wait_empty(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while await self.backlog():
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"click stream {self.stream} still holds entries")
-            await asyncio.sleep(0.01)
+        await wait_until_empty(self, seconds, f"click stream {self.stream}")
+
+
+async def wait_until_empty(transport: ClickTransport, seconds: float, name: str) -> None:
+    """Poll `transport.backlog()` until it is 0; TimeoutError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while await transport.backlog():
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{name} still holds click batches")
+        await asyncio.sleep(0.01)
 
 
 def _delivery(entry_id: bytes | str, fields: dict) -> Delivery:
