@@ -64,7 +64,7 @@ class ClickBatch:
         return cls("", None, [value for event in events for value in event])
 
     def __len__(self) -> int:
-        return len(self.values) // (WIDTH + (self.first_number is None))
+        return len(self.values) // _click_width(self.first_number)
 
     def events(self) -> list[ClickEvent]:
         """The batch's events, read as a worker reads them off the wire (`decode_batch`)."""
@@ -93,8 +93,13 @@ def decode_batch(raw: bytes | str) -> list[ClickEvent]:
     return _row_events("", batch)  # the form before prefixes: whole-id rows only
 
 
+def _click_width(first_number: int | None) -> int:
+    """Values a click takes in a batch: with no first number, its whole id comes first."""
+    return WIDTH if first_number is not None else WIDTH + 1
+
+
 def _flat_events(prefix: str, first: int | None, values: list[Any]) -> list[ClickEvent]:
-    step = WIDTH if first is not None else WIDTH + 1
+    step = _click_width(first)
     if len(values) % step:
         log.error("dropping a click batch of %d values, not clicks of %d", len(values), step)
         return []
