@@ -7,6 +7,7 @@ submitted here is also picked up later by a periodic sweep, so it is a shortcut,
 only road. With Redis, a periodic job runs in one process at a time (a lock per run).
 
 `close()` lets running jobs finish for a few seconds, then cancels the rest.
+`cancel_and_wait` ends any of the process's tasks for good.
 """
 
 from __future__ import annotations
@@ -18,16 +19,33 @@ import random
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from redis.asyncio import Redis
 
-__all__ = ["BackgroundTasks", "Job"]
+__all__ = ["BackgroundTasks", "Job", "cancel_and_wait"]
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
 _STOP: Final = object()
+# How long a cancelled task may take to end before it is cancelled again.
+_CANCEL_AGAIN_AFTER: Final = 1.0
+
+
+async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` and return once it has ended (its exception, if any, raised here).
+
+    A single `cancel()` is not enough on Python 3.11: `asyncio.wait_for` drops a cancellation
+    that arrives just as what it awaits completes (CPython gh-86296, fixed in 3.12), and
+    redis-py sends commands through it, so a task cancelled at that moment carries on to its
+    next await as if nothing had happened (seen: an app's shutdown waiting 30 s on its click
+    tracker). The cancellation is repeated until the task has ended."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=_CANCEL_AGAIN_AFTER)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +121,7 @@ class BackgroundTasks:
             for task in pending:
                 task.cancel()
             for task in pending:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
         self._tasks = []
 
     async def _work(self) -> None:

@@ -30,7 +30,6 @@ dropped and counted (`dropped`) rather than letting memory grow while Redis is a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -44,6 +43,7 @@ from shorturl.analytics.events import (
     WIDTH,
     ClickBatch,
 )
+from shorturl.background import cancel_and_wait
 from shorturl.net.client_ip import UNKNOWN_CLIENT, ClientIpResolver
 
 __all__ = ["ClickTracker"]
@@ -135,9 +135,7 @@ class ClickTracker:
     async def close(self) -> None:
         """Stop the background task and send what is buffered (graceful stop: nothing lost)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
         for _ in range(3):
             if await self.flush():

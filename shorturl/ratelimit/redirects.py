@@ -30,7 +30,6 @@ in one interval is let through uncounted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -39,6 +38,8 @@ from typing import Final
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
+
+from shorturl.background import cancel_and_wait
 
 __all__ = ["RedirectLimiter"]
 
@@ -157,9 +158,7 @@ class RedirectLimiter:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
         await self.flush()
 

@@ -19,6 +19,8 @@ from typing import Final
 import orjson
 from redis.asyncio import Redis
 
+from shorturl.background import cancel_and_wait
+
 __all__ = ["NOT_FOUND", "CachedLink", "LinkCache", "LocalLRU", "Missing"]
 
 log = logging.getLogger(__name__)
@@ -153,9 +155,7 @@ class LinkCache:
 
     async def close(self) -> None:
         if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+            await cancel_and_wait(self._listener)
             self._listener = None
 
     async def _listen(self, pubsub) -> None:  # type: ignore[no-untyped-def]

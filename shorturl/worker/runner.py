@@ -7,7 +7,6 @@ The same runner serves both modes: inside the web process (embedded always; with
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
@@ -15,6 +14,7 @@ import socket
 from typing import TYPE_CHECKING
 
 from shorturl.analytics.enrich import ClickEnricher
+from shorturl.background import cancel_and_wait
 from shorturl.worker.consumer import CLICKS_PER_TRANSACTION, ClickConsumer
 from shorturl.worker.jobs import PeriodicJobs
 
@@ -76,9 +76,7 @@ class Worker:
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=seconds)
             for task in pending:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
             self._tasks = []
         if finish_queued:
             try:

@@ -4,6 +4,7 @@ reads off a request, its bound, and that a transport that refuses loses nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from shorturl.analytics.events import (
@@ -153,6 +154,35 @@ async def test_close_sends_what_is_buffered() -> None:
         clicks.record(scope(), link)
     await clicks.close()
     assert [event.link_id for event in transport.events] == [0, 1, 2, 3, 4]
+
+
+class SwallowingTransport(Transport):
+    """Its first publish carries on when cancelled, as a redis-py command does on Python 3.11
+    when the cancellation meets the command's completion (`asyncio.wait_for`, gh-86296)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.publishing = asyncio.Event()
+
+    async def publish(self, batch: ClickBatch) -> None:
+        if not self.publishing.is_set():
+            self.publishing.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(60)
+        await super().publish(batch)
+
+
+async def test_close_ends_the_task_even_when_a_publish_swallows_the_cancellation() -> None:
+    transport = SwallowingTransport()
+    clicks = tracker(transport, flush_interval=0)
+    await clicks.start()
+    clicks.record(scope(), 1)
+    await asyncio.wait_for(transport.publishing.wait(), 5)
+    clicks.record(scope(), 2)  # waits for the next flush
+    closing = asyncio.create_task(clicks.close())
+    done, _ = await asyncio.wait({closing}, timeout=10)  # one cancel: the task never ended
+    assert closing in done
+    assert [event.link_id for event in transport.events] == [1, 2]
 
 
 async def test_large_buffers_go_out_in_bounded_batches() -> None:

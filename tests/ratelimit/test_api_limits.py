@@ -11,8 +11,8 @@ import pytest
 from shorturl.ratelimit.api import bucket_of
 from tests.conftest import AppFactory, Backend, reset_state, running, sign_up
 
-# No metadata fetches: 60 new links each look up example.com, which this machine's resolver
-# sometimes leaves hanging for seconds, and the app's shutdown then outlasted the test's.
+# No page metadata fetches: not what these tests are about, and the app's shutdown would give
+# the 60 queued for new links their few seconds of grace.
 LIMITED = {"rate_limit_enabled": True, "fetch_metadata": False}
 
 
