@@ -34,6 +34,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateTable
 
 from shorturl.analytics.events import ClickBatch, decode_batch
@@ -41,6 +42,8 @@ from shorturl.storage.db import Database, sqlite_pragmas
 from shorturl.worker.transports import Delivery, wait_until_empty
 
 __all__ = ["InboxTransport", "inbox_url"]
+
+_CREATE_ATTEMPTS = 20
 
 _metadata = MetaData()
 click_inbox = Table(
@@ -79,9 +82,20 @@ class InboxTransport:
 
     async def _table(self) -> Table:
         if not self._created:
-            async with self.database.engine.begin() as connection:
-                # IF NOT EXISTS: the processes of one server start together
-                await connection.execute(CreateTable(click_inbox, if_not_exists=True))
+            for attempt in range(1, _CREATE_ATTEMPTS + 1):
+                try:
+                    async with self.database.engine.begin() as connection:
+                        # IF NOT EXISTS: the processes of one server start together
+                        await connection.execute(CreateTable(click_inbox, if_not_exists=True))
+                    break
+                except OperationalError as exc:
+                    # Processes opening a new file together race to turn it to WAL, and
+                    # SQLite answers all but one "database is locked" at once, without its
+                    # busy wait (two readers upgrading to the write lock would deadlock).
+                    # Once the file is in WAL mode that cannot happen again.
+                    if attempt == _CREATE_ATTEMPTS or "locked" not in str(exc.orig):
+                        raise
+                    await asyncio.sleep(0.02 * attempt)
             self._created = True
         return click_inbox
 
