@@ -80,12 +80,11 @@ def serve(
     """Run the web service (the embedded default is the whole system: SQLite, in-process cache)."""
     from shorturl.config import Settings
     from shorturl.storage.migrate import upgrade
-    from shorturl.worker.inbox import inbox_url
 
     settings = Settings()
     logging.config.dictConfig(APP_LOGGING)
     if not worker:
-        if settings.embedded and inbox_url(settings.database_url, settings.click_inbox) is None:
+        if not settings.clicks_leave_the_process:
             raise typer.BadParameter(
                 "--no-worker needs SHORTURL_REDIS_URL or a SQLite database file",
                 param_hint="--worker",

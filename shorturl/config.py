@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 __all__ = ["Settings"]
 
@@ -100,6 +101,25 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when no Redis is configured: cache, limiter and queue live in this process."""
         return not self.redis_url
+
+    @property
+    def click_inbox_url(self) -> str | None:
+        """Embedded on a SQLite file: where its clicks wait for a worker (worker/inbox.py),
+        `click_inbox` or beside the database (`shorturl.db` → `shorturl.db-inbox`). None with
+        Redis (the stream), and for PostgreSQL without Redis or SQLite in memory: their
+        clicks wait in the web process's memory."""
+        url = make_url(self.database_url)
+        if not self.embedded or url.get_backend_name() != "sqlite":
+            return None
+        if url.database in (None, "", ":memory:"):
+            return None
+        inbox = self.click_inbox or f"{url.database}-inbox"
+        return url.set(database=inbox).render_as_string(hide_password=False)
+
+    @property
+    def clicks_leave_the_process(self) -> bool:
+        """Another process can consume this one's clicks: through Redis or the inbox file."""
+        return not self.embedded or self.click_inbox_url is not None
 
     @cached_property
     def short_host(self) -> str:

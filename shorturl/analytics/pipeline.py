@@ -10,7 +10,7 @@ from shorturl.analytics.click_limit import ClickLimit
 from shorturl.analytics.tracker import ClickTracker
 from shorturl.errors import LinkExpired, LinkNotFound
 from shorturl.links.models import LinkStatus
-from shorturl.worker.inbox import InboxTransport, inbox_url
+from shorturl.worker.inbox import InboxTransport
 from shorturl.worker.transports import ClickTransport, QueueTransport, RedisStreamTransport
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class ClickPipeline:
                 maxlen=settings.click_stream_maxlen,
                 reclaim_idle=settings.worker_reclaim_idle,
             )
-        elif inbox := inbox_url(settings.database_url, settings.click_inbox):  # outlives a crash
+        elif inbox := settings.click_inbox_url:  # outlives a crash
             self.transport = InboxTransport(inbox, reclaim_idle=settings.worker_reclaim_idle)
         else:  # PostgreSQL without Redis, SQLite in memory: in this process's memory
             self.transport = QueueTransport(max_events=settings.click_buffer_size * 10)

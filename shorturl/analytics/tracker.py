@@ -72,7 +72,6 @@ class ClickTracker:
     ) -> None:
         self._publish = publish
         self._client_ip = client_ip
-        self.max_buffered = max_buffered
         self.flush_interval = flush_interval
         # the clicks recorded and not yet accepted by the transport, WIDTH values each
         self._values: list[Any] = []

@@ -22,13 +22,12 @@ def worker(
     From the Redis stream, several side by side (one consumer group); without Redis, from the
     inbox beside the SQLite database, for `shorturl serve --no-worker` on the same files."""
     from shorturl.config import Settings
-    from shorturl.worker.inbox import inbox_url
 
     settings = Settings()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if settings.embedded and inbox_url(settings.database_url, settings.click_inbox) is None:
+    if not settings.clicks_leave_the_process:
         raise typer.BadParameter(
             "needs SHORTURL_REDIS_URL or a SQLite database file: the clicks of a database in"
             " memory or of PostgreSQL without Redis never leave their web process"

@@ -41,7 +41,7 @@ from shorturl.analytics.events import ClickBatch, decode_batch
 from shorturl.storage.db import Database, sqlite_pragmas
 from shorturl.worker.transports import Delivery, wait_until_empty
 
-__all__ = ["InboxTransport", "inbox_url"]
+__all__ = ["InboxTransport"]
 
 _CREATE_ATTEMPTS = 20
 
@@ -55,17 +55,6 @@ click_inbox = Table(
     # epoch seconds until which the worker that took the row keeps it; 0: nobody has
     Column("claimed_until", Float, nullable=False, server_default="0"),
 )
-
-
-def inbox_url(database_url: str, path: str | None = None) -> str | None:
-    """The inbox of a SQLite database file: `path` (`CLICK_INBOX`), or beside the database
-    (`shorturl.db` → `shorturl.db-inbox`); None for another database, or one in memory
-    (nothing of it outlives the process anyway)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    inbox = path or f"{url.database}-inbox"
-    return url.set(database=inbox).render_as_string(hide_password=False)
 
 
 class InboxTransport:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -15,12 +16,13 @@ from shorturl.analytics.enrich import ClickEnricher
 from shorturl.analytics.events import ClickBatch, ClickEvent
 from shorturl.analytics.models import Click
 from shorturl.analytics.tracker import ClickTracker
+from shorturl.config import Settings
 from shorturl.links.models import Link
 from shorturl.net.client_ip import ClientIpResolver
 from shorturl.storage.db import Database
 from shorturl.storage.migrate import upgrade
 from shorturl.worker.consumer import ClickConsumer
-from shorturl.worker.inbox import InboxTransport, inbox_url
+from shorturl.worker.inbox import InboxTransport
 from shorturl.worker.transports import Delivery
 
 
@@ -31,11 +33,19 @@ def inbox_file(tmp_path: Path) -> str:
 
 
 def test_the_inbox_lies_beside_the_database() -> None:
-    assert inbox_url("sqlite+aiosqlite:////var/lib/s/shorturl.db") == (
+    def inbox(**settings: Any) -> str | None:
+        return Settings(_env_file=None, **settings).click_inbox_url
+
+    assert inbox(database_url="sqlite+aiosqlite:////var/lib/s/shorturl.db") == (
         "sqlite+aiosqlite:////var/lib/s/shorturl.db-inbox"
     )
-    assert inbox_url("sqlite+aiosqlite:///:memory:") is None
-    assert inbox_url("postgresql+asyncpg://postgres@127.0.0.1/test") is None
+    assert inbox(database_url="sqlite+aiosqlite:////s/a.db", click_inbox="/t/in") == (
+        "sqlite+aiosqlite:////t/in"
+    )
+    assert inbox(database_url="sqlite+aiosqlite:///:memory:") is None
+    assert inbox(database_url="postgresql+asyncpg://postgres@127.0.0.1/test") is None
+    with_redis = {"database_url": "sqlite+aiosqlite:////s/a.db", "redis_url": "redis://r"}
+    assert inbox(**with_redis) is None  # the stream carries the clicks
 
 
 def batch_of(*numbers: int) -> ClickBatch:
