@@ -255,7 +255,7 @@ def under_load(args: argparse.Namespace) -> None:
                         }
                         with redirect_bench.shorturl(
                             run_env, tmp, server="uvicorn", workers=1, port=next(ports), pin=pin
-                        ) as base:
+                        ) as (base, _group):
                             url = redirect_bench.ensure_link(base)
                             wrk_run(wrk, url, script, args, args.warmup, pin)
                             results[state].append(

@@ -369,9 +369,11 @@ def shorturl(
     workers: int,
     port: int,
     pin: Pin,
-    in_process_worker: bool = True,
+    worker: str = "beside",
 ) -> Iterator[tuple[str, int]]:
-    """`shorturl serve` as a real process (group), answering on `port`."""
+    """`shorturl serve` as a real process (group), answering on `port`. `worker`: where it
+    stores clicks, `beside` (its default: a child process, pinned with the load), `inside`
+    (`--worker-inside`) or `none` (`--no-worker`: see `click_worker`)."""
     log_path = tmp / f"{server}-{workers}-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -387,7 +389,7 @@ def shorturl(
                 str(workers),
                 "--server",
                 server,
-                *([] if in_process_worker else ["--no-worker"]),
+                *WORKER_OPTIONS[worker],
             ],
             env={**os.environ, **env},
             cwd=tmp,  # so that no .env of the working copy is read
@@ -400,12 +402,35 @@ def shorturl(
         wait_for_port(port, process)
         _wait_healthy(base, process)
         _check_workers(log_path, workers)
+        if worker == "beside" and pin.load:
+            # Its own core, as on a machine with one to spare: here the load generator's.
+            for child in _children(process.pid):
+                subprocess.run(["taskset", "-a", "-p", "-c", pin.load[-1], str(child)], check=True)
         yield base, process.pid
     except BaseException:
         print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
         raise
     finally:
         stop(process)
+
+
+WORKER_OPTIONS: dict[str, tuple[str, ...]] = {
+    "beside": (),
+    "inside": ("--worker-inside",),
+    "none": ("--no-worker",),
+}
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = Path(entry.path, "stat").read_text()
+                if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
 
 
 @contextlib.contextmanager
@@ -597,12 +622,12 @@ def measure_tracking(
     turns (off, on, off, on, …) or, with `--side-by-side`, loaded at the same time: a VM's
     speed drifts by more than tracking costs, so runs minutes apart would compare the
     machine, not the code, and even runs in turns differ by ±20% here. With a worker in the
-    tracking server's process (without `--separate-worker`), each of its
-    runs lasts until that worker has stored every click: the CPU it spends on them counts,
-    and none of it falls into the next run of the other server."""
+    tracking server's process group (`--worker inside` or `beside`), each of its runs lasts
+    until that worker has stored every click: the CPU it spends on them counts, and none of
+    it falls into the next run of the other server."""
     tracked = args.tracking == "both"  # else `control`: the second server without it too
-    separate = args.separate_worker
-    catches_up = tracked and not separate  # the second server's worker is in its process
+    separate = args.worker == "after"
+    catches_up = tracked and not separate  # the second server's worker is in its group
     with contextlib.ExitStack() as stack:
         servers = []
         for second in (False, True):
@@ -619,7 +644,7 @@ def measure_tracking(
                     workers=workers,
                     port=next(ports),
                     pin=pin,
-                    in_process_worker=not (track and separate),
+                    worker="none" if track and separate else args.worker,
                 )
             )
             servers.append((env, tmp, base, ensure_link(base), group))
@@ -766,12 +791,21 @@ def parse_args() -> argparse.Namespace:
         "there is none)",
     )
     parser.add_argument(
+        "--worker",
+        choices=["beside", "inside", "after"],
+        default="beside",
+        help="where clicks are stored, with tracking: `beside`, serve's own default, a child "
+        "process (on the load's CPU under --pin); `inside` the web process "
+        "(`--worker-inside`); `after`: `serve --no-worker`, and one `shorturl worker` process "
+        "started once the load is over (events wait in the Redis stream, or embedded in the "
+        "inbox file), so the figures are the web process's own cost of tracking",
+    )
+    parser.add_argument(
         "--separate-worker",
-        action="store_true",
-        help="with tracking: `serve --no-worker`, and one `shorturl worker` process started "
-        "once the load is over (events wait in the Redis stream, or embedded in the inbox "
-        "file), so the figures are the web process's own cost of tracking, as with workers "
-        "on other hosts or cores",
+        action="store_const",
+        dest="worker",
+        const="after",
+        help="the same as --worker after",
     )
     parser.add_argument(
         "--side-by-side",
@@ -844,7 +878,7 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
                     )
                     continue
                 track = args.tracking == "on"
-                separate = track and args.separate_worker
+                separate = track and args.worker == "after"
                 with (
                     tempfile.TemporaryDirectory(prefix="bench-shorturl-") as tmp_name,
                     storage(
@@ -857,7 +891,7 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
                         workers=workers,
                         port=next(ports),
                         pin=pin,
-                        in_process_worker=not separate,
+                        worker="none" if separate else args.worker,
                     ) as (base, group),
                 ):
                     url = ensure_link(base)

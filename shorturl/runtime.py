@@ -35,8 +35,9 @@ REDIS_MAX_CONNECTIONS: Final = 64
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, role: str = "") -> None:
         self.settings = settings
+        self.name = f"shorturl {role}" if role else "shorturl"  # in its log lines
         self.database = Database(settings.database_url)
         self.redis: Redis | None = (
             Redis(connection_pool=_redis_pool(settings.redis_url)) if settings.redis_url else None
@@ -88,7 +89,8 @@ class Runtime:
         await self.clicks.start()
         await self.background.start()
         log.info(
-            "shorturl ready: database=%s cache=%s loop=%s",
+            "%s ready: database=%s cache=%s loop=%s",
+            self.name,
             self.database.dialect,
             self.cache.backend,
             type(asyncio.get_running_loop()).__module__.split(".")[0],  # uvloop, not asyncio
@@ -105,7 +107,7 @@ class Runtime:
         if self.redis is not None:
             await self.redis.aclose()
         await self.database.dispose()
-        log.info("shorturl stopped")
+        log.info("%s stopped", self.name)
 
 
 def _redis_pool(url: str) -> BlockingConnectionPool:

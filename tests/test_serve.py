@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -284,6 +284,106 @@ def test_an_embedded_server_without_a_worker_leaves_its_clicks_to_shorturl_worke
             worker.wait(15)
             log.close()
         stop_cleanly(web)
+
+
+def worker_processes(server: Server) -> list[int]:
+    """The pids of the click workers `server`'s main process runs (`worker --for-server`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            if command[-3:-1] == [b"--for-server", str(server.process.pid).encode()]:
+                found.append(int(entry.name))
+    return found
+
+
+def stored_clicks(database: Path) -> int:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        return int(db.execute("SELECT count(*) FROM clicks").fetchone()[0])
+
+
+def wait_for(condition: Callable[[], bool], what: str, server: Server, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}, not after {seconds}s:\n{server.output()}"
+        time.sleep(0.05)
+
+
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0"}
+
+
+def test_embedded_serve_stores_clicks_in_a_process_of_its_own_and_its_last_ones_after_it(
+    tmp_path: Path,
+) -> None:
+    """The worker is a child process; on SIGTERM the server sends its last clicks to the inbox
+    and stops, then the worker stores them and stops."""
+    database = tmp_path / "shorturl.db"
+    settings = {"SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    with serve(tmp_path, settings, ()) as (running,):
+        (child,) = worker_processes(running)
+        created = httpx.post(
+            f"{running.base_url}/shorten", json={"url": "https://example.com/c"}, timeout=10
+        )
+        code = created.json()["short_code"]
+        for _ in range(5):
+            assert httpx.get(f"{running.base_url}/{code}", headers=BROWSER).status_code == 301
+        wait_for(lambda: stored_clicks(database) == 5, "5 clicks stored", running)
+        for _ in range(30):
+            assert httpx.get(f"{running.base_url}/{code}", headers=BROWSER).status_code == 301
+        stop_cleanly(running)  # at once: the server's buffer still holds most of them
+        assert "worker stopped" in running.output()
+    assert stored_clicks(database) == 35
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(child, 0)
+        pytest.fail("the worker outlived its server")
+
+
+def test_serves_worker_process_is_started_again_and_ends_with_its_server(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "shorturl.db"
+    settings = {"SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    with serve(tmp_path, settings, ()) as (running,):
+        (first,) = worker_processes(running)
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: len(set(worker_processes(running)) - {first}) == 1, "another", running)
+        (second,) = worker_processes(running)
+        created = httpx.post(
+            f"{running.base_url}/shorten", json={"url": "https://example.com/r"}, timeout=10
+        )
+        code = created.json()["short_code"]
+        for _ in range(5):
+            assert httpx.get(f"{running.base_url}/{code}", headers=BROWSER).status_code == 301
+        wait_for(lambda: stored_clicks(database) == 5, "the new worker stored them", running)
+        # A server killed outright: its worker sees it gone and ends too.
+        running.process.send_signal(signal.SIGKILL)
+        running.process.wait(10)
+
+        def ended() -> bool:
+            try:
+                os.kill(second, 0)
+            except ProcessLookupError:
+                return True
+            return False
+
+        wait_for(ended, "the worker of a killed server ended", running)
+
+
+def test_serve_worker_inside_stores_clicks_in_the_web_process(tmp_path: Path) -> None:
+    database = tmp_path / "shorturl.db"
+    settings = {"SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    with serve(tmp_path, settings, ("--worker-inside",)) as (running,):
+        assert worker_processes(running) == []
+        created = httpx.post(
+            f"{running.base_url}/shorten", json={"url": "https://example.com/i"}, timeout=10
+        )
+        code = created.json()["short_code"]
+        for _ in range(5):
+            assert httpx.get(f"{running.base_url}/{code}", headers=BROWSER).status_code == 301
+        wait_for(lambda: stored_clicks(database) == 5, "5 clicks stored", running)
+        stop_cleanly(running)
 
 
 def test_scaled_edit_through_one_process_is_seen_through_another_within_a_second(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from typing import Annotated
 
@@ -13,9 +14,16 @@ __all__ = ["worker"]
 
 log = logging.getLogger(__name__)
 
+# How often a server's own worker looks whether its server is still there.
+_SERVER_CHECK: float = 0.2
+
 
 def worker(
     jobs: Annotated[bool, typer.Option(help="Also run the periodic jobs.")] = True,
+    for_server: Annotated[
+        int | None,
+        typer.Option(hidden=True, help="Run as this `serve` process's worker (process.py)."),
+    ] = None,
 ) -> None:
     """Consume click events and run the periodic jobs, until SIGINT or SIGTERM.
 
@@ -32,25 +40,38 @@ def worker(
             "needs SHORTURL_REDIS_URL or a SQLite database file: the clicks of a database in"
             " memory or of PostgreSQL without Redis never leave their web process"
         )
-    asyncio.run(_run(settings.model_copy(update={"worker_in_process": True}), jobs))
+    asyncio.run(_run(settings, jobs, for_server))
 
 
-async def _run(settings, jobs: bool) -> None:  # type: ignore[no-untyped-def]
+async def _run(settings, jobs: bool, for_server: int | None) -> None:  # type: ignore[no-untyped-def]
     from shorturl.runtime import Runtime
     from shorturl.worker.runner import Worker
 
     # A runtime without the web side: its pipeline does not start a worker of its own.
-    runtime = Runtime(settings.model_copy(update={"worker_in_process": False}))
+    runtime = Runtime(settings.model_copy(update={"worker_in_process": False}), role="worker")
     await runtime.start()
     runner = Worker(runtime, jobs=jobs)
     await runner.start()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
+        # A server's worker outlasts its server's stop, to store the server's last clicks.
+        loop.add_signal_handler(signum, (lambda: None) if for_server else stopping.set)
+    watch = asyncio.create_task(_until_gone(for_server, stopping)) if for_server else None
     try:
         await stopping.wait()
     finally:
+        if watch is not None:
+            watch.cancel()
         log.info("stopping: finishing the batch in hand")
-        await runner.stop(finish_queued=False)
+        # A server's worker also stores what is queued (nobody else may be there to).
+        await runner.stop(finish_queued=for_server is not None)
         await runtime.close()
+
+
+async def _until_gone(server: int, stopping: asyncio.Event) -> None:
+    """Set `stopping` once process `server` has ended (this process then has another parent)."""
+    while os.getppid() == server:  # noqa: ASYNC110 - no event to wait on: a parent's end is seen by polling
+        await asyncio.sleep(_SERVER_CHECK)
+    log.info("server %d has stopped", server)
+    stopping.set()
