@@ -162,6 +162,55 @@ def fresh_get(url: str) -> httpx.Response:
     return httpx.get(url, headers={"Connection": "close"}, follow_redirects=False, timeout=5)
 
 
+def worker_processes(server: Server) -> list[int]:
+    """The pids of the click workers `server`'s main process runs (`worker --for-server`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            if command[-3:-1] == [b"--for-server", str(server.process.pid).encode()]:
+                found.append(int(entry.name))
+    return found
+
+
+def stored_clicks(database: Path) -> int:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        return int(db.execute("SELECT count(*) FROM clicks").fetchone()[0])
+
+
+def wait_for(condition: Callable[[], bool], what: str, server: Server, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}, not after {seconds}s:\n{server.output()}"
+        time.sleep(0.05)
+
+
+# A browser's: a client library's requests are stored as a robot's.
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0"}
+
+
+def click(server: Server, code: str | None, times: int) -> str:
+    """Follow `code` (a new link when None) `times` on `server` as a browser; the code."""
+    if code is None:
+        created = httpx.post(
+            f"{server.base_url}/shorten", json={"url": "https://example.com/c"}, timeout=10
+        )
+        code = str(created.json()["short_code"])
+    for _ in range(times):
+        assert httpx.get(f"{server.base_url}/{code}", headers=BROWSER).status_code == 301
+    return code
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @pytest.mark.parametrize(
     ("server", "workers"), [("uvicorn", 1), ("granian", 2)], ids=["uvicorn-1", "granian-2"]
 )
@@ -209,13 +258,7 @@ def test_embedded_clicks_sent_before_a_hard_crash_are_stored_after_the_restart(
         return int(stored) + int(sent)
 
     with serve(tmp_path, settings, ()) as (first,):
-        created = httpx.post(
-            f"{first.base_url}/shorten", json={"url": "https://example.com/crash"}, timeout=10
-        )
-        code = created.json()["short_code"]
-        browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0"}
-        for _ in range(40):  # a browser's: a client library's requests are stored as a robot's
-            assert httpx.get(f"{first.base_url}/{code}", headers=browser).status_code == 301
+        code = click(first, None, 40)
         deadline = time.monotonic() + 10
         while sent_or_stored() < 40:  # the tracker's flush: then the clicks are the inbox's
             assert time.monotonic() < deadline, first.output()
@@ -249,14 +292,8 @@ def test_an_embedded_server_without_a_worker_leaves_its_clicks_to_shorturl_worke
         "SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shorturl.db'}",
         "SHORTURL_RATE_LIMIT_ENABLED": "false",  # the report is polled
     }
-    browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0"}
     with serve(tmp_path, settings, ("--no-worker",)) as (web,):
-        created = httpx.post(
-            f"{web.base_url}/shorten", json={"url": "https://example.com/w"}, timeout=10
-        )
-        code = created.json()["short_code"]
-        for _ in range(12):
-            assert httpx.get(f"{web.base_url}/{code}", headers=browser).status_code == 301
+        code = click(web, None, 12)
 
         def total() -> int:
             report = httpx.get(f"{web.base_url}/analytics", params={"short_id": code}, timeout=5)
@@ -286,34 +323,6 @@ def test_an_embedded_server_without_a_worker_leaves_its_clicks_to_shorturl_worke
         stop_cleanly(web)
 
 
-def worker_processes(server: Server) -> list[int]:
-    """The pids of the click workers `server`'s main process runs (`worker --for-server`)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-            if command[-3:-1] == [b"--for-server", str(server.process.pid).encode()]:
-                found.append(int(entry.name))
-    return found
-
-
-def stored_clicks(database: Path) -> int:
-    with contextlib.closing(sqlite3.connect(database)) as db:
-        return int(db.execute("SELECT count(*) FROM clicks").fetchone()[0])
-
-
-def wait_for(condition: Callable[[], bool], what: str, server: Server, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}, not after {seconds}s:\n{server.output()}"
-        time.sleep(0.05)
-
-
-BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0"}
-
-
 def test_embedded_serve_stores_clicks_in_a_process_of_its_own_and_its_last_ones_after_it(
     tmp_path: Path,
 ) -> None:
@@ -323,21 +332,13 @@ def test_embedded_serve_stores_clicks_in_a_process_of_its_own_and_its_last_ones_
     settings = {"SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
     with serve(tmp_path, settings, ()) as (running,):
         (child,) = worker_processes(running)
-        created = httpx.post(
-            f"{running.base_url}/shorten", json={"url": "https://example.com/c"}, timeout=10
-        )
-        code = created.json()["short_code"]
-        for _ in range(5):
-            assert httpx.get(f"{running.base_url}/{code}", headers=BROWSER).status_code == 301
+        code = click(running, None, 5)
         wait_for(lambda: stored_clicks(database) == 5, "5 clicks stored", running)
-        for _ in range(30):
-            assert httpx.get(f"{running.base_url}/{code}", headers=BROWSER).status_code == 301
+        click(running, code, 30)
         stop_cleanly(running)  # at once: the server's buffer still holds most of them
         assert "worker stopped" in running.output()
     assert stored_clicks(database) == 35
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(child, 0)
-        pytest.fail("the worker outlived its server")
+    assert not alive(child), "the worker outlived its server"
 
 
 def test_serves_worker_process_is_started_again_and_ends_with_its_server(
@@ -350,25 +351,12 @@ def test_serves_worker_process_is_started_again_and_ends_with_its_server(
         os.kill(first, signal.SIGKILL)
         wait_for(lambda: len(set(worker_processes(running)) - {first}) == 1, "another", running)
         (second,) = worker_processes(running)
-        created = httpx.post(
-            f"{running.base_url}/shorten", json={"url": "https://example.com/r"}, timeout=10
-        )
-        code = created.json()["short_code"]
-        for _ in range(5):
-            assert httpx.get(f"{running.base_url}/{code}", headers=BROWSER).status_code == 301
+        click(running, None, 5)
         wait_for(lambda: stored_clicks(database) == 5, "the new worker stored them", running)
         # A server killed outright: its worker sees it gone and ends too.
         running.process.send_signal(signal.SIGKILL)
         running.process.wait(10)
-
-        def ended() -> bool:
-            try:
-                os.kill(second, 0)
-            except ProcessLookupError:
-                return True
-            return False
-
-        wait_for(ended, "the worker of a killed server ended", running)
+        wait_for(lambda: not alive(second), "the worker of a killed server ended", running)
 
 
 def test_serve_worker_inside_stores_clicks_in_the_web_process(tmp_path: Path) -> None:
@@ -376,12 +364,7 @@ def test_serve_worker_inside_stores_clicks_in_the_web_process(tmp_path: Path) ->
     settings = {"SHORTURL_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
     with serve(tmp_path, settings, ("--worker-inside",)) as (running,):
         assert worker_processes(running) == []
-        created = httpx.post(
-            f"{running.base_url}/shorten", json={"url": "https://example.com/i"}, timeout=10
-        )
-        code = created.json()["short_code"]
-        for _ in range(5):
-            assert httpx.get(f"{running.base_url}/{code}", headers=BROWSER).status_code == 301
+        click(running, None, 5)
         wait_for(lambda: stored_clicks(database) == 5, "5 clicks stored", running)
         stop_cleanly(running)
 
