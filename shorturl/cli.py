@@ -80,7 +80,7 @@ def serve(
         bool,
         typer.Option(
             help="Store clicks inside the web process, not in a process of its own:"
-            " one process less, a third fewer redirects a second at full load."
+            " one process less, fewer redirects a second at full load."
         ),
     ] = False,
 ) -> None:

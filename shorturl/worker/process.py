@@ -32,10 +32,6 @@ _HEALTHY_RUN: Final = 60.0  # a worker that lived this long starts the pauses ov
 
 
 class WorkerProcess:
-    def __init__(self) -> None:
-        self.process: subprocess.Popen[bytes] | None = None
-        self.started = 0  # processes started so far
-
     def start(self) -> None:
         """Start the worker and a thread that starts it again whenever it ends."""
         threading.Thread(target=self._supervise, name="click-worker", daemon=True).start()
@@ -44,11 +40,10 @@ class WorkerProcess:
         pause = _FIRST_PAUSE
         while True:
             began = time.monotonic()
-            self.process = subprocess.Popen(
+            process = subprocess.Popen(
                 [sys.executable, "-m", "shorturl", "worker", "--for-server", str(os.getpid())]
             )
-            self.started += 1
-            status = self.process.wait()
+            status = process.wait()
             if time.monotonic() - began >= _HEALTHY_RUN:
                 pause = _FIRST_PAUSE
             log.error("the click worker process ended (%s); starting another in %gs", status, pause)
