@@ -63,9 +63,10 @@ async def _run(settings, jobs: bool, for_server: int | None) -> None:  # type: i
     finally:
         if watch is not None:
             watch.cancel()
-        log.info("stopping: finishing the batch in hand")
         # A server's worker also stores what is queued (nobody else may be there to).
-        await runner.stop(finish_queued=for_server is not None)
+        drain = for_server is not None
+        log.info("stopping: %s", "storing what is queued" if drain else "finishing the batch")
+        await runner.stop(finish_queued=drain)
         await runtime.close()
 
 
