@@ -129,3 +129,31 @@ def test_round_trip_from_a_server_to_a_local_database(
     assert [link["short_url"] for link in links] == [f"http://copy.example/{c}" for c in codes]
     assert links[1]["max_clicks"] == 7 and links[1]["description"] == "seven, really"
     assert all(link["tags"] == [label] for link in links)
+
+
+@pytest.mark.parametrize(
+    ("database", "arguments", "refusal"),
+    [
+        ("sqlite+aiosqlite:///:memory:", ["serve", "--no-worker"], "--no-worker needs"),
+        ("postgresql+asyncpg://u@127.0.0.1/db", ["serve", "--no-worker"], "--no-worker needs"),
+        ("sqlite+aiosqlite:///x.db", ["serve", "--no-worker", "--worker-inside"], "exclude"),
+        ("sqlite+aiosqlite:///:memory:", ["worker"], "never leave their web process"),
+        ("postgresql+asyncpg://u@127.0.0.1/db", ["worker"], "never leave their web process"),
+    ],
+)
+def test_a_worker_elsewhere_is_refused_where_clicks_cannot_reach_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database: str,
+    arguments: list[str],
+    refusal: str,
+) -> None:
+    """Without Redis and without a SQLite file the clicks wait in the web process's memory:
+    `serve --no-worker` or `shorturl worker` would leave them unstored for good."""
+    monkeypatch.chdir(tmp_path)  # no .env of the working copy
+    monkeypatch.delenv("SHORTURL_REDIS_URL", raising=False)
+    monkeypatch.setenv("SHORTURL_DATABASE_URL", database)
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 2, result.output
+    assert refusal in " ".join(result.output.replace("│", " ").split())  # rich wraps it in a box
+    assert list(tmp_path.iterdir()) == []  # refused before touching anything
