@@ -238,20 +238,48 @@ def group_cpu_seconds(pgid: int) -> float:
     return ticks / _CLOCK_TICKS
 
 
+def redis_processes() -> list[int]:
+    """The pids of this machine's redis-server processes."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if Path(entry.path, "comm").read_text().strip() == "redis-server":
+                    found.append(int(entry.name))
+    return found
+
+
+@contextlib.contextmanager
+def redis_on_load_cpus(pin: Pin) -> Iterator[None]:
+    """Under `--pin`, the machine's Redis (every thread) on the load's CPUs for the run, then
+    back where it was: left free, it lands on the servers' CPU now and then and evicts their
+    caches (one source of bimodal runs, bench/README.md)."""
+    moved: list[tuple[int, str]] = []
+    if pin.load:
+        for pid in redis_processes():
+            before = ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(pid)))
+            done = subprocess.run(
+                ["taskset", "-a", "-p", "-c", pin.load[-1], str(pid)], capture_output=True
+            )
+            if done.returncode == 0:
+                moved.append((pid, before))
+            else:
+                print(f"redis-server {pid} left unpinned: {done.stderr.decode().strip()}")
+    try:
+        yield
+    finally:
+        for pid, before in moved:
+            subprocess.run(["taskset", "-a", "-p", "-c", before, str(pid)], capture_output=True)
+
+
 def redis_cpu_seconds() -> float:
     """CPU time used so far by this machine's redis-server processes (0 when there are none)."""
     ticks = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            if Path(entry.path, "comm").read_text().strip() != "redis-server":
-                continue
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        ticks += int(fields[11]) + int(fields[12])
+    for pid in redis_processes():
+        with contextlib.suppress(OSError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            ticks += int(fields[11]) + int(fields[12])
     return ticks / _CLOCK_TICKS
 
 
@@ -838,7 +866,8 @@ def main() -> None:
         if args.rate_limit:  # nginx gets the same script: wrk then works as hard for both
             args.wrk_script = Path(wrk_tmp) / "many-clients.lua"
             args.wrk_script.write_text(MANY_CLIENTS_LUA)
-        run(args, pin)
+        with redis_on_load_cpus(pin):
+            run(args, pin)
 
 
 def run(args: argparse.Namespace, pin: Pin) -> None:
