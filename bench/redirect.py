@@ -205,18 +205,29 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 20) -> None:
-    """Ask the process (and its workers, same process group) to stop; kill it if it will not."""
-    if process.poll() is not None:
-        return
+    """Ask the process (and its workers, same process group) to stop, and wait until the whole
+    group has ended (a server's click worker ends after it, and would otherwise write to a
+    Redis namespace already deleted); kill what will not stop."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    try:
+    deadline = time.monotonic() + timeout
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        print(f"  ! pid {process.pid} ignored signal {sig}; killing", flush=True)
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if process.poll() is None or _group_alive(process.pid):
+        print(f"  ! process group {process.pid} ignored signal {sig}; killing", flush=True)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(5)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
