@@ -107,7 +107,14 @@ def serve(
     if beside:
         from shorturl.worker.process import WorkerProcess
 
-        WorkerProcess().start()
+        with WorkerProcess().beside():
+            _serve(host, port, workers, server, access_log)
+    else:
+        _serve(host, port, workers, server, access_log)
+
+
+def _serve(host: str, port: int, workers: int, server: AsgiServer, access_log: bool) -> None:
+    """The web server, until it is stopped."""
     if server is AsgiServer.granian:
         from granian import Granian
         from granian.constants import Interfaces, Loops

@@ -55,8 +55,11 @@ async def _run(settings, jobs: bool, for_server: int | None) -> None:  # type: i
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        # A server's worker outlasts its server's stop, to store the server's last clicks.
+        # A server's worker outlasts its server's stop, to store the server's last clicks:
+        # the server says when (SIGUSR1, worker/process.py).
         loop.add_signal_handler(signum, (lambda: None) if for_server else stopping.set)
+    if for_server:
+        loop.add_signal_handler(signal.SIGUSR1, stopping.set)
     watch = asyncio.create_task(_until_gone(for_server, stopping)) if for_server else None
     try:
         await stopping.wait()
