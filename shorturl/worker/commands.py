@@ -60,6 +60,7 @@ async def _run(settings, jobs: bool, for_server: int | None) -> None:  # type: i
         loop.add_signal_handler(signum, (lambda: None) if for_server else stopping.set)
     if for_server:
         loop.add_signal_handler(signal.SIGUSR1, stopping.set)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})  # held back until now
     watch = asyncio.create_task(_until_gone(for_server, stopping)) if for_server else None
     try:
         await stopping.wait()

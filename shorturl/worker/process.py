@@ -91,6 +91,9 @@ class WorkerProcess:
             log.warning("the click worker is still storing after %gs; it goes on alone", seconds)
 
     def _supervise(self) -> None:
+        # The children inherit this thread's signal mask: SIGUSR1 held back until a child
+        # has its handler (a child still importing would otherwise die of it, storing nothing).
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
         pause = _FIRST_PAUSE
         while True:
             with self._lock:
