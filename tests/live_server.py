@@ -7,10 +7,8 @@ it make their own users and aliases, so they never need the data wiped.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -99,31 +97,17 @@ def start_server(
             env=full_env,
             stdout=output,
             stderr=subprocess.STDOUT,
-            process_group=0,  # with its click worker, which ends after it
         )
     try:
         _wait_until_up(url, process, log)
         yield LiveServer(url, "scaled" if redis_url else "embedded", env, log)
     finally:
-        _stop_group(process)
-
-
-def _stop_group(process: subprocess.Popen[bytes], seconds: float = 15) -> None:
-    """SIGTERM to the server, then wait for its whole group: its worker stores the last clicks
-    after it, and must be gone before the storage is dropped (or it writes there again)."""
-    process.terminate()
-    deadline = time.monotonic() + seconds
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=seconds)
-    while time.monotonic() < deadline:
+        process.terminate()
         try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
