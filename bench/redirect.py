@@ -223,31 +223,40 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: f
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU time (user + system) used so far by the live processes of process group `pgid`."""
-    ticks = 0
+@dataclasses.dataclass(frozen=True)
+class Proc:
+    """A live process, as /proc/<pid>/stat shows it."""
+
+    pid: int
+    command: str
+    parent: int
+    group: int
+    cpu_ticks: int  # user + system
+
+
+def processes() -> Iterator[Proc]:
+    """Every live process on the machine."""
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             stat = Path(entry.path, "stat").read_text()
         except OSError:
-            continue
+            continue  # ended meanwhile
+        command = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()  # from field 3 (state) on
-        if int(fields[2]) == pgid:
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / _CLOCK_TICKS
+        parent, group, ticks = int(fields[1]), int(fields[2]), int(fields[11]) + int(fields[12])
+        yield Proc(int(entry.name), command, parent, group, ticks)
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the live processes of process group `pgid`."""
+    return sum(proc.cpu_ticks for proc in processes() if proc.group == pgid) / _CLOCK_TICKS
 
 
 def redis_processes() -> list[int]:
     """The pids of this machine's redis-server processes."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if Path(entry.path, "comm").read_text().strip() == "redis-server":
-                    found.append(int(entry.name))
-    return found
+    return [proc.pid for proc in processes() if proc.command == "redis-server"]
 
 
 @contextlib.contextmanager
@@ -275,12 +284,7 @@ def redis_on_load_cpus(pin: Pin) -> Iterator[None]:
 
 def redis_cpu_seconds() -> float:
     """CPU time used so far by this machine's redis-server processes (0 when there are none)."""
-    ticks = 0
-    for pid in redis_processes():
-        with contextlib.suppress(OSError):
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            ticks += int(fields[11]) + int(fields[12])
+    ticks = sum(proc.cpu_ticks for proc in processes() if proc.command == "redis-server")
     return ticks / _CLOCK_TICKS
 
 
@@ -441,7 +445,7 @@ def shorturl(
         _check_workers(log_path, workers)
         if worker == "beside" and pin.load:
             # Its own core, as on a machine with one to spare: here the load generator's.
-            for child in _children(process.pid):
+            for child in [proc.pid for proc in processes() if proc.parent == process.pid]:
                 subprocess.run(["taskset", "-a", "-p", "-c", pin.load[-1], str(child)], check=True)
         yield base, process.pid
     except BaseException:
@@ -456,18 +460,6 @@ WORKER_OPTIONS: dict[str, tuple[str, ...]] = {
     "inside": ("--worker-inside",),
     "none": ("--no-worker",),
 }
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid`."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                stat = Path(entry.path, "stat").read_text()
-                if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
-                    found.append(int(entry.name))
-    return found
 
 
 @contextlib.contextmanager
