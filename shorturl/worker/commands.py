@@ -44,6 +44,7 @@ def worker(
 
 
 async def _run(settings, jobs: bool, for_server: int | None) -> None:  # type: ignore[no-untyped-def]
+    from shorturl.background import cancel_and_wait
     from shorturl.runtime import Runtime
     from shorturl.worker.runner import Worker
 
@@ -66,7 +67,7 @@ async def _run(settings, jobs: bool, for_server: int | None) -> None:  # type: i
         await stopping.wait()
     finally:
         if watch is not None:
-            watch.cancel()
+            await cancel_and_wait(watch)
         # A server's worker also stores what is queued (nobody else may be there to).
         drain = for_server is not None
         log.info("stopping: %s", "storing what is queued" if drain else "finishing the batch")
