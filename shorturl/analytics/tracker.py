@@ -119,8 +119,10 @@ class ClickTracker:
             # ClientIpResolver.from_scope's rule for a resolver that trusts no proxy, inline:
             # the call is ~10% of a click's instructions (bench/tracker.py --instructions).
             if self._peer_is_client:
-                peer = scope.get("client")
-                client_ip = (peer[0] if peer else "") or UNKNOWN_CLIENT
+                try:
+                    client_ip = scope["client"][0] or UNKNOWN_CLIENT
+                except (KeyError, TypeError):  # no client in the scope (a Unix socket)
+                    client_ip = UNKNOWN_CLIENT
             else:
                 client_ip = self._client_ip.from_scope(scope)
         values += (link_id, _now(), scope["method"], client_ip, user_agent, referrer, language, use)

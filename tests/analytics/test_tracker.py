@@ -243,8 +243,14 @@ async def test_the_client_is_the_peer_unless_it_is_a_trusted_proxy() -> None:
     direct.record(scope(forwarded), 1)  # nobody trusted: the header is the client's word
     proxied.record(scope(forwarded), 2)
     proxied.record({**scope(forwarded), "client": None}, 3)  # no peer at all (not over TCP)
+    direct.record({**scope(), "client": None}, 4)
+    direct.record({key: value for key, value in scope().items() if key != "client"}, 5)
+    direct.record({**scope(), "client": ("", 0)}, 6)
     assert await direct.flush() and await proxied.flush()
-    assert [event.ip for event in transport.events] == ["203.0.113.9", "198.51.100.7", "unknown"]
+    ips = {event.link_id: event.ip for event in transport.events}
+    assert ips == {1: "203.0.113.9", 2: "198.51.100.7", 3: "unknown"} | dict.fromkeys(
+        (4, 5, 6), "unknown"
+    )
 
 
 async def test_clicks_recorded_during_a_flush_go_out_with_the_next_one() -> None:
