@@ -19,7 +19,7 @@ batches of the size a real server flushes at full load (20 ms at ~10,000 redirec
 second); the mean batch is printed.
 
     .venv/bin/python bench/server_instructions.py                  # both modes, ~4 minutes
-    .venv/bin/python bench/server_instructions.py --modes embedded --seconds 10
+    .venv/bin/python bench/server_instructions.py --modes embedded --headers browser
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ import time
 from pathlib import Path
 
 import httpx
-from environment import REDIS_URL, describe_machine  # bench/, beside this script
+from click_loop import HEADERS  # bench/, beside this script
+from environment import REDIS_URL, describe_machine
 from redirect import (
     BROWSER_UA,
     CODE,
@@ -99,9 +100,9 @@ def count(mode: str, tracking: bool, args: argparse.Namespace, port: int) -> Cou
         try:
             wait_for_port(port, process, timeout=_SLOW_START)
             url = _create_link(f"http://{HOST}:{port}")
-            _wrk(url, args.warmup, args.connections)
+            _wrk(url, args.warmup, args.connections, args.headers)
             _callgrind_control("--instr=on", process.pid)
-            requests = _wrk(url, args.seconds, args.connections)
+            requests = _wrk(url, args.seconds, args.connections, args.headers)
             _callgrind_control("--instr=off", process.pid)
             flushes = _batches(mode, tmp, env) if tracking else None
         except BaseException:
@@ -126,10 +127,17 @@ def _create_link(base: str) -> str:
     return f"{base}/{CODE}"
 
 
-def _wrk(url: str, seconds: int, connections: int) -> int:
-    """Requests wrk completed in `seconds` (one thread: the server is the slow side)."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
-    command += ["--latency", "-H", f"User-Agent: {BROWSER_UA}", url]
+def _wrk(url: str, seconds: int, connections: int, headers: str) -> int:
+    """Requests wrk completed in `seconds` (one thread: the server is the slow side), each
+    with wrk's headers (Host and a browser's User-Agent) or all a browser sends."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+    if headers == "wrk":
+        command += ["-H", f"User-Agent: {BROWSER_UA}"]
+    else:
+        for name, value in HEADERS[headers]:
+            if name not in (b"host", b"connection"):  # wrk's own
+                command += ["-H", f"{name.decode()}: {value.decode()}"]
+    command.append(url)
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     result = parse_wrk(done.stdout)
     if result.bad_responses:
@@ -172,12 +180,22 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=8, help="load before counting starts")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--flush-interval", type=float, default=0.1)
+    parser.add_argument(
+        "--headers",
+        choices=sorted(HEADERS),
+        default="wrk",
+        help="what each request carries: wrk's two headers (bench/redirect.py's load), or the "
+        "fourteen of a browser following a link (bench/click_loop.py)",
+    )
     parser.add_argument("--port", type=int, default=18310)
     args = parser.parse_args()
     ensure_debian_package("valgrind", "valgrind")
     ensure_debian_package("wrk", "wrk")
     print(describe_machine())
-    print(f"`shorturl serve --no-worker` under callgrind, uvicorn, wrk -c{args.connections}")
+    print(
+        f"`shorturl serve --no-worker` under callgrind, uvicorn, wrk -c{args.connections}, ", end=""
+    )
+    print(f"{args.headers} headers")
     print(f"for {args.seconds} s after {args.warmup} s, flush interval {args.flush_interval} s\n")
     print("| mode | tracking off | tracking on | difference | clicks a flush |")
     print("|---|---|---|---|---|")
