@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx
-from environment import (  # bench/, beside this script
+from click_loop import HEADERS  # bench/, beside this script
+from environment import (
     REDIS_URL,
     create_database,
     delete_namespace,
@@ -175,6 +176,7 @@ def wrk_command(
     threads: int,
     pin: Pin,
     script: Path | None = None,
+    headers: str = "wrk",
 ) -> list[str]:
     return [
         *pin.load,
@@ -186,11 +188,22 @@ def wrk_command(
         "--timeout",
         "5s",
         "--latency",
-        # A browser's: with tracking on, requests without one are stored as bots, not clicks.
-        "-H",
-        f"User-Agent: {BROWSER_UA}",
+        *header_options(headers),
         url,
     ]
+
+
+def header_options(headers: str) -> list[str]:
+    """wrk's options for what each request carries: `wrk`, its own two headers (Host, and a
+    browser's User-Agent: requests without one are stored as bots, not clicks), or
+    `browser`, the fourteen of a browser following a link (bench/click_loop.py)."""
+    if headers == "wrk":
+        return ["-H", f"User-Agent: {BROWSER_UA}"]
+    options = []
+    for name, value in HEADERS[headers]:
+        if name not in (b"host", b"connection"):  # wrk sends its own
+            options += ["-H", f"{name.decode()}: {value.decode()}"]
+    return options
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -546,6 +559,7 @@ def load_options(args: argparse.Namespace, pin: Pin) -> dict[str, object]:
         "threads": args.threads,
         "pin": pin,
         "script": args.wrk_script,
+        "headers": args.headers,
     }
 
 
@@ -796,6 +810,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs per server, best kept")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument(
+        "--headers",
+        choices=["wrk", "browser"],
+        default="wrk",
+        help="what each request carries: wrk's two headers (Host, a browser's User-Agent), or "
+        "the fourteen of a browser following a link; tracking reads every one",
+    )
     parser.add_argument("--port", type=int, default=18000, help="first port used (range of 40)")
     parser.add_argument("--no-nginx", action="store_true", help="skip the nginx baseline")
     parser.add_argument(

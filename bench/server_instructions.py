@@ -40,11 +40,11 @@ import httpx
 from click_loop import HEADERS  # bench/, beside this script
 from environment import REDIS_URL, describe_machine
 from redirect import (
-    BROWSER_UA,
     CODE,
     HOST,
     TARGET,
     ensure_debian_package,
+    header_options,
     parse_wrk,
     stop,
     storage,
@@ -131,13 +131,7 @@ def _wrk(url: str, seconds: int, connections: int, headers: str) -> int:
     """Requests wrk completed in `seconds` (one thread: the server is the slow side), each
     with wrk's headers (Host and a browser's User-Agent) or all a browser sends."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
-    if headers == "wrk":
-        command += ["-H", f"User-Agent: {BROWSER_UA}"]
-    else:
-        for name, value in HEADERS[headers]:
-            if name not in (b"host", b"connection"):  # wrk's own
-                command += ["-H", f"{name.decode()}: {value.decode()}"]
-    command.append(url)
+    command += [*header_options(headers), url]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     result = parse_wrk(done.stdout)
     if result.bad_responses:
