@@ -57,6 +57,12 @@ click_inbox = Table(
 )
 
 
+def _busy(error: OperationalError) -> bool:
+    """Whether SQLite answered SQLITE_BUSY ("database is locked"; extended codes too)."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
 class InboxTransport:
     def __init__(self, url: str, *, reclaim_idle: float = 60.0, poll: float = 0.25) -> None:
         self.database = Database(url)
@@ -82,7 +88,7 @@ class InboxTransport:
                     # SQLite answers all but one "database is locked" at once, without its
                     # busy wait (two readers upgrading to the write lock would deadlock).
                     # Once the file is in WAL mode that cannot happen again.
-                    if attempt == _CREATE_ATTEMPTS or "locked" not in str(exc.orig):
+                    if attempt == _CREATE_ATTEMPTS or not _busy(exc):
                         raise
                     await asyncio.sleep(0.02 * attempt)
             self._created = True

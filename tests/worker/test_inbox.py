@@ -5,6 +5,7 @@ that sent them."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,26 @@ async def test_clicks_sent_by_a_process_that_died_are_stored_by_the_next(tmp_pat
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_a_new_inbox_read_by_another_process_while_it_turns_to_wal(tmp_path: Path) -> None:
+    # What processes starting together do to each other, made certain: one is about to
+    # write the new file while another turns it to WAL, and SQLite answers "database is
+    # locked" at once, whatever the busy timeout (waiting could deadlock). The second waits
+    # for the first rather than failing.
+    path = tmp_path / "shorturl.db-inbox"
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("CREATE TABLE other (id INTEGER)")
+    reader.execute("BEGIN IMMEDIATE")
+    asyncio.get_running_loop().call_later(0.3, reader.rollback)
+    inbox = InboxTransport(f"sqlite+aiosqlite:///{path}")
+    try:
+        assert await inbox.backlog() == 0
+    finally:
+        await inbox.close()
+        reader.close()
+    with sqlite3.connect(path) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 async def test_processes_starting_together_both_find_the_inbox(inbox_file: str) -> None:
