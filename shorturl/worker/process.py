@@ -61,7 +61,7 @@ class WorkerProcess:
             raise _Terminated(signum)
 
         previous = signal.signal(signal.SIGTERM, terminated)
-        self.start()
+        self._start()
         stopped_by = None
         try:
             yield
@@ -69,15 +69,15 @@ class WorkerProcess:
             stopped_by = exc.signum
         finally:
             signal.signal(signal.SIGTERM, previous)  # another SIGTERM now: end at once
-            self.stop()
+            self._stop()
         if stopped_by is not None:
             signal.raise_signal(stopped_by)
 
-    def start(self) -> None:
+    def _start(self) -> None:
         """Start the worker and a thread that starts it again whenever it dies."""
         threading.Thread(target=self._supervise, name="click-worker", daemon=True).start()
 
-    def stop(self, seconds: float = _LAST_CLICKS_WAIT) -> None:
+    def _stop(self, seconds: float = _LAST_CLICKS_WAIT) -> None:
         """Have the worker store what is queued and end; wait for it up to `seconds`."""
         with self._lock:
             self._stopping = True
