@@ -121,7 +121,7 @@ class ClickTracker:
             if self._peer_is_client:
                 try:
                     client_ip = scope["client"][0] or UNKNOWN_CLIENT
-                except (KeyError, TypeError):  # no client in the scope (a Unix socket)
+                except (KeyError, TypeError, IndexError):  # no peer (a Unix socket)
                     client_ip = UNKNOWN_CLIENT
             else:
                 client_ip = self._client_ip.from_scope(scope)

@@ -246,10 +246,11 @@ async def test_the_client_is_the_peer_unless_it_is_a_trusted_proxy() -> None:
     direct.record({**scope(), "client": None}, 4)
     direct.record({key: value for key, value in scope().items() if key != "client"}, 5)
     direct.record({**scope(), "client": ("", 0)}, 6)
+    direct.record({**scope(), "client": ()}, 7)
     assert await direct.flush() and await proxied.flush()
     ips = {event.link_id: event.ip for event in transport.events}
     assert ips == {1: "203.0.113.9", 2: "198.51.100.7", 3: "unknown"} | dict.fromkeys(
-        (4, 5, 6), "unknown"
+        (4, 5, 6, 7), "unknown"
     )
 
 
