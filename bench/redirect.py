@@ -521,14 +521,14 @@ def _check_workers(log_path: Path, workers: int, timeout: float = 60) -> None:
         raise RuntimeError(f"a worker does not run on uvloop: {slow[0]}")
 
 
-def ensure_link(base: str) -> str:
+def ensure_link(base: str, timeout: float = 10) -> str:
     """Create the benchmark link (once per storage) and check that it redirects."""
     response = httpx.post(
-        f"{base}/api/v1/urls", json={"long_url": TARGET, "custom_alias": CODE}, timeout=10
+        f"{base}/api/v1/urls", json={"long_url": TARGET, "custom_alias": CODE}, timeout=timeout
     )
     if response.status_code not in (201, 409):
         raise RuntimeError(f"creating the link failed: {response.status_code} {response.text}")
-    check = httpx.get(f"{base}/{CODE}", timeout=10)
+    check = httpx.get(f"{base}/{CODE}", timeout=timeout)
     if check.status_code not in (301, 302, 307, 308) or check.headers["location"] != TARGET:
         raise RuntimeError(f"the link does not redirect: {check.status_code} {check.headers}")
     return f"{base}/{CODE}"

@@ -36,16 +36,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from click_loop import HEADERS  # bench/, beside this script
 from environment import REDIS_URL, describe_machine
 from redirect import (
-    CODE,
     HOST,
-    TARGET,
+    Pin,
     ensure_debian_package,
-    header_options,
-    parse_wrk,
+    ensure_link,
+    run_wrk,
     stop,
     storage,
     wait_for_port,
@@ -66,7 +64,7 @@ class Count:
         return self.instructions / self.requests
 
 
-def count(mode: str, tracking: bool, args: argparse.Namespace, port: int) -> Count:
+def count(wrk: str, mode: str, tracking: bool, args: argparse.Namespace, port: int) -> Count:
     """One server under callgrind, loaded by wrk; its instructions over the measured load."""
     with (
         tempfile.TemporaryDirectory(prefix="shorturl-instr-") as tmp_dir,
@@ -99,10 +97,10 @@ def count(mode: str, tracking: bool, args: argparse.Namespace, port: int) -> Cou
             )
         try:
             wait_for_port(port, process, timeout=_SLOW_START)
-            url = _create_link(f"http://{HOST}:{port}")
-            _wrk(url, args.warmup, args.connections, args.headers)
+            url = ensure_link(f"http://{HOST}:{port}", timeout=_SLOW_START)
+            _wrk(wrk, url, args.warmup, args)
             _callgrind_control("--instr=on", process.pid)
-            requests = _wrk(url, args.seconds, args.connections, args.headers)
+            requests = _wrk(wrk, url, args.seconds, args)
             _callgrind_control("--instr=off", process.pid)
             flushes = _batches(mode, tmp, env) if tracking else None
         except BaseException:
@@ -116,26 +114,12 @@ def count(mode: str, tracking: bool, args: argparse.Namespace, port: int) -> Cou
         return Count(requests, int(found[1]), flushes)
 
 
-def _create_link(base: str) -> str:
-    response = httpx.post(
-        f"{base}/api/v1/urls",
-        json={"long_url": TARGET, "custom_alias": CODE},
-        timeout=_SLOW_START,
-    )
-    if response.status_code != 201:
-        raise RuntimeError(f"creating the link failed: {response.status_code} {response.text}")
-    return f"{base}/{CODE}"
-
-
-def _wrk(url: str, seconds: int, connections: int, headers: str) -> int:
-    """Requests wrk completed in `seconds` (one thread: the server is the slow side), each
-    with wrk's headers (Host and a browser's User-Agent) or all a browser sends."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
-    command += [*header_options(headers), url]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    result = parse_wrk(done.stdout)
+def _wrk(wrk: str, url: str, seconds: int, args: argparse.Namespace) -> int:
+    """Requests wrk completed in `seconds` (one thread: the server is the slow side)."""
+    load = {"connections": args.connections, "threads": 1, "pin": Pin(), "headers": args.headers}
+    result = run_wrk(wrk, url, seconds=seconds, **load)
     if result.bad_responses:
-        raise RuntimeError(f"{result.bad_responses} bad responses:\n{done.stdout}")
+        raise RuntimeError(f"{result.bad_responses} bad responses or socket errors")
     return result.requests
 
 
@@ -184,7 +168,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18310)
     args = parser.parse_args()
     ensure_debian_package("valgrind", "valgrind")
-    ensure_debian_package("wrk", "wrk")
+    wrk = ensure_debian_package("wrk", "wrk")
     print(describe_machine())
     print(
         f"`shorturl serve --no-worker` under callgrind, uvicorn, wrk -c{args.connections}, ", end=""
@@ -194,8 +178,8 @@ def main() -> None:
     print("| mode | tracking off | tracking on | difference | clicks a flush |")
     print("|---|---|---|---|---|")
     for mode in args.modes or ["embedded", "scaled"]:
-        off = count(mode, False, args, args.port)
-        on = count(mode, True, args, args.port + 1)
+        off = count(wrk, mode, False, args, args.port)
+        on = count(wrk, mode, True, args, args.port + 1)
         more = on.per_request - off.per_request
         print(
             f"| {mode} | {off.per_request:,.0f} | {on.per_request:,.0f} "
