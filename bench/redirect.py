@@ -267,9 +267,9 @@ def group_cpu_seconds(pgid: int) -> float:
     return sum(proc.cpu_ticks for proc in processes() if proc.group == pgid) / _CLOCK_TICKS
 
 
-def redis_processes() -> list[int]:
-    """The pids of this machine's redis-server processes."""
-    return [proc.pid for proc in processes() if proc.command == "redis-server"]
+def redis_processes() -> list[Proc]:
+    """This machine's redis-server processes."""
+    return [proc for proc in processes() if proc.command == "redis-server"]
 
 
 @contextlib.contextmanager
@@ -279,7 +279,7 @@ def redis_on_load_cpus(pin: Pin) -> Iterator[None]:
     caches (one source of bimodal runs, bench/README.md)."""
     moved: list[tuple[int, str]] = []
     if pin.load:
-        for pid in redis_processes():
+        for pid in [proc.pid for proc in redis_processes()]:
             before = ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(pid)))
             done = subprocess.run(
                 ["taskset", "-a", "-p", "-c", pin.load[-1], str(pid)], capture_output=True
@@ -297,8 +297,7 @@ def redis_on_load_cpus(pin: Pin) -> Iterator[None]:
 
 def redis_cpu_seconds() -> float:
     """CPU time used so far by this machine's redis-server processes (0 when there are none)."""
-    ticks = sum(proc.cpu_ticks for proc in processes() if proc.command == "redis-server")
-    return ticks / _CLOCK_TICKS
+    return sum(proc.cpu_ticks for proc in redis_processes()) / _CLOCK_TICKS
 
 
 def load_average() -> float:
