@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.config
 import os
@@ -104,12 +105,12 @@ def serve(
     _refuse_busy_port(host, port)
     if migrate:
         upgrade(settings.database_url)
+    worker_process: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if beside:
         from shorturl.worker.process import WorkerProcess
 
-        with WorkerProcess().beside():
-            _serve(host, port, workers, server, access_log)
-    else:
+        worker_process = WorkerProcess().beside()
+    with worker_process:
         _serve(host, port, workers, server, access_log)
 
 
