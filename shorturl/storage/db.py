@@ -6,8 +6,10 @@ services and repositories never commit.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
 from sqlalchemy import event, text
@@ -58,10 +60,26 @@ async def reuse_generic_plans(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL plan_cache_mode = auto"))
 
 
+_WAL_ATTEMPTS: Final = 20
+
+
 def sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
     """What every SQLite connection of the project runs first (the engine's on connect)."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    for attempt in range(1, _WAL_ATTEMPTS + 1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except Exception as exc:
+            # Processes opening a new file together race to turn it to WAL, and SQLite
+            # answers all but one "database is locked" at once, without its busy wait (two
+            # readers upgrading to the write lock would deadlock). Once the file is in WAL
+            # mode that cannot happen again.
+            code = getattr(exc, "sqlite_errorcode", None)  # extended codes: same low byte
+            busy = isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
+            if attempt == _WAL_ATTEMPTS or not busy:
+                raise
+            time.sleep(0.02 * attempt)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")

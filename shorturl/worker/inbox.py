@@ -34,7 +34,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateTable
 
 from shorturl.analytics.events import ClickBatch, decode_batch
@@ -42,8 +41,6 @@ from shorturl.storage.db import Database, sqlite_pragmas
 from shorturl.worker.transports import Delivery, wait_until_empty
 
 __all__ = ["InboxTransport"]
-
-_CREATE_ATTEMPTS = 20
 
 _metadata = MetaData()
 click_inbox = Table(
@@ -55,12 +52,6 @@ click_inbox = Table(
     # epoch seconds until which the worker that took the row keeps it; 0: nobody has
     Column("claimed_until", Float, nullable=False, server_default="0"),
 )
-
-
-def _busy(error: OperationalError) -> bool:
-    """Whether SQLite answered SQLITE_BUSY ("database is locked"; extended codes too)."""
-    code = getattr(error.orig, "sqlite_errorcode", None)
-    return isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 class InboxTransport:
@@ -77,20 +68,9 @@ class InboxTransport:
 
     async def _table(self) -> Table:
         if not self._created:
-            for attempt in range(1, _CREATE_ATTEMPTS + 1):
-                try:
-                    async with self.database.engine.begin() as connection:
-                        # IF NOT EXISTS: the processes of one server start together
-                        await connection.execute(CreateTable(click_inbox, if_not_exists=True))
-                    break
-                except OperationalError as exc:
-                    # Processes opening a new file together race to turn it to WAL, and
-                    # SQLite answers all but one "database is locked" at once, without its
-                    # busy wait (two readers upgrading to the write lock would deadlock).
-                    # Once the file is in WAL mode that cannot happen again.
-                    if attempt == _CREATE_ATTEMPTS or not _busy(exc):
-                        raise
-                    await asyncio.sleep(0.02 * attempt)
+            async with self.database.engine.begin() as connection:
+                # IF NOT EXISTS: the processes of one server start together
+                await connection.execute(CreateTable(click_inbox, if_not_exists=True))
             self._created = True
         return click_inbox
 
