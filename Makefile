@@ -11,7 +11,8 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -e '.[server,dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP)  ## and the click tracker compiled with mypyc (needs gcc), when not up to date
+	@$(PY) scripts/build_native.py
 
 run: install  ## serve on http://localhost:8080 (SQLite + in-process cache: the whole system)
 	$(VENV)/bin/shorturl serve --host 127.0.0.1 --port 8080
@@ -20,13 +21,13 @@ services:
 	@scripts/ensure-services.sh
 
 lint: install
-	$(VENV)/bin/ruff check shorturl tests bench
-	$(VENV)/bin/ruff format --check shorturl tests bench
+	$(VENV)/bin/ruff check shorturl tests bench scripts
+	$(VENV)/bin/ruff format --check shorturl tests bench scripts
 	$(VENV)/bin/mypy shorturl
 
 format: install
-	$(VENV)/bin/ruff check --fix shorturl tests bench
-	$(VENV)/bin/ruff format shorturl tests bench
+	$(VENV)/bin/ruff check --fix shorturl tests bench scripts
+	$(VENV)/bin/ruff format shorturl tests bench scripts
 
 test: install services lint  ## the whole suite, SQLite + in-process and PostgreSQL + Redis
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -36,3 +37,4 @@ bench: install services
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache shorturl.db*
+	find shorturl -name '*.so' -delete

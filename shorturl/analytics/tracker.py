@@ -106,15 +106,28 @@ class ClickTracker:
         if not values:
             self._wakeup.set()
         user_agent = referrer = language = None
-        for name, value in scope["headers"]:
-            if name not in _WANTED:
-                continue
-            if name == b"user-agent":
-                user_agent = self._agents.get(value) or _text(self._agents, value, MAX_USER_AGENT)
-            elif name == b"referer":
-                referrer = self._referrers.get(value) or _text(self._referrers, value, MAX_REFERRER)
-            else:
-                language = self._languages.get(value) or _text(self._languages, value, MAX_LANGUAGE)
+        try:
+            # typed as every server here makes them, for the compiled loop to read the pairs
+            # and compare the names in place (three length checks a header, no hashing)
+            headers: list[tuple[bytes, bytes]] = scope["headers"]
+            for name, value in headers:
+                if name not in _WANTED:
+                    continue
+                if name == b"user-agent":
+                    user_agent = self._agents.get(value) or _text(
+                        self._agents, value, MAX_USER_AGENT
+                    )
+                elif name == b"referer":
+                    referrer = self._referrers.get(value) or _text(
+                        self._referrers, value, MAX_REFERRER
+                    )
+                else:
+                    language = self._languages.get(value) or _text(
+                        self._languages, value, MAX_LANGUAGE
+                    )
+        except TypeError:  # another form ASGI allows (pairs as lists, a tuple of pairs): made so
+            pairs = [(bytes(name), bytes(value)) for name, value in scope["headers"]]
+            return self.record({**scope, "headers": pairs}, link_id, use, client_ip)
         if client_ip is None:
             # ClientIpResolver.from_scope's rule for a resolver that trusts no proxy, inline:
             # the call is ~10% of a click's instructions (bench/tracker.py --instructions).
