@@ -1,23 +1,26 @@
 """The loop `bench/tracker.py --instructions` runs under callgrind: `clicks` requests, each
 with fresh objects as a server makes them, recorded by a `ClickTracker` that flushes every
 `batch` clicks to a transport that only encodes (or, with `--untracked`, not recorded).
+The tracker is the module as built (compiled by `make install`), or with `--interpreted` its
+source run by the interpreter.
 
 It imports no more than tracking needs: under valgrind every import costs seconds.
 
-    python bench/click_loop.py wrk 4000 240 [--untracked]
+    python bench/click_loop.py wrk 4000 240 [--untracked] [--interpreted]
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Any, Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from shorturl.analytics import tracker as built  # noqa: E402
 from shorturl.analytics.events import ClickBatch  # noqa: E402
-from shorturl.analytics.tracker import ClickTracker  # noqa: E402
 from shorturl.net.client_ip import ClientIpResolver  # noqa: E402
 
 CHROME: Final = (
@@ -66,13 +69,25 @@ def request_scope(headers: list[tuple[bytes, bytes]], number: int) -> dict[str, 
     }
 
 
-async def count_loop(headers: str, clicks: int, batch: int, track: bool) -> None:
+def interpreted() -> Any:
+    """tracker.py loaded from its source, whatever is built beside it."""
+    path = Path(__file__).resolve().parent.parent / "shorturl" / "analytics" / "tracker.py"
+    spec = importlib.util.spec_from_file_location("tracker_source", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def count_loop(
+    headers: str, clicks: int, batch: int, track: bool, module: Any = built
+) -> None:
     """What `--instructions` runs under callgrind: `clicks` requests, tracked or not."""
 
     async def encode(batch: ClickBatch) -> None:
         batch.encode()
 
-    tracker = ClickTracker(encode, ClientIpResolver())
+    tracker = module.ClickTracker(encode, ClientIpResolver())
     for number in range(clicks):
         scope = request_scope(HEADERS[headers], number)
         if track:
@@ -83,4 +98,6 @@ async def count_loop(headers: str, clicks: int, batch: int, track: bool) -> None
 
 if __name__ == "__main__":
     headers, clicks, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    asyncio.run(count_loop(headers, clicks, batch, track="--untracked" not in sys.argv))
+    track = "--untracked" not in sys.argv
+    module = interpreted() if "--interpreted" in sys.argv else built
+    asyncio.run(count_loop(headers, clicks, batch, track, module))

@@ -22,7 +22,8 @@ server is in the app figures: bench/redirect.py measures the same cost under a r
 `--instructions` counts instead what a click costs the interpreter in machine instructions
 (valgrind's callgrind: the same count on every run, whatever else the machine does, so a
 change of a few percent shows): `record` and the flush that builds and encodes its batch,
-for fresh request objects each click, less the same loop without tracking.
+for fresh request objects each click, less the same loop without tracking; for the tracker
+as built (compiled by `make install`) and for its source interpreted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import re
 import secrets
 import statistics
@@ -57,6 +59,7 @@ from environment import (  # noqa: E402
     postgres_database,
 )
 
+from shorturl.analytics import tracker as built  # noqa: E402
 from shorturl.analytics.tracker import ClickTracker  # noqa: E402
 from shorturl.app import create_app  # noqa: E402
 from shorturl.config import Settings  # noqa: E402
@@ -243,16 +246,20 @@ async def _turns(app: Any, headers: list[tuple[bytes, bytes]], rounds: int) -> d
     }
 
 
-def instructions(headers: str, clicks: int, batch: int, track: bool) -> int:
+BUILDS: Final = ("built", "interpreted")
+
+
+def instructions(headers: str, clicks: int, batch: int, track: bool, build: str) -> int:
     """Machine instructions callgrind counts for `count_loop` in a fresh interpreter."""
     command = [sys.executable, str(Path(__file__).with_name("click_loop.py"))]
     command += [headers, str(clicks), str(batch)]
+    command += ([] if track else ["--untracked"]) + ([] if build == "built" else ["--" + build])
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command]
-        + ([] if track else ["--untracked"]),
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
         capture_output=True,
         text=True,
         check=True,
+        env=os.environ | {"PYTHONHASHSEED": "0"},  # the same hashing, the same count
     )
     found = re.search(r"Collected : (\d+)", done.stderr)
     if found is None:
@@ -261,18 +268,21 @@ def instructions(headers: str, clicks: int, batch: int, track: bool) -> int:
 
 
 def report_instructions(clicks: int, batch: int) -> None:
-    print(f"Instructions a click (callgrind): record, then a flush every {batch} clicks\n")
-    print("| headers | instructions a click |")
-    print("|---|---|")
+    compiled = built.__file__ is not None and not built.__file__.endswith(".py")
+    print(f"Instructions a click (callgrind): record, then a flush every {batch} clicks")
+    print(f"(tracker as built: {'compiled by mypyc' if compiled else 'NOT compiled'})\n")
+    print("| headers | as built | interpreted |")
+    print("|---|---|---|")
+
+    def per_click(name: str, track: bool, build: str) -> float:
+        # Twice the clicks less once: the interpreter's start and end (imports) drop out.
+        twice = instructions(name, 2 * clicks, batch, track, build)
+        return (twice - instructions(name, clicks, batch, track, build)) / clicks
+
     for name in HEADERS:
-        # Twice the clicks less once: the interpreter's start and end drop out.
-        tracked = instructions(name, 2 * clicks, batch, True) - instructions(
-            name, clicks, batch, True
-        )
-        untracked = instructions(name, 2 * clicks, batch, False) - instructions(
-            name, clicks, batch, False
-        )
-        print(f"| {name} ({len(HEADERS[name])}) | {(tracked - untracked) / clicks:,.0f} |")
+        untracked = per_click(name, False, "built")
+        cells = [f"{per_click(name, True, build) - untracked:,.0f}" for build in BUILDS]
+        print(f"| {name} ({len(HEADERS[name])}) | {' | '.join(cells)} |")
 
 
 async def main() -> None:
