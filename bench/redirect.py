@@ -470,7 +470,7 @@ def shorturl(
 WORKER_OPTIONS: dict[str, tuple[str, ...]] = {
     "beside": (),
     "inside": ("--worker-inside",),
-    "none": ("--no-worker",),
+    "after": ("--no-worker",),  # a worker is started once the load is over, when tracking
 }
 
 
@@ -686,7 +686,7 @@ def measure_tracking(
                     workers=workers,
                     port=next(ports),
                     pin=pin,
-                    worker="none" if track and separate else args.worker,
+                    worker=args.worker,
                 )
             )
             servers.append((env, tmp, base, ensure_link(base), group))
@@ -941,7 +941,7 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
                         workers=workers,
                         port=next(ports),
                         pin=pin,
-                        worker="none" if separate else args.worker,
+                        worker=args.worker,
                     ) as (base, group),
                 ):
                     url = ensure_link(base)
