@@ -63,7 +63,11 @@ def compile_modules(sources: list[Path]) -> None:
         (Path(scratch) / "shorturl").symlink_to(ROOT / "shorturl")
         command = [sys.executable, "-m", "mypyc", f"--config-file={ROOT / 'pyproject.toml'}"]
         command += [str(source.relative_to(ROOT)) for source in sources]
-        subprocess.run(command, cwd=scratch, check=True, stdout=subprocess.DEVNULL)
+        if subprocess.run(command, cwd=scratch, stdout=subprocess.DEVNULL).returncode:
+            raise SystemExit(
+                "mypyc could not compile (see above): it needs mypy and setuptools (the dev "
+                "extra) and a C compiler with Python's headers (Debian: gcc, python3-dev)"
+            )
 
 
 def main() -> int:
