@@ -37,9 +37,12 @@ def inputs(source: Path) -> list[Path]:
     """`source` and the shorturl modules it imports by name."""
     found = [source]
     for node in ast.walk(ast.parse(source.read_text())):
-        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
+        else:
+            continue
         for name in names:
             if name.startswith("shorturl."):
                 path = ROOT / (name.replace(".", "/") + ".py")
