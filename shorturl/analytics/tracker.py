@@ -18,7 +18,8 @@ lengths first, with no hashing and no call into the interpreter; a header value 
 (most traffic comes from a few hundred user agents and languages) gives the text made the
 first time, so the click shares it and nothing is sliced, decoded or allocated for it;
 without trusted proxies the client is the peer, read off the scope without a call. The
-source runs interpreted where it is not compiled, a browser's click costing about twice.
+source runs interpreted where it is not compiled, a browser's click costing nearly three
+times the instructions.
 
 A background task wakes when the buffer stops being empty, waits `flush_interval` (20 ms)
 for more to arrive, then flushes. The XADD costs the same whatever it carries, so the
