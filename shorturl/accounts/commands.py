@@ -85,13 +85,16 @@ def _user_row(user: User) -> dict[str, Any]:
     }
 
 
-def _key_row(key: ApiKey) -> dict[str, Any]:
+def _key_row(key: ApiKey, plan: str) -> dict[str, Any]:
+    from shorturl.accounts.api_keys import effective_rate_limit
+
     return {
         "key_id": f"key_{key.id}",
         "name": key.name,
         "key_prefix": f"{key.key_prefix}...",
         "permissions": list(key.permissions),
         "rate_limit": key.rate_limit,
+        "effective_rate_limit": effective_rate_limit(key.rate_limit, plan),
         "created_at": key.created_at.isoformat(),
         "last_used": key.last_used_at.isoformat() if key.last_used_at else None,
     }
@@ -253,13 +256,17 @@ def list_keys(login: Login, as_json: AsJson = False) -> None:
 
     async def work(session: AsyncSession) -> list[dict[str, Any]]:
         user = await _user(session, login)
-        return [_key_row(key) for key in await list_api_keys(session, user.id)]
+        return [_key_row(key, user.plan) for key in await list_api_keys(session, user.id)]
 
     rows = _run(work)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     else:
-        _table(rows, "API keys", ("key_id", "name", "key_prefix", "permissions", "last_used"))
+        _table(
+            rows,
+            "API keys",
+            ("key_id", "name", "key_prefix", "permissions", "effective_rate_limit", "last_used"),
+        )
 
 
 @keys_app.command("revoke")

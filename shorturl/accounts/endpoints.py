@@ -129,7 +129,7 @@ async def list_api_keys(
 ) -> Envelope[ApiKeyList]:
     """The caller's API keys (prefix only: the full key is shown once, at creation)."""
     keys = await api_keys.list_api_keys(session, user.id)
-    return ok(request, ApiKeyList(api_keys=[api_key_out(key) for key in keys]))
+    return ok(request, ApiKeyList(api_keys=[api_key_out(key, user.plan) for key in keys]))
 
 
 @router.post(
@@ -151,7 +151,7 @@ async def create_api_key(
         rate_limit=body.rate_limit,
         creator=principal,
     )
-    shown = api_key_out(created.record)
+    shown = api_key_out(created.record, user.plan)
     return ok(request, ApiKeyCreated(**shown.model_dump(), key=created.key))
 
 

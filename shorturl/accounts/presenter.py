@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shorturl.accounts.api_keys import effective_rate_limit
 from shorturl.accounts.models import ApiKey, User
 from shorturl.accounts.schemas import ApiKeyOut, ProfileOut, UsageStats
 from shorturl.errors import NotFound
@@ -45,7 +46,8 @@ def profile_out(user: User, usage: OwnerUsage) -> ProfileOut:
     )
 
 
-def api_key_out(key: ApiKey) -> ApiKeyOut:
+def api_key_out(key: ApiKey, plan: str) -> ApiKeyOut:
+    """`plan` is the owner's: what the key really gets depends on it."""
     return ApiKeyOut(
         key_id=public_key_id(key.id),
         name=key.name,
@@ -54,4 +56,5 @@ def api_key_out(key: ApiKey) -> ApiKeyOut:
         last_used=key.last_used_at,
         permissions=list(key.permissions),
         rate_limit=key.rate_limit,
+        effective_rate_limit=effective_rate_limit(key.rate_limit, plan),
     )

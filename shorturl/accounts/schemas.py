@@ -131,7 +131,7 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"name": "My API Key", "permissions": ["read", "write"], "rate_limit": 500}
+                {"name": "My API Key", "permissions": ["read", "write"], "rate_limit": 5000}
             ]
         }
     )
@@ -141,7 +141,9 @@ class ApiKeyCreate(BaseModel):
         default_factory=lambda: list(ALL_PERMISSIONS), min_length=1, max_length=2
     )
     rate_limit: int | None = Field(
-        None, ge=1, description="Requests per hour through this key (at most the plan's)"
+        None,
+        ge=1,
+        description="Requests per hour through this key; the plan's limit applies when lower",
     )
 
 
@@ -152,7 +154,10 @@ class ApiKeyOut(BaseModel):
     created_at: UtcDateTime
     last_used: UtcDateTime | None
     permissions: list[str]
-    rate_limit: int | None
+    rate_limit: int | None = Field(description="The limit asked for at creation (None: the plan's)")
+    effective_rate_limit: int = Field(
+        description="API requests per hour this key really gets: min(rate_limit, the plan's)"
+    )
 
 
 class ApiKeyCreated(ApiKeyOut):

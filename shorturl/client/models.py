@@ -353,6 +353,8 @@ class ApiKey(ApiObject):
     last_used: datetime | None
     permissions: list[str]
     rate_limit: int | None
+    # What the key really gets, min(rate_limit, the plan's); None from servers before it.
+    effective_rate_limit: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,7 +17,7 @@ from shorturl.dashboard.forms import field_text
 from shorturl.dashboard.rendering import plain_error, render
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import SignedInSession, WebSession, sign_in, sign_out
-from shorturl.errors import AppError, Unauthorized
+from shorturl.errors import AppError, Unauthorized, ValidationFailed
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.ratelimit.plans import plan_named
 from shorturl.storage.db import SessionDep
@@ -40,6 +40,7 @@ async def _keys_page(
     context.setdefault("created", None)
     context.setdefault("error", None)
     context.setdefault("name", "")
+    context.setdefault("rate_limit", "")
     keys = await api_keys.list_api_keys(db, web.user_id)
     flash = (
         "The key was revoked; it stops working at once."
@@ -49,7 +50,13 @@ async def _keys_page(
     return render(
         request,
         "keys.html",
-        {"keys": keys, "flash": flash, "plan": plan_named(web.principal.plan), **context},
+        {
+            "keys": keys,
+            "flash": flash,
+            "plan": plan_named(web.principal.plan),
+            "effective_rate_limit": api_keys.effective_rate_limit,
+            **context,
+        },
         status=status,
     )
 
@@ -59,20 +66,39 @@ async def keys_page(request: Request, web: SignedInSession, db: SessionDep) -> R
     return await _keys_page(request, web, db)
 
 
+def _rate_limit(text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValidationFailed(details="Rate limit: a whole number of requests per hour, or empty.")
+    return int(text)
+
+
 @router.post("/keys")
 async def create_key(
     request: Request, form: VerifiedForm, web: SignedInSession, db: SessionDep
 ) -> Response:
     name = field_text(form, "name", 200)
     permissions = [value for value in form.getlist("permissions") if isinstance(value, str)]
+    rate_limit = field_text(form, "rate_limit", 20)
     try:
         created = await api_keys.create_api_key(
-            db, await _user(db, web), name=name, permissions=permissions
+            db,
+            await _user(db, web),
+            name=name,
+            permissions=permissions,
+            rate_limit=_rate_limit(rate_limit),
         )
     except AppError as error:
         await db.rollback()
         return await _keys_page(
-            request, web, db, status=error.status_code, error=plain_error(error), name=name
+            request,
+            web,
+            db,
+            status=error.status_code,
+            error=plain_error(error),
+            name=name,
+            rate_limit=rate_limit,
         )
     # Shown on this response only (no-store); only its hash is kept.
     return await _keys_page(request, web, db, created=created)

@@ -2,10 +2,10 @@
 
 Buckets (per hour, `shorturl.ratelimit.plans`): `create` (POST /urls, /shorten, /urls/bulk),
 `analytics` (…/analytics, …/stats, /analytics/summary), `api` (everything else). Anonymous
-callers count per client IP, signed-in ones per user; a request made with an API key that has
-its own `rate_limit` counts its `api` bucket per key against that number instead of the
-plan's. Creation and analytics stay per user by plan, so a key can never do more than its
-owner's plan allows.
+callers count per client IP, signed-in ones per user: one allowance per account and bucket,
+shared by its token and all of its keys (50 keys never give 50 times the plan). A request
+made with an API key that has its own `rate_limit` counts its `api` bucket twice: per key
+against min(key limit, plan limit), and per user against the plan, and must pass both.
 
 `enforce_api_rate_limit` runs on every v1 route (a router dependency); it leaves the state in
 `request.state.rate_limit`, which the envelope shows as `meta.rate_limit` and
@@ -20,6 +20,7 @@ from typing import Final
 
 from fastapi import Request
 
+from shorturl.accounts.api_keys import effective_rate_limit
 from shorturl.accounts.dependencies import get_principal
 from shorturl.accounts.principal import ANONYMOUS, Principal
 from shorturl.errors import AppError, RateLimited
@@ -53,14 +54,22 @@ def bucket_of(method: str, path: str) -> Bucket:
     return "api"
 
 
-def _identity(request: Request, principal: Principal, bucket: Bucket) -> tuple[str, int]:
+def _limits(request: Request, principal: Principal, bucket: Bucket) -> list[tuple[str, int]]:
+    """The (identity, limit) counters a request of `bucket` counts against: all must pass."""
     plan = plan_named(principal.plan)
     if principal.user_id is None:
         client_ip = request.app.state.runtime.client_ip.from_scope(request.scope)
-        return f"ip:{client_ip}", plan.limit(bucket)
+        return [(f"ip:{client_ip}", plan.limit(bucket))]
+    account = (f"user:{principal.user_id}", plan.limit(bucket))
     if bucket == "api" and principal.api_key_id is not None and principal.rate_limit:
-        return f"key:{principal.api_key_id}", min(principal.rate_limit, plan.api)
-    return f"user:{principal.user_id}", plan.limit(bucket)
+        key_limit = effective_rate_limit(principal.rate_limit, principal.plan)
+        return [(f"key:{principal.api_key_id}", key_limit), account]
+    return [account]
+
+
+def _tightest(states: list[LimitState]) -> LimitState:
+    """The state to show the client: a refusal first, else the one with least room left."""
+    return min(states, key=lambda state: (state.allowed, state.remaining))
 
 
 async def consume(
@@ -71,34 +80,42 @@ async def consume(
     limits = request.app.state.runtime.limits
     if limits is None or cost <= 0:
         return None
-    identity, limit = _identity(request, principal, bucket)
-    state = await limits.api.hit(bucket, identity, limit, HOUR, cost)
+    states = []
+    for identity, limit in _limits(request, principal, bucket):
+        states.append(await limits.api.hit(bucket, identity, limit, HOUR, cost))
+        if not states[-1].allowed:  # a refused request does not use the account's allowance
+            break
+    state = _tightest(states)
     request.state.rate_limit = state.meta()
     if not state.allowed:
         wait = state.retry_after()
         raise RateLimited(
-            f"Rate limit exceeded: {limit} {_WHAT[bucket]} per hour",
-            details={"bucket": bucket, "limit": limit, "retry_after": wait},
+            f"Rate limit exceeded: {state.limit} {_WHAT[bucket]} per hour",
+            details={"bucket": bucket, "limit": state.limit, "retry_after": wait},
             headers={"Retry-After": str(wait)},
         )
     return state
 
 
 async def consume_up_to(request: Request, principal: Principal, bucket: Bucket, wanted: int) -> int:
-    """Count as many of `wanted` more requests of `bucket` as the limit has room for, and
+    """Count as many of `wanted` more requests of `bucket` as the limits have room for, and
     say how many that was (all of them when limits are off). Bulk creation: the items past
     the limit fail on their own instead of the whole batch."""
     limits = request.app.state.runtime.limits
     if limits is None or wanted <= 0:
         return max(wanted, 0)
-    identity, limit = _identity(request, principal, bucket)
-    state = await limits.api.peek(bucket, identity, limit, HOUR)
-    granted = min(wanted, state.remaining)
+    counters = _limits(request, principal, bucket)
+    peeked = [await limits.api.peek(bucket, identity, limit, HOUR) for identity, limit in counters]
+    granted = min([wanted, *(state.remaining for state in peeked)])
+    states = peeked
     if granted > 0:
-        state = await limits.api.hit(bucket, identity, limit, HOUR, granted)
-        if not state.allowed:  # others took the room meanwhile
+        states = [
+            await limits.api.hit(bucket, identity, limit, HOUR, granted)
+            for identity, limit in counters
+        ]
+        if not all(state.allowed for state in states):  # others took the room meanwhile
             granted = 0
-    request.state.rate_limit = state.meta()
+    request.state.rate_limit = _tightest(states).meta()
     return granted
 
 

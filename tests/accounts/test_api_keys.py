@@ -43,6 +43,7 @@ async def test_a_key_is_shown_once_and_stored_only_as_a_hash(
         "last_used",
         "permissions",
         "rate_limit",
+        "effective_rate_limit",
     }
     assert shown["last_used"] is None
 
@@ -51,6 +52,25 @@ async def test_a_key_is_shown_once_and_stored_only_as_a_hash(
     assert row is not None
     assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert key not in (row.key_prefix, row.key_hash, row.name)
+
+
+async def test_the_seed_003_key_body_is_kept_and_capped_by_the_plan(
+    client: httpx.AsyncClient, make_account: MakeAccount
+) -> None:
+    seed_body = {"name": "My API Key", "permissions": ["read", "write"], "rate_limit": 5000}
+    for plan, effective in (("free", 1_000), ("premium", 5_000)):
+        owner = await make_account(f"seed{plan}", plan=plan)
+        response = await client.post("/api/v1/user/api-keys", headers=owner.headers, json=seed_body)
+        assert response.status_code == 201, response.text
+        created = response.json()["data"]
+        assert (created["name"], created["permissions"]) == ("My API Key", ["read", "write"])
+        assert (created["rate_limit"], created["effective_rate_limit"]) == (5000, effective)
+        listed = await client.get("/api/v1/user/api-keys", headers=owner.headers)
+        [shown] = listed.json()["data"]["api_keys"]
+        assert (shown["rate_limit"], shown["effective_rate_limit"]) == (5000, effective)
+    # No limit of its own: the plan's.
+    plain = await new_key(client, owner)
+    assert (plain["rate_limit"], plain["effective_rate_limit"]) == (None, 10_000)
 
 
 async def test_a_key_authenticates_through_either_header(
@@ -135,7 +155,7 @@ async def test_key_fields_are_validated(client: httpx.AsyncClient, account: Acco
         {"name": "x", "permissions": ["admin"]},
         {"name": "x", "rate_limit": 0},
         {"name": "x", "rate_limit": 1_000_001},
-        {"name": "x", "rate_limit": 1001},  # above the free plan's 1,000 API requests/hour
+        {"name": "x", "rate_limit": "many"},
     ):
         response = await client.post("/api/v1/user/api-keys", headers=account.headers, json=body)
         assert response.status_code == 400, body

@@ -163,6 +163,7 @@ def test_user_profile_and_api_keys(live_server: LiveServer, sdk_user: SdkUser) -
         assert [key.name for key in keys] == ["tests"]
         reader = client.user.api_keys.create("ci", permissions=["read"], rate_limit=50)
         assert reader.key.startswith("sk_live_") and reader.permissions == ["read"]
+        assert (reader.rate_limit, reader.effective_rate_limit) == (50, 50)
         assert {key.key_id for key in client.user.api_keys.list()} == {
             keys[0].key_id,
             reader.key_id,

@@ -100,3 +100,32 @@ async def test_profile_changes_and_account_deletion(
     assert gone.status_code == 303 and gone.headers["location"] == "/"
     assert (await browser.get("/dashboard")).status_code == 303
     assert (await client.get("/bye")).status_code == 404
+
+
+async def test_a_keys_rate_limit_is_set_and_shown_with_what_the_plan_allows(
+    signed_in: SignedIn, client: httpx.AsyncClient
+) -> None:
+    browser, _ = await signed_in("alice")  # free plan: 1,000 API requests an hour
+    for rate_limit in ("5000", "250"):
+        made = await submit(
+            browser,
+            "/dashboard/keys",
+            "/dashboard/keys",
+            {"name": f"limit {rate_limit}", "permissions": ["read"], "rate_limit": rate_limit},
+        )
+        assert made.status_code == 200, made.text
+    listing = (await browser.get("/dashboard/keys")).text
+    assert '1,000/h <span class="muted small">(asked 5,000; the free plan allows 1,000)' in listing
+    assert "250/h</td>" in listing
+    key = NEW_KEY.search(made.text)
+    assert key
+    listed = await client.get("/api/v1/user/api-keys", headers={"X-API-Key": key.group(1)})
+    limits = {
+        item["name"]: item["effective_rate_limit"] for item in listed.json()["data"]["api_keys"]
+    }
+    assert limits == {"limit 5000": 1_000, "limit 250": 250}
+    refused = await submit(
+        browser, "/dashboard/keys", "/dashboard/keys", {"name": "bad", "rate_limit": "lots"}
+    )
+    assert refused.status_code == 400
+    assert "Rate limit: a whole number" in refused.text and 'value="lots"' in refused.text

@@ -125,12 +125,39 @@ async def test_a_keys_own_rate_limit_replaces_the_plans(app_factory: AppFactory)
             (await client.get("/api/v1/user/profile", headers=key)).status_code for _ in range(4)
         ]
         assert statuses == [200, 200, 200, 429]
+        refused = await client.get("/api/v1/user/profile", headers=key)
+        assert refused.json()["error"]["details"]["limit"] == 3
         # The token (and so the dashboard) is unaffected: the key has its own budget…
         assert (await client.get("/api/v1/user/profile", headers=alice.headers)).status_code == 200
         # …and creating through the key counts against the owner's plan, per user.
         made = await client.post("/api/v1/urls", headers=key, json={"long_url": "https://e.com/"})
         assert made.status_code == 201
         assert numbers(made)[:2] == (100, 99)
+
+
+async def test_all_keys_of_an_account_share_its_plans_allowance(app_factory: AppFactory) -> None:
+    async with app_factory(**LIMITED) as (app, client):
+        alice = await sign_up(client, app.runtime, "alice")  # free: 1,000 API requests/hour
+        keys = []
+        for i, rate_limit in enumerate((5000, None, 5000)):
+            body = {"name": f"k{i}", "rate_limit": rate_limit}
+            made = await client.post("/api/v1/user/api-keys", headers=alice.headers, json=body)
+            assert made.status_code == 201, made.text
+            keys.append({"X-API-Key": made.json()["data"]["key"]})
+        used = 3  # the creations above
+        while used < 1_000:
+            response = await client.get("/api/v1/user/api-keys", headers=keys[used % 3])
+            assert response.status_code == 200, (used, response.text)
+            used += 1
+        assert numbers(response)[:2] == (1_000, 0)
+        # The account's allowance is spent: every key, and the token, is refused now…
+        for headers in (*keys, alice.headers):
+            refused = await client.get("/api/v1/user/profile", headers=headers)
+            assert refused.status_code == 429
+            assert refused.json()["error"]["details"]["limit"] == 1_000
+        # …while another account has its own.
+        bob = await sign_up(client, app.runtime, "bob")
+        assert (await client.get("/api/v1/user/profile", headers=bob.headers)).status_code == 200
 
 
 async def test_failed_authentication_is_counted_against_the_ip(app_factory: AppFactory) -> None:
