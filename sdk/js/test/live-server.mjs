@@ -1,5 +1,6 @@
-// A real `shorturl serve` for the tests: the repository's .venv, a temp SQLite file, a free
-// port of the suite's range (18400-18500), rate limits on (tests make their own users).
+// A real `shorturl serve` for the tests: the repository's .venv (or $SHORTURL_BIN), a temp
+// SQLite file, a free port of the suite's range (18400-18500), rate limits on (each test
+// makes its own users).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -86,6 +87,14 @@ export async function startServer(settings = {}) {
       rmSync(workdir, { recursive: true, force: true });
     },
   };
+}
+
+/** The server `test/run.mjs` started for every test file ($SHORTURL_TEST_SERVER), or, for a
+ * file run on its own, one of this file's own. */
+export async function testServer() {
+  const shared = process.env.SHORTURL_TEST_SERVER;
+  if (shared) return { url: shared, log: null, async stop() {} };
+  return startServer();
 }
 
 /** A new account with an API key, made through the SDK: { username, password, apiKey, client }. */

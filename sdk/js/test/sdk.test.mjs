@@ -7,13 +7,13 @@ import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 
 import ShortURL, { NetworkError, RateLimitError, ShortURLError, TimeoutError } from "../dist/index.mjs";
-import { freePort, newUser, startServer } from "./live-server.mjs";
+import { freePort, newUser, testServer } from "./live-server.mjs";
 
 let server;
 let user;
 
 before(async () => {
-  server = await startServer();
+  server = await testServer();
   user = await newUser(server.url);
 });
 after(async () => server?.stop());

@@ -1,0 +1,14 @@
+// Must NOT compile: test/package.test.mjs checks that tsc reports each of these lines.
+
+import ShortURL from "@shorturl/sdk";
+
+const client = new ShortURL({ apiKey: "sk_live_x" });
+
+export async function wrong(): Promise<void> {
+  await client.urls.create({ longUrl: "https://example.com/" }); // WRONG: longUrl
+  const result = await client.urls.get("abc");
+  console.log(result.short_urll); // WRONG: short_urll
+  await client.analytics.get("abc", { period: "2w" }); // WRONG: period
+  const count: string = result.click_count; // WRONG: click_count
+  void count;
+}
