@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install services bench clean
+.PHONY: run test lint format install services bench clean test-sdk-js
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -31,10 +31,14 @@ format: install
 
 test: install services lint  ## the whole suite, SQLite + in-process and PostgreSQL + Redis
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-sdk-js
+
+test-sdk-js: install  ## the JavaScript SDK (sdk/js) on a real server; needs node >= 18 and npm
+	scripts/test-sdk-js.sh
 
 bench: install services
 	$(PY) bench/redirect.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache shorturl.db*
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache shorturl.db* sdk/js/node_modules sdk/js/dist
 	find shorturl -name '*.so' -delete
