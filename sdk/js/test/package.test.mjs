@@ -84,6 +84,12 @@ function seedExample(alias) {
   return source;
 }
 
+test("the README shows the seed example as written", () => {
+  const readme = readFileSync(join(SDK_DIR, "..", "..", "README.md"), "utf8");
+  const blocks = [...readme.matchAll(/```javascript\n([\s\S]*?)```/g)].map((match) => match[1]);
+  assert.ok(blocks.includes(SEED_EXAMPLE), "README.md has no ```javascript block equal to the seed's");
+});
+
 test("the seed example runs as written with require(), from the installed tarball", async () => {
   writeFileSync(join(app, "example.js"), seedExample("my-link"));
   writeFileSync(join(app, "run-cjs.cjs"), CJS_RUNNER);
