@@ -50,6 +50,8 @@ def test_every_command_and_option_has_help() -> None:
         assert expected in seen
     assert {"links export", "links import", "serve", "db upgrade", "stats"} <= set(seen)
     assert {"export", "import"} <= set(seen)  # short for links export/import
+    webhooks = ("list", "create", "delete", "test", "deliveries")
+    assert {f"webhooks {name}" for name in webhooks} <= set(seen)
     top = runner.invoke(cli, ["--help"])
     assert "links" in top.output and "users" in top.output
 
