@@ -107,7 +107,7 @@ describe("analytics", () => {
     });
     assert.equal(hop.status, 301);
     let report;
-    for (let i = 0; i < 50; i += 1) {
+    for (let i = 0; i < 150; i += 1) {
       report = await client.analytics.get(short_code, { period: "7d", granularity: "day" });
       if (report.total_clicks > 0) break;
       await new Promise((done) => setTimeout(done, 100));
@@ -263,7 +263,7 @@ describe("errors", () => {
       silent.closeAllConnections();
       silent.close();
     });
-    const client = new ShortURL({ baseUrl: `http://127.0.0.1:${port}`, timeout: 150, maxRetries: 1 });
+    const client = new ShortURL({ baseUrl: `http://127.0.0.1:${port}`, timeout: 500, maxRetries: 1 });
     const error = await client.urls.get("abc").catch((e) => e);
     assert.ok(error instanceof TimeoutError && error instanceof NetworkError);
     assert.equal(error.code, "TIMEOUT");
