@@ -77,11 +77,6 @@ export function segment(value: string): string {
   return encodeURIComponent(text);
 }
 
-/** Dates as ISO-8601 UTC, `undefined` fields left out (JSON.stringify does both). */
-function jsonBody(body: unknown): string {
-  return JSON.stringify(body);
-}
-
 function lowerHeaders(headers: Headers): Record<string, string> {
   const result: Record<string, string> = {};
   headers.forEach((value, name) => {
@@ -140,7 +135,8 @@ export class Transport {
     if (typeof chosen !== "function") {
       throw new TypeError("no fetch: use Node 18 or later, or pass options.fetch");
     }
-    this.fetch = chosen;
+    // Browsers refuse a `fetch` called as a method of another object ("Illegal invocation").
+    this.fetch = chosen.bind(globalThis);
   }
 
   url(call: Call): string {
@@ -192,7 +188,8 @@ export class Transport {
       const response = await this.fetch(this.url(call), {
         method: call.method,
         headers,
-        body: call.body === undefined ? undefined : jsonBody(call.body),
+        // JSON.stringify sends Dates as ISO-8601 UTC and leaves `undefined` fields out.
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
         signal: controller.signal,
       });
       // Read the body while the timer still runs: a stalled body is a timeout too.
