@@ -29,6 +29,7 @@ SORTABLE = {
     "long_url": Link.long_url,
     # what the Shlink and YOURLS APIs show as a link's title (shorturl/shlink/presenter.py)
     "title": func.coalesce(Link.description, Link.title),
+    "random": func.random(),  # YOURLS's `stats` with filter=rand
 }
 
 

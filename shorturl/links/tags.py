@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts.principal import Principal
 from shorturl.links.models import Tag
-from shorturl.links.repository import LinkFilter, LinkRepository
+from shorturl.links.repository import LinkRepository
 
-__all__ = ["delete_tags", "link_ids", "human_clicks", "rename_tag", "tag_named", "tagged_links"]
-
-
-def _scope(principal: Principal, spec: LinkFilter) -> LinkFilter:
-    """`spec` limited to the caller's own links, unless the caller is an admin."""
-    if principal.is_admin:
-        return replace(spec, all_owners=True)
-    return replace(spec, owner_id=principal.user_id, all_owners=False)
+__all__ = ["delete_tags", "rename_tag", "tag_named", "tagged_links"]
 
 
 async def tagged_links(
@@ -28,16 +20,6 @@ async def tagged_links(
     return await LinkRepository(session).tagged_links(
         principal.user_id, all_owners=principal.is_admin
     )
-
-
-async def link_ids(session: AsyncSession, principal: Principal, spec: LinkFilter) -> Sequence[int]:
-    """Ids of the caller's links (an admin's: any link's) that match `spec`."""
-    return await LinkRepository(session).ids(_scope(principal, spec))
-
-
-async def human_clicks(session: AsyncSession, principal: Principal) -> int:
-    """Human clicks on the caller's links (an admin's: on every link)."""
-    return await LinkRepository(session).human_clicks(_scope(principal, LinkFilter()))
 
 
 async def tag_named(session: AsyncSession, name: str) -> Tag | None:

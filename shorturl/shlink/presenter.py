@@ -8,9 +8,10 @@ from typing import Any
 
 from shorturl.analytics.models import Click
 from shorturl.links.models import Link
+from shorturl.links.presenter import title_of
 from shorturl.shlink.models import ShlinkLinkSettings
 
-__all__ = ["atom", "pagination", "short_url_out", "summary", "title_of", "visit_out"]
+__all__ = ["atom", "pagination", "short_url_out", "summary", "visit_out"]
 
 
 def atom(moment: datetime | None) -> str | None:
@@ -20,11 +21,6 @@ def atom(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def title_of(link: Link) -> str | None:
-    """The title a user gave (kept as the description), else the target page's own."""
-    return link.description if link.description is not None else link.title
 
 
 def summary(human: int, bots: int) -> dict[str, int]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shorturl.accounts.principal import Principal
 from shorturl.analytics import visits
 from shorturl.errors import CustomAliasTaken, LinkNotFound
+from shorturl.links import scope
 from shorturl.links import tags as link_tags
 from shorturl.links.models import Link
 from shorturl.links.repository import LinkFilter
@@ -291,7 +292,7 @@ class ShlinkService:
                 f'Tag with name "{tag}" could not be found',
                 tag=tag,
             )
-        ids = await link_tags.link_ids(session, principal, LinkFilter(tags_any=(tag,)))
+        ids = await scope.link_ids(session, principal, LinkFilter(tags_any=(tag,)))
         return await self._visits(session, visits.ClickFilter(link_ids=list(ids)), query)
 
     async def domain_visits(
@@ -344,7 +345,7 @@ class ShlinkService:
         return {"data": [], "pagination": pagination(query.page, per_page, 0, 0)}
 
     async def overview(self, session: AsyncSession, principal: Principal) -> dict[str, Any]:
-        human = await link_tags.human_clicks(session, principal)
+        human = await scope.human_clicks(session, principal)
         bots = await visits.bot_clicks(
             session, owner_id=principal.user_id, every_link=principal.is_admin
         )

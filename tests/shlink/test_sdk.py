@@ -42,17 +42,15 @@ def node() -> str:
             "install Node.js ≥ 18 (Debian: apt-get install nodejs npm)"
         )
     if not _installed():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=SDK_DIR, check=True, timeout=300
-        )
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=SDK_DIR, check=True, timeout=300)
     return node
 
 
 def _api_key(server: LiveServer, login: str, password: str, permissions: list[str]) -> str:
     with httpx.Client(base_url=server.url) as http:
-        token = http.post(
-            "/api/v1/auth/login", json={"email": login, "password": password}
-        ).json()["data"]["access_token"]
+        token = http.post("/api/v1/auth/login", json={"email": login, "password": password}).json()[
+            "data"
+        ]["access_token"]
         created = http.post(
             "/api/v1/user/api-keys",
             headers={"Authorization": f"Bearer {token}"},
