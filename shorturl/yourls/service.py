@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts.principal import Principal
-from shorturl.errors import AppError, CustomAliasTaken, InvalidUrl, LinkNotFound
+from shorturl.errors import AppError, CustomAliasTaken, Forbidden, InvalidUrl, LinkNotFound
 from shorturl.links import scope
 from shorturl.links.codes import alias_problem, is_possible_code
 from shorturl.links.models import Link
@@ -76,6 +76,8 @@ class YourlsService:
     async def shorturl(
         self, session: AsyncSession, principal: Principal, params: Mapping[str, str]
     ) -> Answer:
+        if not principal.can("write"):  # a GET here, but a write all the same
+            return self.error(Forbidden(details="This API key is read-only"))
         url = params.get("url", "").strip()
         if url.lower() in ("", "http://", "https://"):
             return _failure("error:nourl", "Missing or malformed URL", 400)
