@@ -42,7 +42,6 @@ RESERVED_WORDS: Final = frozenset(
         "favicon.ico",
         "robots.txt",
         "yourls-api.php",  # the YOURLS API (shorturl/yourls)
-        "rest",  # the Shlink REST API lives under /rest (shorturl/shlink)
     }
 )
 _RESERVED_LOWER: Final = frozenset(word.lower() for word in RESERVED_WORDS)
