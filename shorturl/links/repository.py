@@ -27,7 +27,7 @@ SORTABLE = {
     "expires_at": Link.expires_at,
     "code": Link.code,
     "long_url": Link.long_url,
-    # what the Shlink and YOURLS APIs show as a link's title (shorturl/shlink/presenter.py)
+    # what the Shlink and YOURLS APIs show as a link's title (presenter.title_of)
     "title": func.coalesce(Link.description, Link.title),
     "random": func.random(),  # YOURLS's `stats` with filter=rand
 }
