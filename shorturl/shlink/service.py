@@ -284,7 +284,9 @@ class ShlinkService:
     async def tag_visits(
         self, session: AsyncSession, principal: Principal, tag: str, query: VisitsQuery
     ) -> dict[str, Any]:
-        if await link_tags.tag_named(session, tag) is None:
+        ids = await scope.link_ids(session, principal, LinkFilter(tags_any=(tag,)))
+        # a tag only on other accounts' links does not exist for this key
+        if not ids and (not principal.is_admin or await link_tags.tag_named(session, tag) is None):
             raise ShlinkProblem(
                 404,
                 "tag-not-found",
@@ -292,7 +294,6 @@ class ShlinkService:
                 f'Tag with name "{tag}" could not be found',
                 tag=tag,
             )
-        ids = await scope.link_ids(session, principal, LinkFilter(tags_any=(tag,)))
         return await self._visits(session, visits.ClickFilter(link_ids=list(ids)), query)
 
     async def domain_visits(

@@ -80,7 +80,7 @@ async def _run(
     if action == "shorturl":
         return await yourls.shorturl(session, principal, params)
     if action == "expand":
-        return await yourls.expand(session, params)
+        return await yourls.expand(session, principal, params)
     if action == "url-stats":
         return await yourls.url_stats(session, principal, params)
     if action == "stats":

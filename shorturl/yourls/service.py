@@ -46,6 +46,10 @@ def _date(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _own(principal: Principal, link: Link) -> bool:
+    return principal.is_admin or link.owner_id == principal.user_id
+
+
 def _failure(code: str, message: str, status: int) -> Answer:
     body = {"status": "fail", "code": code, "message": message, "errorCode": str(status)}
     return Answer(body, message)
@@ -141,7 +145,10 @@ class YourlsService:
         except LinkNotFound:
             return None
 
-    async def expand(self, session: AsyncSession, params: Mapping[str, str]) -> Answer:
+    async def expand(
+        self, session: AsyncSession, principal: Principal, params: Mapping[str, str]
+    ) -> Answer:
+        """Any link's target (its redirect tells anyone); the title a user gave stays theirs."""
         keyword = self.keyword_of(params.get("shorturl", ""))
         link = await self._find(session, keyword)
         if link is None:
@@ -151,7 +158,7 @@ class YourlsService:
             "keyword": link.code,
             "shorturl": self._short_url(link),
             "longurl": link.long_url,
-            "title": self._title(link),
+            "title": self._title(link) if _own(principal, link) else link.title or link.long_url,
             "message": "success",
             "statusCode": 200,
         }
@@ -161,7 +168,7 @@ class YourlsService:
         self, session: AsyncSession, principal: Principal, params: Mapping[str, str]
     ) -> Answer:
         link = await self._find(session, self.keyword_of(params.get("shorturl", "")))
-        if link is None or not (principal.is_admin or link.owner_id == principal.user_id):
+        if link is None or not _own(principal, link):
             return Answer({"statusCode": 404, "message": _NOT_FOUND}, "")
         body = {"statusCode": 200, "message": "success", "link": self._stats_entry(link)}
         return Answer(body, "")

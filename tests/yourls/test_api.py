@@ -294,13 +294,25 @@ async def test_stats_are_the_callers_own(
     assert (await _call(client, signature=bobs, action="db-stats")).json()["db-stats"][
         "total_links"
     ] == 0
-    # expand is what the redirect tells anyone anyway
-    assert (
-        await _call(client, signature=bobs, action="expand", shorturl="yrl-mine")
-    ).status_code == 200
+    # expand is what the redirect tells anyone anyway, but not the title its owner gave
+    await client.get(
+        API,
+        params={
+            "signature": key,
+            "action": "shorturl",
+            "url": "https://example.com/t",
+            "keyword": "yrl-titled",
+            "title": "private note",
+        },
+    )
+    expanded = await _call(client, signature=bobs, action="expand", shorturl="yrl-titled")
+    assert expanded.status_code == 200
+    assert expanded.json()["title"] == "https://example.com/t"
+    mine = await _call(client, signature=key, action="expand", shorturl="yrl-titled")
+    assert mine.json()["title"] == "private note"
     admin = await make_account("root", role="admin")
     everything = await _call(client, signature=await _key(client, admin), action="db-stats")
-    assert everything.json()["db-stats"]["total_links"] == 1
+    assert everything.json()["db-stats"]["total_links"] == 2
 
 
 async def test_passwords_go_through_the_login_throttle(app_factory: AppFactory) -> None:
