@@ -41,7 +41,8 @@ async def _params(request: Request) -> dict[str, str]:
     return params
 
 
-@router.api_route("/yourls-api.php", methods=["GET", "POST"], response_class=Response)
+@router.get("/yourls-api.php", response_class=Response, operation_id="yourls_api_get")
+@router.post("/yourls-api.php", response_class=Response, operation_id="yourls_api_post")
 async def yourls_api(request: Request, session: SessionDep, links: LinkServiceDep) -> Response:
     """YOURLS actions `shorturl`, `expand`, `url-stats`, `stats`, `db-stats`, `version` (and
     `signature-token`), authenticated on every call; `format` json (default), xml, jsonp
