@@ -10,7 +10,7 @@ from shorturl.accounts.keys import hash_api_key, looks_like_api_key
 from shorturl.accounts.principal import ANONYMOUS, Principal
 from shorturl.errors import AppError
 from shorturl.links.dependencies import LinkServiceDep
-from shorturl.ratelimit.api import consume
+from shorturl.ratelimit.api import consume, ensure_room
 from shorturl.ratelimit.plans import Bucket
 from shorturl.storage.db import SessionDep
 from shorturl.yourls.auth import NotAuthenticated, authenticate, signature_token
@@ -52,6 +52,11 @@ async def yourls_api(request: Request, session: SessionDep, links: LinkServiceDe
     action = params.get("action", "").strip()
     bucket = _BUCKETS.get(action, "api")
     try:
+        signature = params.get("signature", "").strip()
+        if signature and not looks_like_api_key(signature):
+            # a token signature tries every key's token: refuse first if this address is
+            # already past its limit (its failures count there)
+            await ensure_room(request, ANONYMOUS, bucket)
         principal = await authenticate(request, params, session)
     except NotAuthenticated as failure:
         body = {"message": failure.message, "errorCode": "403", "callback": callback or ""}
@@ -60,7 +65,7 @@ async def yourls_api(request: Request, session: SessionDep, links: LinkServiceDe
         except AppError as error:
             return render(YourlsService.error(error), fmt, callback)
         return render(Answer(body, failure.message), fmt, callback)
-    except AppError as error:  # the login throttle
+    except AppError as error:  # the address's limit, or the login throttle
         return render(YourlsService.error(error), fmt, callback)
     try:
         await consume(request, principal, bucket)

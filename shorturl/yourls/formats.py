@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 from xml.etree import ElementTree
 
@@ -23,6 +23,7 @@ class Answer:
 
     body: dict[str, Any]
     simple: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. Retry-After on a 429
 
     @property
     def status(self) -> int:
@@ -35,21 +36,22 @@ def render(answer: Answer, fmt: str | None, callback: str | None) -> Response:
     """The response for `answer`; JSON unless another known format is asked for. A callback
     outside `[A-Za-z0-9_$.]` is refused (it is written into script)."""
     if fmt == "simple":
-        return _response(answer.simple.encode(), answer.status, "text/plain; charset=utf-8")
+        return _response(answer, answer.simple.encode(), "text/plain; charset=utf-8")
     if fmt == "xml":
-        return _response(_xml(answer.body), answer.status, "application/xml")
+        return _response(answer, _xml(answer.body), "application/xml")
     if fmt == "jsonp":
         name = callback or "yourls_callback"
         if not _CALLBACK.fullmatch(name):
             refused = {"errorCode": "400", "message": "Invalid callback name"}
-            return _response(orjson.dumps(refused), 400, "application/json")
+            return _response(Answer(refused), orjson.dumps(refused), "application/json")
         script = name.encode() + b"(" + orjson.dumps(answer.body) + b")"
-        return _response(script, answer.status, "application/javascript")
-    return _response(orjson.dumps(answer.body), answer.status, "application/json")
+        return _response(answer, script, "application/javascript")
+    return _response(answer, orjson.dumps(answer.body), "application/json")
 
 
-def _response(content: bytes, status: int, media_type: str) -> Response:
-    return Response(content, status_code=status, media_type=media_type, headers=_HEADERS)
+def _response(answer: Answer, content: bytes, media_type: str) -> Response:
+    headers = {**_HEADERS, **answer.headers}
+    return Response(content, status_code=answer.status, media_type=media_type, headers=headers)
 
 
 def _xml(body: dict[str, Any]) -> bytes:

@@ -230,4 +230,5 @@ class YourlsService:
         message = error.message
         if isinstance(error.details, str) and error.details:
             message = f"{message}: {error.details}"
-        return _failure(f"error:{error.code.lower()}", message, error.status_code)
+        failure = _failure(f"error:{error.code.lower()}", message, error.status_code)
+        return Answer(failure.body, failure.simple, dict(error.headers))

@@ -328,3 +328,18 @@ async def test_passwords_go_through_the_login_throttle(app_factory: AppFactory) 
         )
         assert blocked.status_code == 429
         assert blocked.json()["code"] == "error:rate_limited"
+
+
+async def test_token_signatures_stop_once_the_address_is_over_its_limit(
+    app_factory: AppFactory,
+) -> None:
+    async with app_factory(rate_limit_enabled=True) as (_, http):
+        statuses = [  # db-stats is analytics: 10 an hour for an anonymous address
+            (await _call(http, action="db-stats", signature="0" * 32)).status_code
+            for _ in range(10)
+        ]
+        assert statuses == [403] * 10
+        refused = await _call(http, action="db-stats", signature="0" * 32)
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "error:rate_limited"
+        assert int(refused.headers["retry-after"]) > 0
