@@ -24,7 +24,9 @@ from shorturl.ratelimit.middleware import RateLimitHeaders
 from shorturl.redirect.endpoints import router as redirect_router
 from shorturl.redirect.front import RedirectFront
 from shorturl.runtime import Runtime
+from shorturl.shlink.endpoints import router as shlink_router
 from shorturl.webhooks.endpoints import router as webhooks_router
+from shorturl.yourls.endpoints import router as yourls_router
 
 __all__ = ["build_app", "create_app"]
 
@@ -94,6 +96,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     v1.include_router(webhooks_router)
     api.include_router(v1)
     api.include_router(compat_router)
+    api.include_router(shlink_router)
+    api.include_router(yourls_router)
     api.include_router(web_ui_router)
     api.include_router(redirect_router)
     return RedirectFront(api, runtime)

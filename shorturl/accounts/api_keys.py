@@ -23,10 +23,12 @@ __all__ = [
     "MAX_KEY_RATE_LIMIT",
     "PERMISSIONS",
     "CreatedApiKey",
+    "active_key_hashes",
     "create_api_key",
     "effective_rate_limit",
     "list_api_keys",
     "principal_from_api_key",
+    "principal_from_key_hash",
     "revoke_api_key",
 ]
 
@@ -116,11 +118,21 @@ async def principal_from_api_key(session: AsyncSession, key: str) -> Principal:
     Unauthorized; nothing is cached, so a revocation holds from the next request on."""
     if not looks_like_api_key(key):
         raise Unauthorized(details="The API key is not valid")
+    return await principal_from_key_hash(session, hash_api_key(key))
+
+
+async def principal_from_key_hash(session: AsyncSession, key_hash: str) -> Principal:
+    """The caller of the key with this hash (for signatures made from it, shorturl/yourls)."""
     repository = AccountRepository(session)
-    found = await repository.key_with_owner(hash_api_key(key))
+    found = await repository.key_with_owner(key_hash)
     if found is None:
         raise Unauthorized(details="The API key is not valid")
     record, user = found
     now = utcnow()
     await repository.mark_key_used(record.id, now, now - LAST_USED_RESOLUTION)
     return principal_for(user, record)
+
+
+async def active_key_hashes(session: AsyncSession) -> Sequence[str]:
+    """The hash of every key that authenticates now (unrevoked, its owner active)."""
+    return await AccountRepository(session).active_key_hashes()

@@ -118,6 +118,16 @@ class AccountRepository:
         ).first()
         return None if row is None else (row[0], row[1])
 
+    async def active_key_hashes(self) -> Sequence[str]:
+        """The hashes of every unrevoked key whose owner is active."""
+        return (
+            await self.session.scalars(
+                select(ApiKey.key_hash)
+                .join(User, User.id == ApiKey.user_id)
+                .where(ApiKey.revoked_at.is_(None), User.is_active.is_(True))
+            )
+        ).all()
+
     async def mark_key_used(self, key_id: int, at: datetime, stale_before: datetime) -> None:
         """Record a use, writing only when the stored time is older than `stale_before`, so a
         busy key does not turn every request into a write."""

@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     distinct,
     false,
     func,
@@ -33,8 +34,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shorturl.analytics.models import Click
-from shorturl.analytics.rollups import RollupRepository, first_full_day
+from shorturl.analytics.models import Click, ClickRollup
+from shorturl.analytics.rollups import TOTAL, RollupRepository, first_full_day, utc_naive
 from shorturl.links.models import Link, LinkStatus
 from shorturl.storage.base import UTCDateTime
 
@@ -70,6 +71,7 @@ class ClickFilter:
     since: datetime | None = None
     until: datetime | None = None
     include_bots: bool = False
+    all_links: bool = False  # with link_ids None: every link, whoever owns it (not rollups)
 
 
 class ClickRepository:
@@ -214,6 +216,8 @@ class ClickRepository:
     def _links(self, spec: ClickFilter) -> ColumnElement[bool]:
         if spec.link_ids is not None:
             return Link.id.in_(spec.link_ids)
+        if spec.all_links:
+            return Link.status != LinkStatus.DELETED
         return and_(
             Link.owner_id == spec.owner_id
             if spec.owner_id is not None
@@ -383,6 +387,53 @@ class ClickRepository:
             .offset(offset)
         )
         return list(page.all())
+
+    async def count_visits(self, spec: ClickFilter) -> int:
+        """How many individual raw clicks `visits` can list for this filter."""
+        return int(
+            await self.session.scalar(select(func.count(Click.id)).where(*self._where(spec))) or 0
+        )
+
+    async def bot_clicks(self, links: ColumnElement[bool]) -> dict[int, int]:
+        """Robot clicks (counted requests flagged as robots) per link, of the links `links`
+        selects: rolled-up days from the rollups, later days from the raw clicks."""
+        counts: dict[int, int] = defaultdict(int)
+        raw = (
+            select(Click.link_id, func.count())
+            .join(Link, Link.id == Click.link_id)
+            .where(
+                links,
+                Click.is_counted.is_(True),
+                Click.is_bot.is_(True),
+                or_(
+                    Link.rolled_up_until.is_(None),
+                    utc_naive(self._dialect(), Click.clicked_at) >= Link.rolled_up_until,
+                ),
+            )
+            .group_by(Click.link_id)
+        )
+        rolled = (
+            select(ClickRollup.link_id, func.sum(ClickRollup.clicks))
+            .join(Link, Link.id == ClickRollup.link_id)
+            .where(links, ClickRollup.is_bot.is_(True), ClickRollup.dimension == TOTAL)
+            .group_by(ClickRollup.link_id)
+        )
+        for statement in (raw, rolled):
+            for link_id, clicks in await self.session.execute(statement):
+                counts[link_id] += int(clicks)
+        return dict(counts)
+
+    async def delete_clicks(self, link_id: int) -> None:
+        """Forget every click of a link, raw and rolled up, and its click counters (what
+        counts against `max_clicks` stays: deleting visits does not reopen a used-up link)."""
+        await self.session.execute(delete(Click).where(Click.link_id == link_id))
+        await self.session.execute(delete(ClickRollup).where(ClickRollup.link_id == link_id))
+        await self.session.execute(
+            update(Link)
+            .where(Link.id == link_id)
+            .values(click_count=0, last_clicked_at=None, rolled_up_until=None, raw_kept_from=None)
+            .execution_options(synchronize_session=False)
+        )
 
     async def deleted_by_retention(self, spec: ClickFilter) -> int:
         """Clicks counted in the rollups whose raw rows retention deleted: what `totals`

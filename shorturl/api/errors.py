@@ -1,7 +1,8 @@
 """Turning every error into its documented wire format, never FastAPI's 422 or a bare 500.
 
-API v1 (and `/{code}/info`) answer with the seed-003 error envelope; everything else (the
-seed-001 root API, the redirect) with `{"error": message}`.
+API v1 (and `/{code}/info`) answer with the seed-003 error envelope; Shlink's API (`/rest/`)
+with problem+json; everything else (the seed-001 root API, the redirect) with
+`{"error": message}`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shorturl.api.envelope import ErrorBody, ErrorEnvelope, meta_for
 from shorturl.errors import AppError, InternalError, LinkNotFound, ValidationFailed
+from shorturl.shlink.problems import problem_response
 
 __all__ = ["install_error_handlers", "wants_envelope"]
 
@@ -37,6 +39,8 @@ def wants_envelope(request: Request) -> bool:
 
 
 def error_response(request: Request, error: AppError) -> JSONResponse:
+    if request.url.path.startswith("/rest/"):  # Shlink's API: problem+json
+        return problem_response(error)
     headers = dict(error.headers)
     if wants_envelope(request):
         body = ErrorEnvelope(

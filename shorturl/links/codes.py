@@ -41,6 +41,7 @@ RESERVED_WORDS: Final = frozenset(
         "admin",
         "favicon.ico",
         "robots.txt",
+        "yourls-api.php",  # the YOURLS API (shorturl/yourls)
     }
 )
 _RESERVED_LOWER: Final = frozenset(word.lower() for word in RESERVED_WORDS)

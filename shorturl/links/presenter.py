@@ -17,7 +17,13 @@ from shorturl.links.schemas import (
     SafeBrowsing,
 )
 
-__all__ = ["bulk_result", "link_out"]
+__all__ = ["bulk_result", "link_out", "title_of"]
+
+
+def title_of(link: Link) -> str | None:
+    """The title other shorteners' APIs show (Shlink, YOURLS): the one a user gave, kept as
+    the description, else the target page's own."""
+    return link.description if link.description is not None else link.title
 
 
 def link_out(link: Link, base_url: str) -> LinkOut:

@@ -26,6 +26,10 @@ SORTABLE = {
     "last_clicked_at": Link.last_clicked_at,
     "expires_at": Link.expires_at,
     "code": Link.code,
+    "long_url": Link.long_url,
+    # what the Shlink and YOURLS APIs show as a link's title (presenter.title_of)
+    "title": func.coalesce(Link.description, Link.title),
+    "random": func.random(),  # YOURLS's `stats` with filter=rand
 }
 
 
@@ -41,6 +45,14 @@ class LinkFilter:
     url_contains: str | None = None
     created_from: object = None
     created_to: object = None
+    # Shlink's filters (shorturl/shlink): tags any/all, tags excluded, limits not reached
+    tags_any: tuple[str, ...] = ()
+    tags_all: tuple[str, ...] = ()
+    tags_excluded_any: tuple[str, ...] = ()
+    tags_excluded_all: tuple[str, ...] = ()
+    click_limit_not_reached: bool = False
+    not_expired_at: datetime | None = None
+    long_url: str | None = None  # exactly this target
 
 
 class LinkRepository:
@@ -170,6 +182,32 @@ class LinkRepository:
             statement = statement.where(Link.created_at >= spec.created_from)
         if spec.created_to is not None:
             statement = statement.where(Link.created_at < spec.created_to)
+        return self._filtered_more(statement, spec)
+
+    def _filtered_more(self, statement: Select, spec: LinkFilter) -> Select:
+        if spec.long_url is not None:
+            statement = statement.where(Link.long_url == spec.long_url)
+        if spec.tags_any:
+            statement = statement.where(Link.id.in_(_tagged(spec.tags_any)))
+        for name in spec.tags_all:
+            statement = statement.where(Link.id.in_(_tagged((name,))))
+        if spec.tags_excluded_any:
+            statement = statement.where(Link.id.not_in(_tagged(spec.tags_excluded_any)))
+        if spec.tags_excluded_all:
+            having_all = (
+                _tagged(spec.tags_excluded_all)
+                .group_by(link_tags.c.link_id)
+                .having(func.count() == len(set(spec.tags_excluded_all)))
+            )
+            statement = statement.where(Link.id.not_in(having_all))
+        if spec.click_limit_not_reached:
+            statement = statement.where(
+                or_(Link.max_clicks.is_(None), Link.clicks_used < Link.max_clicks)
+            )
+        if spec.not_expired_at is not None:
+            statement = statement.where(
+                or_(Link.expires_at.is_(None), Link.expires_at > spec.not_expired_at)
+            )
         return statement
 
     async def list(
@@ -201,6 +239,41 @@ class LinkRepository:
             .limit(limit)
         )
         return (await self.session.scalars(statement)).all()
+
+    async def human_clicks(self, spec: LinkFilter) -> int:
+        """The human clicks of every link matching `spec`, from their counters."""
+        statement = select(func.coalesce(func.sum(Link.click_count), 0))
+        return int(await self.session.scalar(self._filtered(statement, spec)) or 0)
+
+    async def ids(self, spec: LinkFilter) -> Sequence[int]:
+        """The ids of every link matching `spec`."""
+        return (await self.session.scalars(self._filtered(select(Link.id), spec))).all()
+
+    async def tagged_links(
+        self, owner_id: int | None, *, all_owners: bool
+    ) -> Sequence[tuple[str, int, int]]:
+        """(tag name, link id, human clicks) for each tag on this owner's links (on every
+        link with `all_owners`), deleted links left out."""
+        statement = (
+            select(Tag.name, Link.id, Link.click_count)
+            .join(link_tags, link_tags.c.tag_id == Tag.id)
+            .join(Link, Link.id == link_tags.c.link_id)
+            .where(Link.status != LinkStatus.DELETED)
+            .order_by(Tag.name)
+        )
+        if not all_owners:
+            statement = statement.where(Link.owner_id == owner_id)
+        return [(row[0], row[1], row[2]) for row in await self.session.execute(statement)]
+
+    async def tag_by_name(self, name: str) -> Tag | None:
+        return await self.session.scalar(select(Tag).where(Tag.name == name))
+
+    async def delete_tags(self, names: Sequence[str]) -> None:
+        """Delete these tags (and so remove them from every link)."""
+        if names:
+            tag_ids = select(Tag.id).where(Tag.name.in_(names))
+            await self.session.execute(delete(link_tags).where(link_tags.c.tag_id.in_(tag_ids)))
+            await self.session.execute(delete(Tag).where(Tag.name.in_(names)))
 
     async def tag_names(self, owner_id: int | None, *, all_owners: bool) -> Sequence[str]:
         """Names of the tags on this owner's links (on every link with `all_owners`)."""
@@ -321,6 +394,15 @@ class LinkRepository:
 def _chunks(values: list[Any]) -> Iterator[list[Any]]:
     for start in range(0, len(values), _IN_CHUNK):
         yield values[start : start + _IN_CHUNK]
+
+
+def _tagged(names: Sequence[str]) -> Select:
+    """Ids of the links carrying any of these tags."""
+    return (
+        select(link_tags.c.link_id)
+        .join(Tag, Tag.id == link_tags.c.tag_id)
+        .where(Tag.name.in_(list(names)))
+    )
 
 
 def _like_pattern(text: str) -> str:

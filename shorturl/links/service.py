@@ -66,6 +66,7 @@ class NewLink:
     max_clicks: int | None = None
     description: str | None = None
     tags: list[str] = field(default_factory=list)
+    code_length: int | None = None  # of a random code; None: the CODE_LENGTH setting
 
     @classmethod
     def from_request(cls, body: LinkCreate) -> NewLink:
@@ -139,7 +140,7 @@ class LinkService:
                 raise CustomAliasTaken(details=f"The alias '{new.custom_alias}' is already in use")
         else:
             for _ in range(MAX_CODE_ATTEMPTS):
-                link.code = generate_code(self.settings.code_length)
+                link.code = generate_code(new.code_length or self.settings.code_length)
                 if await repository.insert(link):
                     break
             else:  # pragma: no cover - needs ~1e12 links at the default length

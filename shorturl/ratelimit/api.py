@@ -33,6 +33,7 @@ __all__ = [
     "bucket_of",
     "consume",
     "consume_up_to",
+    "ensure_room",
     "enforce_api_rate_limit",
     "rate_limit_headers",
 ]
@@ -95,6 +96,23 @@ async def consume(
             headers={"Retry-After": str(wait)},
         )
     return state
+
+
+async def ensure_room(request: Request, principal: Principal, bucket: Bucket) -> None:
+    """RateLimited (429) when this caller has no request of `bucket` left, counting nothing:
+    for checks that cost before the request is counted (YOURLS's signatures)."""
+    limits = request.app.state.runtime.limits
+    if limits is None:
+        return
+    identity, limit = _identity(request, principal, bucket)
+    state = await limits.api.peek(bucket, identity, limit, HOUR)
+    if not state.allowed:
+        wait = state.retry_after()
+        raise RateLimited(
+            f"Rate limit exceeded: {limit} {_WHAT[bucket]} per hour",
+            details={"bucket": bucket, "limit": limit, "retry_after": wait},
+            headers={"Retry-After": str(wait)},
+        )
 
 
 async def consume_up_to(request: Request, principal: Principal, bucket: Bucket, wanted: int) -> int:

@@ -3,6 +3,7 @@
 from shorturl.accounts.models import ApiKey, User
 from shorturl.analytics.models import Click, ClickRollup
 from shorturl.links.models import Link, Tag, link_tags
+from shorturl.shlink.models import ShlinkLinkSettings
 from shorturl.storage.base import Base
 from shorturl.storage.secrets import AppSecret
 from shorturl.webhooks.models import Webhook, WebhookDelivery
@@ -14,6 +15,7 @@ __all__ = [
     "Click",
     "ClickRollup",
     "Link",
+    "ShlinkLinkSettings",
     "Tag",
     "User",
     "Webhook",

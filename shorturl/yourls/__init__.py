@@ -1,0 +1,1 @@
+"""The YOURLS API (`/yourls-api.php`) over the links and accounts domains."""

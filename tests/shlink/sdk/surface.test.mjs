@@ -1,0 +1,423 @@
+// Every operation of the real @shlinkio/shlink-js-sdk against a live `shorturl serve`.
+// Run by tests/shlink/test_sdk.py, which starts the server and passes, in the environment:
+// SHORTURL_URL, SHLINK_ADMIN_KEY (an admin's key), SHLINK_USER_KEY and SHLINK_OTHER_KEY
+// (two ordinary users), SHLINK_READONLY_KEY (a read-only key of the first user).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+
+import { ShlinkApiClient } from '@shlinkio/shlink-js-sdk';
+import { ErrorType } from '@shlinkio/shlink-js-sdk/api-contract';
+import { FetchHttpClient } from '@shlinkio/shlink-js-sdk/fetch';
+
+const baseUrl = process.env.SHORTURL_URL;
+const host = new URL(baseUrl).host;
+const client = (apiKey) => new ShlinkApiClient(new FetchHttpClient(), { baseUrl, apiKey });
+const admin = client(process.env.SHLINK_ADMIN_KEY);
+const user = client(process.env.SHLINK_USER_KEY);
+const other = client(process.env.SHLINK_OTHER_KEY);
+const readOnly = client(process.env.SHLINK_READONLY_KEY);
+
+const unique = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
+const HUMAN = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const BOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+const ATOM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
+
+/** The SDK throws the problem+json body itself: check its members. */
+async function rejectsWith(promise, type, status) {
+  try {
+    await promise;
+  } catch (problem) {
+    assert.equal(problem.type, type, JSON.stringify(problem));
+    assert.equal(problem.status, status);
+    assert.equal(typeof problem.title, 'string');
+    assert.equal(typeof problem.detail, 'string');
+    return problem;
+  }
+  assert.fail(`expected a ${type} problem`);
+}
+
+async function visit(code, userAgent = HUMAN, times = 1) {
+  for (let i = 0; i < times; i += 1) {
+    const response = await fetch(`${baseUrl}/${code}`, {
+      redirect: 'manual',
+      headers: { 'User-Agent': userAgent },
+    });
+    assert.ok([301, 302, 307, 308].includes(response.status), `redirect of ${code}: ${response.status}`);
+  }
+}
+
+/** Clicks are stored by the worker a little after the redirect: wait for them. */
+async function visitsSettle(code, total) {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const shortUrl = await user.getShortUrl({ shortCode: code });
+    if (shortUrl.visitsSummary.total === total) {
+      return shortUrl;
+    }
+    assert.ok(Date.now() < deadline, `visits of ${code}: ${JSON.stringify(shortUrl.visitsSummary)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('health answers pass, with or without a valid key', async () => {
+  const health = await user.health();
+  assert.equal(health.status, 'pass');
+  assert.match(health.version, /^\d+\.\d+\.\d+$/);
+  assert.equal((await client('not-a-key').health()).status, 'pass');
+});
+
+test('authentication: a missing key and a wrong key are Shlink problems', async () => {
+  await rejectsWith(client('').listShortUrls(), ErrorType.INVALID_AUTHORIZATION, 401);
+  await rejectsWith(client('sk_live_wrong').listShortUrls(), ErrorType.INVALID_API_KEY, 401);
+  const problem = await rejectsWith(
+    readOnly.createShortUrl({ longUrl: 'https://example.com/ro' }),
+    'https://shlink.io/api/error/forbidden-operation',
+    403,
+  );
+  assert.match(problem.detail, /read-only/);
+});
+
+test('create, get, update, list and delete a short URL', async () => {
+  const slug = unique('sdk');
+  const tag = unique('tag');
+  const created = await user.createShortUrl({
+    longUrl: 'https://example.com/sdk/page?x=1',
+    customSlug: slug,
+    tags: [tag, 'shared'],
+    title: 'The SDK page',
+    validUntil: '2031-01-02T03:04:05+00:00',
+    validSince: '2020-01-01T00:00:00+00:00',
+    maxVisits: 50,
+    crawlable: true,
+  });
+  assert.deepEqual(Object.keys(created).sort(), [
+    'crawlable', 'dateCreated', 'domain', 'forwardQuery', 'hasRedirectRules', 'longUrl', 'meta',
+    'shortCode', 'shortUrl', 'tags', 'title', 'visitsSummary',
+  ]);
+  assert.equal(created.shortCode, slug);
+  assert.equal(created.shortUrl, `${baseUrl}/${slug}`);
+  assert.equal(created.longUrl, 'https://example.com/sdk/page?x=1');
+  assert.match(created.dateCreated, ATOM);
+  assert.deepEqual(created.visitsSummary, { total: 0, nonBots: 0, bots: 0 });
+  assert.deepEqual(created.tags, [tag, 'shared'].sort());
+  assert.deepEqual(created.meta, {
+    validSince: '2020-01-01T00:00:00+00:00',
+    validUntil: '2031-01-02T03:04:05+00:00',
+    maxVisits: 50,
+  });
+  assert.equal(created.domain, null);
+  assert.equal(created.title, 'The SDK page');
+  assert.equal(created.crawlable, true);
+  assert.equal(created.forwardQuery, true);
+  assert.equal(created.hasRedirectRules, false);
+
+  assert.deepEqual(await user.getShortUrl({ shortCode: slug }), created);
+  assert.deepEqual(await user.getShortUrl({ shortCode: slug, domain: host }), created);
+
+  // PATCH is partial: what is not sent stays
+  const edited = await user.updateShortUrl(
+    { shortCode: slug },
+    { title: 'Renamed', maxVisits: null, forwardQuery: false, validUntil: null },
+  );
+  assert.equal(edited.title, 'Renamed');
+  assert.equal(edited.meta.maxVisits, null);
+  assert.equal(edited.meta.validUntil, null);
+  assert.equal(edited.meta.validSince, '2020-01-01T00:00:00+00:00');
+  assert.equal(edited.forwardQuery, false);
+  assert.equal(edited.crawlable, true);
+  assert.deepEqual(edited.tags, created.tags);
+  assert.equal(edited.longUrl, created.longUrl);
+  const retargeted = await user.updateShortUrl(
+    { shortCode: slug },
+    { longUrl: 'https://example.org/other', tags: [tag] },
+  );
+  assert.equal(retargeted.longUrl, 'https://example.org/other');
+  assert.deepEqual(retargeted.tags, [tag]);
+  assert.equal(retargeted.title, 'Renamed');
+
+  const listed = await user.listShortUrls({ tags: [tag] });
+  assert.deepEqual(listed.data.map((s) => s.shortCode), [slug]);
+  assert.equal(listed.pagination.totalItems, 1);
+
+  await user.deleteShortUrl({ shortCode: slug });
+  await rejectsWith(user.getShortUrl({ shortCode: slug }), ErrorType.INVALID_SHORTCODE, 404);
+  await rejectsWith(user.deleteShortUrl({ shortCode: slug }), ErrorType.INVALID_SHORTCODE, 404);
+  // a deleted code is never handed out again
+  await rejectsWith(
+    user.createShortUrl({ longUrl: 'https://example.com/again', customSlug: slug }),
+    ErrorType.INVALID_SLUG,
+    400,
+  );
+});
+
+test('create: generated codes, findIfExists, and the errors', async () => {
+  const longUrl = `https://example.com/${unique('find')}`;
+  const first = await user.createShortUrl({ longUrl, shortCodeLength: 9 });
+  assert.equal(first.shortCode.length, 9);
+  assert.equal(first.crawlable, false);
+  assert.equal(first.forwardQuery, true);
+  assert.equal(first.title, null);
+  assert.deepEqual(first.meta, { validSince: null, validUntil: null, maxVisits: null });
+  const again = await user.createShortUrl({ longUrl, findIfExists: true });
+  assert.equal(again.shortCode, first.shortCode);
+  const another = await user.createShortUrl({ longUrl });
+  assert.notEqual(another.shortCode, first.shortCode);
+  // another user's identical link is not "found"
+  const theirs = await other.createShortUrl({ longUrl, findIfExists: true });
+  assert.notEqual(theirs.shortCode, first.shortCode);
+
+  const taken = await rejectsWith(
+    user.createShortUrl({ longUrl: 'https://example.com/x', customSlug: first.shortCode }),
+    ErrorType.INVALID_SLUG,
+    400,
+  );
+  assert.equal(taken.customSlug, first.shortCode);
+  const invalid = await rejectsWith(
+    user.createShortUrl({ longUrl: 'javascript:alert(1)' }),
+    ErrorType.INVALID_ARGUMENT,
+    400,
+  );
+  assert.deepEqual(invalid.invalidElements, ['longUrl']);
+  const short = await rejectsWith(
+    user.createShortUrl({ longUrl: 'https://example.com/y', shortCodeLength: 2 }),
+    ErrorType.INVALID_ARGUMENT,
+    400,
+  );
+  assert.deepEqual(short.invalidElements, ['shortCodeLength']);
+  await rejectsWith(
+    user.createShortUrl({ longUrl: 'https://example.com/z', validSince: '2999-01-01T00:00:00Z' }),
+    ErrorType.INVALID_ARGUMENT,
+    400,
+  );
+});
+
+test('a key sees only its owner\'s links; an admin\'s key sees every link', async () => {
+  const mine = await user.createShortUrl({ longUrl: 'https://example.com/mine' });
+  await rejectsWith(other.getShortUrl({ shortCode: mine.shortCode }), ErrorType.INVALID_SHORTCODE, 404);
+  await rejectsWith(
+    other.updateShortUrl({ shortCode: mine.shortCode }, { title: 'stolen' }),
+    ErrorType.INVALID_SHORTCODE,
+    404,
+  );
+  await rejectsWith(other.deleteShortUrl({ shortCode: mine.shortCode }), ErrorType.INVALID_SHORTCODE, 404);
+  await rejectsWith(other.getShortUrlVisits({ shortCode: mine.shortCode }), ErrorType.INVALID_SHORTCODE, 404);
+  const theirList = await other.listShortUrls({ itemsPerPage: 100 });
+  assert.ok(!theirList.data.some((s) => s.shortCode === mine.shortCode));
+  assert.equal((await admin.getShortUrl({ shortCode: mine.shortCode })).shortCode, mine.shortCode);
+  // a domain this server does not serve has none of the links
+  await rejectsWith(
+    user.getShortUrl({ shortCode: mine.shortCode, domain: 'other.example' }),
+    ErrorType.INVALID_SHORTCODE,
+    404,
+  );
+});
+
+test('list: pages, search, tags any/all, order, dates and limits', async () => {
+  const tagA = unique('a');
+  const tagB = unique('b');
+  const word = unique('word');
+  const one = await user.createShortUrl({ longUrl: `https://example.com/${word}/1`, tags: [tagA] });
+  const two = await user.createShortUrl({ longUrl: `https://example.com/${word}/2`, tags: [tagA, tagB] });
+  const until = new Date(Date.now() + 2500);
+  const three = await user.createShortUrl({
+    longUrl: `https://example.com/${word}/3`,
+    tags: [tagB],
+    maxVisits: 1,
+    validUntil: until.toISOString(),
+  });
+
+  const page1 = await user.listShortUrls({ searchTerm: word, itemsPerPage: 2, page: '1', orderBy: { field: 'longUrl', dir: 'ASC' } });
+  assert.deepEqual(page1.data.map((s) => s.shortCode), [one.shortCode, two.shortCode]);
+  assert.deepEqual(page1.pagination, { currentPage: 1, pagesCount: 2, itemsPerPage: 2, itemsInCurrentPage: 2, totalItems: 3 });
+  const page2 = await user.listShortUrls({ searchTerm: word, itemsPerPage: 2, page: '2', orderBy: { field: 'longUrl', dir: 'ASC' } });
+  assert.deepEqual(page2.data.map((s) => s.shortCode), [three.shortCode]);
+  const desc = await user.listShortUrls({ searchTerm: word, orderBy: { field: 'longUrl', dir: 'DESC' } });
+  assert.deepEqual(desc.data.map((s) => s.shortCode), [three.shortCode, two.shortCode, one.shortCode]);
+  for (const field of ['dateCreated', 'shortCode', 'title', 'visits', 'nonBotVisits']) {
+    const ordered = await user.listShortUrls({ searchTerm: word, orderBy: { field, dir: 'ASC' } });
+    assert.equal(ordered.pagination.totalItems, 3, field);
+  }
+
+  const codes = async (params) => (await user.listShortUrls(params)).data.map((s) => s.shortCode).sort();
+  assert.deepEqual(await codes({ tags: [tagA, tagB], tagsMode: 'any' }), [one, two, three].map((s) => s.shortCode).sort());
+  assert.deepEqual(await codes({ tags: [tagA, tagB], tagsMode: 'all' }), [two.shortCode]);
+  assert.deepEqual(await codes({ tags: [tagA] }), [one, two].map((s) => s.shortCode).sort());
+  assert.deepEqual(await codes({ searchTerm: word, excludeTags: [tagB] }), [one.shortCode]);
+  assert.deepEqual(
+    await codes({ searchTerm: word, excludeTags: [tagA, tagB], excludeTagsMode: 'all' }),
+    [one, three].map((s) => s.shortCode).sort(),
+  );
+  assert.deepEqual(await codes({ searchTerm: word, startDate: '2999-01-01T00:00:00Z' }), []);
+  assert.equal((await codes({ searchTerm: word, startDate: '2000-01-01T00:00:00Z', endDate: '2999-01-01T00:00:00Z' })).length, 3);
+  assert.equal((await codes({ searchTerm: word, domain: 'DEFAULT' })).length, 3);
+  assert.equal((await codes({ searchTerm: word, domain: host })).length, 3);
+  assert.deepEqual(await codes({ searchTerm: word, domain: 'other.example' }), []);
+
+  await visit(three.shortCode);
+  await visitsSettle(three.shortCode, 1);
+  assert.deepEqual(
+    await codes({ searchTerm: word, excludeMaxVisitsReached: true }),
+    [one, two].map((s) => s.shortCode).sort(),
+  );
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, until.getTime() - Date.now() + 100)));
+  assert.deepEqual(
+    await codes({ searchTerm: word, excludePastValidUntil: true }),
+    [one, two].map((s) => s.shortCode).sort(),
+  );
+  const bad = await rejectsWith(
+    user.listShortUrls({ orderBy: { field: 'nonsense', dir: 'ASC' } }),
+    ErrorType.INVALID_ARGUMENT,
+    400,
+  );
+  assert.deepEqual(bad.invalidElements, ['orderBy']);
+});
+
+test('visits: per short URL, tag, domain, non-orphan, overview; bots; deleting them', async () => {
+  const tag = unique('visited');
+  const link = await user.createShortUrl({ longUrl: 'https://example.com/visited', tags: [tag] });
+  await visit(link.shortCode, HUMAN, 2);
+  await visit(link.shortCode, BOT);
+  const settled = await visitsSettle(link.shortCode, 3);
+  assert.deepEqual(settled.visitsSummary, { total: 3, nonBots: 2, bots: 1 });
+
+  const all = await user.getShortUrlVisits({ shortCode: link.shortCode });
+  assert.equal(all.pagination.totalItems, 3);
+  assert.equal(all.data.length, 3);
+  const [newest] = all.data;
+  assert.deepEqual(Object.keys(newest).sort(), [
+    'date', 'potentialBot', 'redirectUrl', 'referer', 'userAgent', 'visitLocation', 'visitedUrl',
+  ]);
+  assert.equal(newest.potentialBot, true);
+  assert.equal(newest.userAgent, BOT);
+  assert.match(newest.date, ATOM);
+  assert.equal(newest.visitedUrl, link.shortUrl);
+  assert.equal(newest.redirectUrl, link.longUrl);
+  const humans = await user.getShortUrlVisits({ shortCode: link.shortCode }, { excludeBots: true });
+  assert.equal(humans.pagination.totalItems, 2);
+  assert.ok(humans.data.every((v) => !v.potentialBot && v.userAgent === HUMAN));
+  const paged = await user.getShortUrlVisits({ shortCode: link.shortCode }, { itemsPerPage: 2, page: 2 });
+  assert.equal(paged.data.length, 1);
+  assert.equal(paged.pagination.pagesCount, 2);
+  const future = await user.getShortUrlVisits({ shortCode: link.shortCode }, { startDate: '2999-01-01T00:00:00Z' });
+  assert.equal(future.pagination.totalItems, 0);
+
+  assert.equal((await user.getTagVisits(tag)).pagination.totalItems, 3);
+  assert.equal((await user.getTagVisits(tag, { excludeBots: true })).pagination.totalItems, 2);
+  await rejectsWith(user.getTagVisits(unique('missing')), ErrorType.TAG_NOT_FOUND, 404);
+  // for another user's key, a tag on none of its links does not exist
+  await rejectsWith(other.getTagVisits(tag), ErrorType.TAG_NOT_FOUND, 404);
+
+  const mine = await user.getNonOrphanVisits({ itemsPerPage: 500 });
+  assert.ok(mine.data.filter((v) => v.visitedUrl === link.shortUrl).length === 3);
+  const theirs = await other.getNonOrphanVisits({ itemsPerPage: 500 });
+  assert.ok(!theirs.data.some((v) => v.visitedUrl === link.shortUrl));
+  const everyone = await admin.getNonOrphanVisits({ itemsPerPage: 500 });
+  assert.ok(everyone.data.filter((v) => v.visitedUrl === link.shortUrl).length === 3);
+  assert.ok((await user.getDomainVisits(host)).pagination.totalItems >= 3);
+  await rejectsWith(user.getDomainVisits('other.example'), ErrorType.DOMAIN_NOT_FOUND, 404);
+
+  const overview = await user.getVisitsOverview();
+  assert.ok(overview.nonOrphanVisits.total >= 3);
+  assert.equal(overview.nonOrphanVisits.total, overview.nonOrphanVisits.nonBots + overview.nonOrphanVisits.bots);
+  assert.deepEqual(overview.orphanVisits, { total: 0, nonBots: 0, bots: 0 });
+  const global = await admin.getVisitsOverview();
+  assert.ok(global.nonOrphanVisits.total >= overview.nonOrphanVisits.total);
+  assert.deepEqual((await other.getVisitsOverview()).nonOrphanVisits.total >= 0, true);
+
+  const tags = await user.tagsStats();
+  const stat = tags.data.find((t) => t.tag === tag);
+  assert.deepEqual(stat, { tag, shortUrlsCount: 1, visitsSummary: { total: 3, nonBots: 2, bots: 1 } });
+
+  assert.deepEqual(await user.deleteShortUrlVisits({ shortCode: link.shortCode }), { deletedVisits: 3 });
+  const cleared = await user.getShortUrl({ shortCode: link.shortCode });
+  assert.deepEqual(cleared.visitsSummary, { total: 0, nonBots: 0, bots: 0 });
+  assert.equal((await user.getShortUrlVisits({ shortCode: link.shortCode })).pagination.totalItems, 0);
+});
+
+test('orphan visits: an admin\'s key only, none recorded yet', async () => {
+  const orphans = await admin.getOrphanVisits({ type: 'invalid_short_url' });
+  assert.deepEqual(orphans.data, []);
+  assert.equal(orphans.pagination.totalItems, 0);
+  assert.deepEqual(await admin.deleteOrphanVisits(), { deletedVisits: 0 });
+  await rejectsWith(user.getOrphanVisits(), 'https://shlink.io/api/error/forbidden-operation', 403);
+  await rejectsWith(user.deleteOrphanVisits(), 'https://shlink.io/api/error/forbidden-operation', 403);
+});
+
+test('a short URL with more than 15 visits cannot be deleted', async () => {
+  const link = await user.createShortUrl({ longUrl: 'https://example.com/popular' });
+  await visit(link.shortCode, HUMAN, 16);
+  await visitsSettle(link.shortCode, 16);
+  const problem = await rejectsWith(
+    user.deleteShortUrl({ shortCode: link.shortCode }),
+    ErrorType.INVALID_SHORT_URL_DELETION,
+    422,
+  );
+  assert.equal(problem.shortCode, link.shortCode);
+  assert.equal(problem.threshold, 15);
+  await user.deleteShortUrlVisits({ shortCode: link.shortCode });
+  await user.deleteShortUrl({ shortCode: link.shortCode });
+});
+
+test('tags: list, stats, rename and delete (an admin\'s key)', async () => {
+  const old = unique('old');
+  const renamed = unique('new');
+  const kept = unique('kept');
+  const link = await user.createShortUrl({ longUrl: 'https://example.com/tagged', tags: [old, kept] });
+  assert.ok((await user.listTags()).data.includes(old));
+  assert.ok(!(await other.listTags()).data.includes(old));
+  await rejectsWith(user.editTag({ oldName: old, newName: renamed }), ErrorType.FORBIDDEN_OPERATION, 403);
+  await rejectsWith(user.deleteTags([old]), ErrorType.FORBIDDEN_OPERATION, 403);
+
+  assert.deepEqual(await admin.editTag({ oldName: old, newName: renamed }), { oldName: old, newName: renamed });
+  assert.deepEqual((await user.getShortUrl({ shortCode: link.shortCode })).tags, [kept, renamed].sort());
+  await rejectsWith(admin.editTag({ oldName: old, newName: 'x-y' }), ErrorType.TAG_NOT_FOUND, 404);
+  await rejectsWith(admin.editTag({ oldName: renamed, newName: kept }), ErrorType.TAG_CONFLICT, 409);
+
+  assert.deepEqual(await admin.deleteTags([renamed]), { tags: [renamed] });
+  assert.deepEqual((await user.getShortUrl({ shortCode: link.shortCode })).tags, [kept]);
+  assert.ok(!(await user.listTags()).data.includes(renamed));
+});
+
+test('domains: the default one, its redirects kept in configuration', async () => {
+  const domains = await user.listDomains();
+  const none = { baseUrlRedirect: null, regular404Redirect: null, invalidShortUrlRedirect: null };
+  assert.deepEqual(domains, {
+    data: [{ domain: host, isDefault: true, redirects: none }],
+    defaultRedirects: none,
+  });
+  await rejectsWith(
+    admin.editDomainRedirects({ domain: host, baseUrlRedirect: 'https://example.com' }),
+    'https://shlink.io/api/error/invalid-domain',
+    403,
+  );
+  await rejectsWith(
+    admin.editDomainRedirects({ domain: 'other.example', baseUrlRedirect: 'https://example.com' }),
+    ErrorType.DOMAIN_NOT_FOUND,
+    404,
+  );
+  await rejectsWith(
+    user.editDomainRedirects({ domain: host, baseUrlRedirect: 'https://example.com' }),
+    'https://shlink.io/api/error/forbidden-operation',
+    403,
+  );
+});
+
+test('redirect rules: none, and setting none', async () => {
+  const link = await user.createShortUrl({ longUrl: 'https://example.com/rules' });
+  const expected = { defaultLongUrl: link.longUrl, redirectRules: [] };
+  assert.deepEqual(await user.getShortUrlRedirectRules({ shortCode: link.shortCode }), expected);
+  assert.deepEqual(await user.setShortUrlRedirectRules({ shortCode: link.shortCode }, { redirectRules: [] }), expected);
+  await rejectsWith(
+    user.setShortUrlRedirectRules(
+      { shortCode: link.shortCode },
+      { redirectRules: [{ longUrl: 'https://example.com/m', conditions: [{ type: 'device', matchKey: null, matchValue: 'android' }] }] },
+    ),
+    ErrorType.INVALID_ARGUMENT,
+    400,
+  );
+});
+
+test('mercure: not configured', async () => {
+  await rejectsWith(user.mercureInfo(), ErrorType.MERCURE_NOT_CONFIGURED, 501);
+});
