@@ -54,6 +54,7 @@ class Worker:
                 IN_WEB_PROCESS_TRANSACTION_CLICKS if in_web_process else CLICKS_PER_TRANSACTION
             ),
             in_transaction=[runtime.webhooks.on_clicks_stored],
+            heartbeat=settings.worker_reclaim_idle / 3 or None,
         )
         self.jobs = PeriodicJobs(runtime) if jobs else None
         self._stop = asyncio.Event()
