@@ -138,8 +138,8 @@ class BackgroundTasks:
                 name, job = item
                 try:
                     await job()
-                except Exception:  # a failed job must not kill the worker task
-                    log.exception("background job %s failed", name)
+                except Exception as exc:  # a failed job must not kill the worker task
+                    self._failed(f"background job {name}", exc)
             finally:
                 self._queue.task_done()
 
@@ -155,10 +155,13 @@ class BackgroundTasks:
                 if await self._acquire(periodic):
                     await periodic.job()
             except Exception as exc:
-                if self._on_outage is not None and is_outage(exc):
-                    self._on_outage(exc)  # said once per outage; the job runs next interval
-                else:
-                    log.exception("periodic job %s failed", periodic.name)
+                self._failed(f"periodic job {periodic.name}", exc)
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        if self._on_outage is not None and is_outage(exc):
+            self._on_outage(exc)  # said once per outage; a sweep catches up afterwards
+        else:
+            log.error("%s failed", what, exc_info=exc)
 
     async def _acquire(self, periodic: _Periodic) -> bool:
         """With Redis, one process per interval runs the job; embedded, always this one."""

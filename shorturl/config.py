@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     local_cache_size: int = Field(10_000, ge=0)
     redis_cache_ttl: int = Field(3600, ge=1)
     environment: Literal["development", "production", "test"] = "development"
+    log_format: Literal["text", "json"] = "text"  # json: one object a line (shorturl/logs.py)
     # Click analytics (shorturl/analytics, shorturl/worker).
     click_tracking: bool = True  # false: redirects record nothing (benchmarks, privacy)
     worker_in_process: bool = True  # `serve --no-worker`: `shorturl worker` runs elsewhere

@@ -64,6 +64,7 @@ class Runtime:
         )
         self.links = LinkService(settings, self.cache)
         self.secret_key: str = settings.secret_key or ""
+        self.accepting = False  # started and not stopping: /health/ready
         self.client_ip = ClientIpResolver(settings.trusted_proxies)
         self.limits: RateLimits | None = (
             RateLimits.create(
@@ -120,6 +121,7 @@ class Runtime:
             await self.limits.start()
         await self.clicks.start()
         await self.background.start()
+        self.accepting = True
         log.info(
             "%s ready: database=%s cache=%s loop=%s",
             self.name,
@@ -129,6 +131,7 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        self.accepting = False
         await self.clicks.close()
         await self.background.close()
         await self.webhooks.aclose()
