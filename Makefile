@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install services bench clean
+.PHONY: run test lint format install services bench faults container-smoke clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,12 @@ test: install services lint  ## the whole suite, SQLite + in-process and Postgre
 
 bench: install services
 	$(PY) bench/redirect.py
+
+faults: install  ## fault injection under load (minutes; own Redis and PostgreSQL): bench/README.md
+	$(PY) bench/faults.py --write
+
+container-smoke: install  ## build the image with podman (or docker), run it, shorten, redirect, stop
+	$(PY) scripts/container_smoke.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache shorturl.db*
