@@ -11,8 +11,9 @@ script waits until the clicks stored for those links stop growing, then counts:
   that got no answer (their connection was cut, e.g. a killed web process);
 * stored: clicks stored for the scenario's links; lost: served - stored (negative: clicks
   stored for answers the client never read, a connection cut after the answer was sent);
-* errors for: first to last failed request (s); stored after: seconds from the fault until
-  every click was stored (the recovery of analytics).
+* errors for: first to last failed request (s); stored after: seconds from the end of the
+  load until every served click was stored (how far analytics had fallen behind);
+  takeover: for a killed worker, seconds from the kill until another reclaimed its batches.
 
     .venv/bin/python bench/faults.py                    # every scenario, print the table
     .venv/bin/python bench/faults.py --write            # and put it in bench/README.md
@@ -257,6 +258,7 @@ class Result:
     counts: Counts
     stored: int
     stored_after: float | None
+    takeover: float | None = None
 
     @property
     def lost(self) -> int:
@@ -266,9 +268,11 @@ class Result:
         c = self.counts
         window = f"{c.failures[-1] - c.failures[0]:.1f}" if c.failures else "—"
         after = f"{self.stored_after:.1f}" if self.stored_after is not None else "never"
+        takeover = f"{self.takeover:.1f}" if self.takeover is not None else "—"
         return (
             f"| {self.scenario.name} | {self.scenario.what} | {c.served:,} | {c.server_errors} |"
             f" {c.connection_errors} | {self.stored:,} | {self.lost} | {window} | {after} |"
+            f" {takeover} |"
         )
 
 
@@ -290,12 +294,25 @@ async def run_scenario(deployment: Deployment, scenario: Scenario, seconds: floa
         await asyncio.sleep(HEAL_AFTER)
         await asyncio.to_thread(scenario.heal, deployment)
     await asyncio.gather(*load)
+    ended = time.monotonic()
     # stored after: until every served click is there (90 s at most), then until it stops growing
     stored_after = None
     if await _wait_until(deployment, codes, baseline + counts.served, 90):
-        stored_after = time.monotonic() - injected
+        stored_after = time.monotonic() - ended
     stored = await _wait_stable(deployment, codes, 10) - baseline
-    return Result(scenario, counts, stored, stored_after)
+    takeover = _reclaimed_after(deployment, time.time() - (time.monotonic() - injected))
+    return Result(scenario, counts, stored, stored_after, takeover)
+
+
+def _reclaimed_after(deployment: Deployment, since: float) -> float | None:
+    """Seconds from `since` (epoch) to the first "reclaimed" line a worker logged after it."""
+    for line in (deployment.workdir / "worker.log").read_text().splitlines():
+        if "reclaimed" not in line:
+            continue
+        at = time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S")) + float(line[20:23]) / 1000
+        if at >= since:
+            return at - since
+    return None
 
 
 async def _wait_until(deployment: Deployment, codes: list[str], count: int, seconds: float) -> bool:
@@ -351,7 +368,7 @@ def deployed() -> Iterator[Deployment]:
 
 HEADER = (
     "| scenario | fault | served | 5xx | conn errors | stored | lost | errors for (s) |"
-    " stored after (s) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    " stored after (s) | takeover (s) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
