@@ -183,3 +183,22 @@ async def _stored(runtime: Runtime, code: str, expected: int) -> bool:
 async def _gone_from_redis(runtime: Runtime, code: str) -> bool:
     assert runtime.redis is not None
     return not await runtime.redis.exists(runtime.redis_key("link", code))
+
+
+async def test_a_process_starts_while_redis_is_down_and_uses_it_once_it_is_up(
+    database_url: str, redis: OwnRedis
+) -> None:
+    from tests.conftest import running
+
+    redis.stop()
+    settings = settings_for(database_url, redis)
+    async with running(settings) as (app, client):
+        runtime: Runtime = app.runtime
+        code = await make_link(client, long_url="https://example.com/early")
+        assert (await visit_app(app, f"/{code}")).status_code == 301
+        assert (await client.get("/health")).json()["status"] == "degraded"
+        redis.start()
+        await wait_for(lambda: _true(runtime.redis_availability.available))  # type: ignore[union-attr]
+        await wait_for(lambda: _stored(runtime, code, 1))
+        assert await clicks_of(runtime, code) == (1, 1)
+        assert (await client.get("/health")).json()["status"] == "healthy"
