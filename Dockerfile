@@ -43,8 +43,9 @@ VOLUME /data
 USER shorturl
 EXPOSE 8080
 # Liveness of the web process; compose turns it off for the worker, which serves no HTTP.
+# (SHORTURL_HEALTHCHECK_PORT: where `serve --port` is not 8080)
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/health/live', timeout=2)"]
+  CMD ["python3", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health/live' % os.environ.get('SHORTURL_HEALTHCHECK_PORT', '8080'), timeout=2)"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["shorturl"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8080"]

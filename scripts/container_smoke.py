@@ -84,6 +84,7 @@ def main() -> int:
         "-e", f"SHORTURL_REDIS_URL={redis.url}",
         "-e", f"SHORTURL_BASE_URL=http://127.0.0.1:{PORT}",
         "-e", "SHORTURL_FETCH_METADATA=false",
+        "-e", f"SHORTURL_HEALTHCHECK_PORT={PORT}",
     ]  # fmt: skip
     try:
         run(*cli, "run", "--rm", "--network", "host", *env, IMAGE, "db", "upgrade")
