@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install services bench clean test-sdk-js
+.PHONY: run test lint format install services bench faults container-smoke clean test-sdk-js
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -38,6 +38,12 @@ test-sdk-js: install  ## the JavaScript SDK (sdk/js) on a real server; needs nod
 
 bench: install services
 	$(PY) bench/redirect.py
+
+faults: install  ## fault injection under load (minutes; own Redis and PostgreSQL): bench/README.md
+	$(PY) bench/faults.py --write
+
+container-smoke: install  ## build the image with podman (or docker), run it, shorten, redirect, stop
+	$(PY) scripts/container_smoke.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache shorturl.db* sdk/js/node_modules sdk/js/dist

@@ -20,9 +20,12 @@ fi
 if ! redis_up; then
   if command -v redis-server >/dev/null 2>&1; then
     mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
-    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
-      --dir /var/lib/redis --logfile /var/log/redis/ci.log 2>/dev/null \
-      || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+    # appendonly: queued clicks (the stream) survive a Redis restart; the scaled mode needs it.
+    # A Redis that is already running is left as it is.
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly yes \
+      --appendfsync everysec --dir /var/lib/redis --logfile /var/log/redis/ci.log 2>/dev/null \
+      || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly yes \
+        --appendfsync everysec --dir /var/lib/redis
     for _ in $(seq 1 30); do redis_up && break; sleep 0.2; done
   fi
   redis_up || echo "!!! Redis is not running on 127.0.0.1:6379 and could not be started" >&2

@@ -16,6 +16,7 @@ from shorturl.api.errors import install_error_handlers
 from shorturl.compat.endpoints import router as compat_router
 from shorturl.config import Settings
 from shorturl.dashboard.routes import router as web_ui_router
+from shorturl.health.endpoints import router as health_router
 from shorturl.links.bulk_endpoints import router as bulk_router
 from shorturl.links.endpoints import router as links_router
 from shorturl.qr.endpoints import router as qr_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     v1.include_router(analytics_router)
     v1.include_router(webhooks_router)
     api.include_router(v1)
+    api.include_router(health_router)
     api.include_router(compat_router)
     api.include_router(shlink_router)
     api.include_router(yourls_router)

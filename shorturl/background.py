@@ -23,6 +23,8 @@ from typing import Any, Final
 
 from redis.asyncio import Redis
 
+from shorturl.storage.outage import is_outage
+
 __all__ = ["BackgroundTasks", "Job", "cancel_and_wait"]
 
 log = logging.getLogger(__name__)
@@ -63,11 +65,13 @@ class BackgroundTasks:
         max_queued: int = 10_000,
         redis: Redis | None = None,
         lock_prefix: str = "lock",
+        on_outage: Callable[[BaseException], None] | None = None,
     ) -> None:
         self._queue: asyncio.Queue[tuple[str, Job] | object] = asyncio.Queue(max_queued)
         self._workers = workers
         self._redis = redis
         self._lock_prefix = lock_prefix
+        self._on_outage = on_outage
         self._periodic: list[_Periodic] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
@@ -134,8 +138,8 @@ class BackgroundTasks:
                 name, job = item
                 try:
                     await job()
-                except Exception:  # a failed job must not kill the worker task
-                    log.exception("background job %s failed", name)
+                except Exception as exc:  # a failed job must not kill the worker task
+                    self._failed(f"background job {name}", exc)
             finally:
                 self._queue.task_done()
 
@@ -150,8 +154,14 @@ class BackgroundTasks:
             try:
                 if await self._acquire(periodic):
                     await periodic.job()
-            except Exception:
-                log.exception("periodic job %s failed", periodic.name)
+            except Exception as exc:
+                self._failed(f"periodic job {periodic.name}", exc)
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        if self._on_outage is not None and is_outage(exc):
+            self._on_outage(exc)  # said once per outage; a sweep catches up afterwards
+        else:
+            log.error("%s failed", what, exc_info=exc)
 
     async def _acquire(self, periodic: _Periodic) -> bool:
         """With Redis, one process per interval runs the job; embedded, always this one."""

@@ -8,7 +8,7 @@ import logging.config
 import os
 import socket
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -17,6 +17,7 @@ from shorturl.analytics.commands import stats as stats_command
 from shorturl.links.commands import links_app
 from shorturl.links.csv_files import export_links, import_links
 from shorturl.webhooks.commands import webhooks_app
+from shorturl.logs import logging_config
 from shorturl.worker.commands import worker as worker_command
 
 __all__ = ["app", "main"]
@@ -32,28 +33,6 @@ app = typer.Typer(
 class AsgiServer(StrEnum):
     uvicorn = "uvicorn"
     granian = "granian"
-
-
-# The service's own logs (and every library's that propagates) at INFO on stderr.
-APP_LOGGING: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"app": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {
-        "app": {"class": "logging.StreamHandler", "formatter": "app", "stream": "ext://sys.stderr"}
-    },
-    "root": {"handlers": ["app"], "level": "INFO"},
-}
-
-
-def _merged_logging(server_logging: dict[str, Any]) -> dict[str, Any]:
-    """The server's own logging config with APP_LOGGING added."""
-    return {
-        **server_logging,
-        "formatters": {**server_logging.get("formatters", {}), **APP_LOGGING["formatters"]},
-        "handlers": {**server_logging.get("handlers", {}), **APP_LOGGING["handlers"]},
-        "root": APP_LOGGING["root"],
-    }
 
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -92,7 +71,7 @@ def serve(
     from shorturl.storage.migrate import upgrade
 
     settings = Settings()
-    logging.config.dictConfig(APP_LOGGING)
+    logging.config.dictConfig(logging_config(settings.log_format))
     if not worker and worker_inside:
         raise typer.BadParameter("--worker-inside and --no-worker exclude each other")
     if not worker and not settings.clicks_leave_the_process:
@@ -113,10 +92,12 @@ def serve(
 
         worker_process = WorkerProcess().beside()
     with worker_process:
-        _serve(host, port, workers, server, access_log)
+        _serve(host, port, workers, server, access_log, settings.log_format)
 
 
-def _serve(host: str, port: int, workers: int, server: AsgiServer, access_log: bool) -> None:
+def _serve(
+    host: str, port: int, workers: int, server: AsgiServer, access_log: bool, log_format: str
+) -> None:
     """The web server, until it is stopped."""
     if server is AsgiServer.granian:
         from granian import Granian
@@ -146,7 +127,7 @@ def _serve(host: str, port: int, workers: int, server: AsgiServer, access_log: b
         http="httptools",
         access_log=access_log,
         # Applied again in every worker process (spawned: they do not inherit the parent's).
-        log_config=_merged_logging(LOGGING_CONFIG),
+        log_config=logging_config(log_format, LOGGING_CONFIG),
         proxy_headers=False,
         server_header=False,
         date_header=False,

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     ip_storage: Literal["full", "anonymized", "none"] = "anonymized"
     geoip_db: str | None = None
     rate_limit_enabled: bool = True
+    # Redis unreachable: API limits let requests through uncounted (open) or answer 429 (closed)
+    rate_limit_without_redis: Literal["open", "closed"] = "open"
     cors_origins: Annotated[list[str], NoDecode] = []
     allow_private_targets: bool = False
     # Link extras: page metadata, safety checks (shorturl/metadata, shorturl/safety).
@@ -48,18 +50,22 @@ class Settings(BaseSettings):
     local_cache_size: int = Field(10_000, ge=0)
     redis_cache_ttl: int = Field(3600, ge=1)
     environment: Literal["development", "production", "test"] = "development"
+    log_format: Literal["text", "json"] = "text"  # json: one object a line (shorturl/logs.py)
     # Click analytics (shorturl/analytics, shorturl/worker).
     click_tracking: bool = True  # false: redirects record nothing (benchmarks, privacy)
     worker_in_process: bool = True  # `serve --no-worker`: `shorturl worker` runs elsewhere
     click_buffer_size: int = Field(100_000, ge=100)  # events a process holds before dropping
-    # embedded: the click inbox's SQLite file (default: the database file's path + `-inbox`)
+    # embedded: the click inbox's SQLite file (default: the database file's path + `-inbox`);
+    # scaled: where clicks wait while Redis is away (default: `<namespace>-clicks-inbox.db`)
     click_inbox: str | None = None
     click_flush_interval: float = Field(0.02, gt=0, le=1)  # seconds between buffer flushes
     click_stream_maxlen: int = Field(100_000, ge=1000)  # stream entries (batches) kept, about
     # Stream entries (each a web process's flush, up to 1,000 clicks) stored per transaction:
     # small enough that a backlog is worked off in steps of a few thousand clicks.
     worker_batch_size: int = Field(100, ge=1, le=10_000)
-    worker_reclaim_idle: float = Field(60.0, ge=0)  # seconds before another worker reclaims
+    # Seconds without a heartbeat before another worker takes over a worker's batches: a
+    # killed worker's clicks are stored by another within ~10 s (reclaim checks: every 1/4).
+    worker_reclaim_idle: float = Field(8.0, ge=0)
     click_retention_days: int | None = Field(None, ge=3)  # raw clicks kept; rollups stay
     deactivate_unused_days: int | None = Field(None, ge=1)  # seed 002 job, off by default
     jobs_interval: float = Field(300.0, gt=0)  # seconds between periodic job runs
@@ -115,6 +121,13 @@ class Settings(BaseSettings):
             return None
         inbox = self.click_inbox or f"{url.database}-inbox"
         return url.set(database=inbox).render_as_string(hide_password=False)
+
+    @property
+    def click_fallback_inbox_url(self) -> str:
+        """Scaled: the SQLite file where this host's clicks wait while Redis is unreachable
+        (worker/fallback.py), `click_inbox` or `<namespace>-clicks-inbox.db` here."""
+        path = self.click_inbox or f"{self.redis_namespace}-clicks-inbox.db"
+        return f"sqlite+aiosqlite:///{path}"
 
     @property
     def clicks_leave_the_process(self) -> bool:

@@ -21,6 +21,7 @@ __all__ = [
     "NotFound",
     "QuotaExceeded",
     "RateLimited",
+    "ServiceUnavailable",
     "Unauthorized",
     "UrlNotAccessible",
     "ValidationFailed",
@@ -101,3 +102,16 @@ class RateLimited(AppError):
 
 class InternalError(AppError):
     status_code, code, message = 500, "INTERNAL_ERROR", "Internal server error"
+
+
+class ServiceUnavailable(AppError):
+    """A dependency (the database, Redis) cannot be reached: try again after `Retry-After`."""
+
+    status_code, code, message = 503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable"
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 2) -> None:
+        super().__init__(
+            message,
+            details={"retry_after": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )

@@ -10,6 +10,8 @@ import logging
 from typing import Final
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import RedisError
+from sqlalchemy import text
 
 from shorturl.analytics.pipeline import ClickPipeline
 from shorturl.background import BackgroundTasks
@@ -23,6 +25,7 @@ from shorturl.redirect.resolver import LinkResolver
 from shorturl.safety.service import RECHECK_JOB, SafetyService
 from shorturl.storage.cache import LinkCache
 from shorturl.storage.db import Database
+from shorturl.storage.outage import Availability
 from shorturl.storage.secrets import load_or_create_secret
 from shorturl.webhooks.dispatcher import WebhookDispatcher
 
@@ -42,23 +45,42 @@ class Runtime:
         self.redis: Redis | None = (
             Redis(connection_pool=_redis_pool(settings.redis_url)) if settings.redis_url else None
         )
+        # Whether Redis and the database answer: one warning per outage, and what the
+        # service does meanwhile (storage/outage.py). None: no Redis configured.
+        self.redis_availability: Availability | None = (
+            Availability("redis", self.redis.ping) if self.redis is not None else None
+        )
+        self.database_availability = Availability("database", self._ping_database)
         self.cache = LinkCache(
             local_size=settings.local_cache_size,
             local_ttl=settings.local_cache_ttl,
             redis=self.redis,
             namespace=settings.redis_namespace,
             redis_ttl=settings.redis_cache_ttl,
+            availability=self.redis_availability,
         )
-        self.resolver = LinkResolver(self.cache, self.database.sessionmaker)
+        self.resolver = LinkResolver(
+            self.cache, self.database.sessionmaker, self.database_availability
+        )
         self.links = LinkService(settings, self.cache)
         self.secret_key: str = settings.secret_key or ""
+        self.accepting = False  # started and not stopping: /health/ready
         self.client_ip = ClientIpResolver(settings.trusted_proxies)
         self.limits: RateLimits | None = (
-            RateLimits.create(self.redis, self.redis_key) if settings.rate_limit_enabled else None
+            RateLimits.create(
+                self.redis,
+                self.redis_key,
+                availability=self.redis_availability,
+                fail_open=settings.rate_limit_without_redis == "open",
+            )
+            if settings.rate_limit_enabled
+            else None
         )
         self.clicks = ClickPipeline(self)  # max_clicks, click buffer, transport, worker
         # Off the request path: page metadata, block-list re-checks, webhook deliveries.
-        self.background = BackgroundTasks(redis=self.redis, lock_prefix=self.redis_key("lock"))
+        self.background = BackgroundTasks(
+            redis=self.redis, lock_prefix=self.redis_key("lock"), on_outage=self.report_outage
+        )
         self.fetcher = SafeFetcher(FetchPolicy(allow_private=settings.allow_private_targets))
         self.metadata = MetadataService(
             self.database.sessionmaker,
@@ -76,6 +98,17 @@ class Runtime:
         self.background.every("webhook-sweep", settings.webhook_sweep_interval, self.webhooks.sweep)
         self.background.every("webhook-prune", 3600.0, self.webhooks.prune)
 
+    def report_outage(self, exc: BaseException) -> None:
+        """Note that Redis or the database failed to answer (one warning per outage)."""
+        if self.redis_availability is not None and isinstance(exc, RedisError):
+            self.redis_availability.failed(exc)
+        else:
+            self.database_availability.failed(exc)
+
+    async def _ping_database(self) -> None:
+        async with self.database.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
     def redis_key(self, *parts: str) -> str:
         """A Redis key (or stream, or channel) in this deployment's namespace."""
         return ":".join((self.settings.redis_namespace, *parts))
@@ -88,6 +121,7 @@ class Runtime:
             await self.limits.start()
         await self.clicks.start()
         await self.background.start()
+        self.accepting = True
         log.info(
             "%s ready: database=%s cache=%s loop=%s",
             self.name,
@@ -97,6 +131,7 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        self.accepting = False
         await self.clicks.close()
         await self.background.close()
         await self.webhooks.aclose()
@@ -104,6 +139,9 @@ class Runtime:
         if self.limits is not None:
             await self.limits.close()
         await self.cache.close()
+        await self.database_availability.close()
+        if self.redis_availability is not None:
+            await self.redis_availability.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.database.dispose()
@@ -113,5 +151,10 @@ class Runtime:
 def _redis_pool(url: str) -> BlockingConnectionPool:
     """A bounded pool where a burst waits its turn for a connection instead of failing."""
     return BlockingConnectionPool.from_url(
-        url, max_connections=REDIS_MAX_CONNECTIONS, timeout=5, health_check_interval=30
+        url,
+        max_connections=REDIS_MAX_CONNECTIONS,
+        timeout=5,
+        health_check_interval=30,
+        # a Redis that went away unannounced (a host down) fails in seconds, not minutes
+        socket_connect_timeout=2,
     )

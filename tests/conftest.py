@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -85,7 +86,10 @@ class Backend:
             "webhook_sweep_interval": 0.2,
             "webhook_timeout": 2.0,
         }
-        if self.redis_url is None:
+        if self.redis_url is not None:
+            # where clicks wait while Redis is away (worker/fallback.py): not the working dir
+            values["click_inbox"] = f"{tempfile.gettempdir()}/{values['redis_namespace']}-inbox"
+        else:
             # An inbox per app, as a Redis namespace per app scaled: the shared app's worker
             # must not store, with its own settings, the clicks of an app made with others.
             values["click_inbox"] = f"{make_url(self.database_url).database}-inbox-{uuid4().hex}"

@@ -10,8 +10,9 @@ from shorturl.analytics.click_limit import ClickLimit
 from shorturl.analytics.tracker import ClickTracker
 from shorturl.errors import LinkExpired, LinkNotFound
 from shorturl.links.models import LinkStatus
+from shorturl.worker.fallback import StreamWithInbox
 from shorturl.worker.inbox import InboxTransport
-from shorturl.worker.transports import ClickTransport, QueueTransport, RedisStreamTransport
+from shorturl.worker.transports import ClickTransport, QueueTransport
 
 if TYPE_CHECKING:
     from shorturl.runtime import Runtime
@@ -28,10 +29,15 @@ class ClickPipeline:
             runtime.database.sessionmaker, runtime.redis, runtime.redis_key("clicks-used")
         )
         self.transport: ClickTransport
-        if runtime.redis is not None:
-            self.transport = RedisStreamTransport(
+        if runtime.redis is not None and runtime.redis_availability is not None:
+            # the stream, and a local inbox file while Redis is away (worker/fallback.py)
+            self.transport = StreamWithInbox(
                 runtime.redis,
                 runtime.redis_key("clicks"),
+                InboxTransport(
+                    settings.click_fallback_inbox_url, reclaim_idle=settings.worker_reclaim_idle
+                ),
+                runtime.redis_availability,
                 maxlen=settings.click_stream_maxlen,
                 reclaim_idle=settings.worker_reclaim_idle,
             )
@@ -54,6 +60,8 @@ class ClickPipeline:
         self.worker: Worker | None = None
 
     async def start(self) -> None:
+        if isinstance(self.transport, StreamWithInbox):
+            await self.transport.start()
         if self.tracker is not None:
             await self.tracker.start()
         if self.runs_worker:

@@ -12,11 +12,21 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shorturl.api.envelope import ErrorBody, ErrorEnvelope, meta_for
-from shorturl.errors import AppError, InternalError, LinkNotFound, ValidationFailed
 from shorturl.shlink.problems import problem_response
+from shorturl.errors import (
+    AppError,
+    InternalError,
+    LinkNotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from shorturl.storage.outage import is_outage
 
 __all__ = ["install_error_handlers", "wants_envelope"]
 
@@ -97,6 +107,20 @@ def install_error_handlers(app: FastAPI) -> None:
             error.status_code = exc.status_code
             error.code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
         return error_response(request, error)
+
+    async def _dependency_error(request: Request, exc: Exception) -> JSONResponse:
+        # Handled here rather than by the catch-all below, which Starlette re-raises to the
+        # server: an outage would log a traceback per request.
+        if not is_outage(exc):
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            return error_response(request, InternalError())
+        runtime = request.app.state.runtime
+        runtime.report_outage(exc)
+        retry_after = runtime.database_availability.retry_after
+        return error_response(request, ServiceUnavailable(retry_after=retry_after))
+
+    for outage_type in (DBAPIError, PoolTimeoutError, OSError, RedisError):
+        app.add_exception_handler(outage_type, _dependency_error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from shorturl.accounts.dependencies import CurrentPrincipal
 from shorturl.analytics import service as analytics
 from shorturl.analytics.schemas import ClickRecorded, RootAnalytics
 from shorturl.compat.schemas import HealthOut, ShortenIn, ShortenOut
 from shorturl.errors import ValidationFailed
+from shorturl.health.checks import check_dependencies
 from shorturl.links.codes import is_possible_code
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.service import NewLink, expiry_in_days
@@ -43,26 +43,15 @@ async def shorten(
 
 @router.get("/health", response_model=HealthOut)
 async def health(request: Request) -> JSONResponse:
-    """Liveness and the state of the database and the cache; 503 when one is down."""
-    runtime = request.app.state.runtime
-    database = "ok"
-    try:
-        async with runtime.database.sessionmaker() as session:
-            await session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means unhealthy
-        database = "unavailable"
-    cache = "ok (in-process)"
-    if runtime.redis is not None:
-        try:
-            await runtime.redis.ping()
-            cache = "ok (redis)"
-        except Exception:  # noqa: BLE001
-            cache = "unavailable"
-    healthy = database == "ok" and cache.startswith("ok")
+    """The state of the database and the cache: `healthy`, `degraded` (Redis away: still
+    serving, 200) or `unhealthy` (the database away: 503)."""
+    report = await check_dependencies(request.app.state.runtime)
     body = HealthOut(
-        status="healthy" if healthy else "unhealthy", time=utcnow(), database=database, cache=cache
+        status=report.status, time=utcnow(), database=report.database, cache=report.cache
     )
-    return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=503 if report.status == "unhealthy" else 200
+    )
 
 
 def _short_id(short_id: str | None) -> str:

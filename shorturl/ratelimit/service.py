@@ -10,6 +10,7 @@ from shorturl.ratelimit.limiter import RateLimiter
 from shorturl.ratelimit.login import LoginThrottle
 from shorturl.ratelimit.plans import ANONYMOUS_PLAN
 from shorturl.ratelimit.redirects import RedirectLimiter
+from shorturl.storage.outage import Availability
 
 __all__ = ["RateLimits"]
 
@@ -24,9 +25,18 @@ class RateLimits:
         self.redirects = redirects
 
     @classmethod
-    def create(cls, redis: Redis | None, redis_key: Callable[..., str]) -> RateLimits:
+    def create(
+        cls,
+        redis: Redis | None,
+        redis_key: Callable[..., str],
+        *,
+        availability: Availability | None = None,
+        fail_open: bool = True,
+    ) -> RateLimits:
         return cls(
-            RateLimiter.create(redis, redis_key("rl")),
+            RateLimiter.create(
+                redis, redis_key("rl"), availability=availability, fail_open=fail_open
+            ),
             RedirectLimiter(
                 ANONYMOUS_PLAN.redirect, redis=redis, key_prefix=redis_key("rl", "redirect")
             ),

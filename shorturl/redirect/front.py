@@ -16,6 +16,7 @@ from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus
 from shorturl.redirect.pages import error_body
 from shorturl.storage.cache import CachedLink
+from shorturl.storage.outage import is_outage
 
 if TYPE_CHECKING:
     from shorturl.runtime import Runtime
@@ -88,9 +89,8 @@ class RedirectFront:
         if entry is None:
             try:
                 entry = await self.runtime.resolver.resolve(code)
-            except Exception:
-                log.exception("resolving %r failed", code)
-                await self._error(scope, send, 500, "Internal server error")
+            except Exception as exc:
+                await self._failed(scope, send, exc, f"resolving {code!r} failed")
                 return
         link = entry if isinstance(entry, CachedLink) else None  # None: no such link
         ready = self._ready.get(code)
@@ -111,9 +111,8 @@ class RedirectFront:
                 taken = await self.runtime.clicks.limit.take(
                     ready.link, use=scope["method"] == "GET"
                 )
-            except Exception:
-                log.exception("counting a use of %r failed", code)
-                await self._error(scope, send, 500, "Internal server error")
+            except Exception as exc:
+                await self._failed(scope, send, exc, f"counting a use of {code!r} failed")
                 return
             if taken is None:
                 await self._error(scope, send, 410, "Short URL has expired")
@@ -124,6 +123,18 @@ class RedirectFront:
         if self._tracker is not None:
             # O(1), no I/O (analytics/tracker.py)
             self._tracker.record(scope, ready.link.id, use, client_ip)
+
+    async def _failed(self, scope: Scope, send: Any, exc: Exception, what: str) -> None:
+        """503 with `Retry-After` when storage is away (one warning per outage), else 500."""
+        if not is_outage(exc):
+            log.error(what, exc_info=exc)
+            await self._error(scope, send, 500, "Internal server error")
+            return
+        self.runtime.report_outage(exc)
+        retry_after = str(self.runtime.database_availability.retry_after).encode()
+        await self._error(
+            scope, send, 503, "Service temporarily unavailable", [(b"retry-after", retry_after)]
+        )
 
     def _prepare(self, code: str, link: CachedLink) -> ReadyRedirect:
         start = {

@@ -15,6 +15,7 @@ _TITLES: Final = {
     410: "Link expired",
     429: "Too many requests",
     500: "Error",
+    503: "Temporarily unavailable",
 }
 
 _PAGE: Final = """<!doctype html>

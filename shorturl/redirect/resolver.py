@@ -1,4 +1,8 @@
-"""Resolving a code to what the redirect needs: local LRU → Redis → database."""
+"""Resolving a code to what the redirect needs: local LRU → Redis → database.
+
+When the lookup fails (the database away, and Redis too or without the code), a link this
+process had cached answers from its expired local entry instead: a hot link keeps
+redirecting through an outage of both."""
 
 from __future__ import annotations
 
@@ -9,14 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shorturl.links.models import Link
 from shorturl.storage.cache import NOT_FOUND, CachedLink, LinkCache, Missing
+from shorturl.storage.outage import Availability, is_outage
 
 __all__ = ["LinkResolver"]
 
 
 class LinkResolver:
-    def __init__(self, cache: LinkCache, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        cache: LinkCache,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        database: Availability | None = None,
+    ) -> None:
         self.cache = cache
         self.sessionmaker = sessionmaker
+        self.database = database
         self._in_flight: dict[str, asyncio.Future[CachedLink | Missing]] = {}
 
     async def resolve(self, code: str) -> CachedLink | None:
@@ -28,11 +39,18 @@ class LinkResolver:
         """
         entry = self.cache.get_local(code)
         if entry is None:
-            pending = self._in_flight.get(code)
-            if pending is not None:
-                entry = await asyncio.shield(pending)
-            else:
-                entry = await self._lookup_once(code)
+            try:
+                pending = self._in_flight.get(code)
+                if pending is not None:
+                    entry = await asyncio.shield(pending)
+                else:
+                    entry = await self._lookup_once(code)
+            except Exception as exc:
+                entry = self.cache.local.get_stale(code)
+                if entry is None:
+                    raise
+                if self.database is not None and is_outage(exc):
+                    self.database.failed(exc)
         return None if isinstance(entry, Missing) else entry
 
     async def _lookup_once(self, code: str) -> CachedLink | Missing:

@@ -4,6 +4,13 @@ Two tiers: every process keeps hot links in a small LRU with a short TTL (a Redi
 redirect would halve throughput); with Redis configured, a shared tier sits behind it and an
 invalidation published on a channel evicts the code from every process's LRU at once.
 Unknown codes are cached too (briefly), so a scan of random codes cannot hammer the database.
+
+Redis is optional at run time: while it is unreachable (`Availability`) the shared tier is
+skipped (a miss goes to the database), nothing local is dropped, and the invalidations that
+could not be sent are sent once it is back; meanwhile an edit reaches the other processes
+within `LOCAL_CACHE_TTL`, as embedded with several workers. An entry past its TTL stays in
+the LRU until pushed out, so that a lookup that fails (database and Redis down) can still be
+answered from it (`get_stale`).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import orjson
 from redis.asyncio import Redis
 
 from shorturl.background import cancel_and_wait
+from shorturl.storage.outage import Availability
 
 __all__ = ["NOT_FOUND", "CachedLink", "LinkCache", "LocalLRU", "Missing"]
 
@@ -61,10 +69,14 @@ class LocalLRU:
         if item is None:
             return None
         if item[0] < time.monotonic():
-            del self._data[code]
-            return None
+            return None  # kept for `get_stale` until fresher entries push it out
         self._data.move_to_end(code)
         return item[1]
+
+    def get_stale(self, code: str) -> Entry | None:
+        """The entry for `code` even past its TTL: for when the sources cannot be asked."""
+        item = self._data.get(code)
+        return None if item is None else item[1]
 
     def set(self, code: str, entry: Entry, ttl: float | None = None) -> None:
         if self.maxsize <= 0:
@@ -99,9 +111,14 @@ class LinkCache:
         redis: Redis | None = None,
         namespace: str = "shorturl",
         redis_ttl: int = 3600,
+        availability: Availability | None = None,
     ) -> None:
         self.local = LocalLRU(local_size, local_ttl)
         self.redis = redis
+        self.availability = availability
+        self._unsent_invalidations: set[str] = set()
+        if availability is not None:
+            availability.on_recovery.append(self._send_unsent_invalidations)
         self.redis_ttl = redis_ttl
         self._key_prefix = f"{namespace}:link:"
         self._channel = f"{namespace}:link-invalidations"
@@ -116,9 +133,13 @@ class LinkCache:
 
     async def get_shared(self, code: str) -> Entry | None:
         """Look in Redis; fills the local LRU on a hit. None when absent or embedded."""
-        if self.redis is None:
+        if not self._redis_usable():
             return None
-        raw = await self.redis.get(self._key_prefix + code)
+        try:
+            raw = await self.redis.get(self._key_prefix + code)  # type: ignore[union-attr]
+        except Exception as exc:
+            self._redis_failed(exc)
+            return None
         if raw is None:
             return None
         entry = _decode(raw)
@@ -128,29 +149,66 @@ class LinkCache:
     async def put(self, code: str, entry: Entry) -> None:
         ttl = NOT_FOUND_TTL if entry is NOT_FOUND else None
         self.local.set(code, entry, ttl)
-        if self.redis is not None:
-            await self.redis.set(
-                self._key_prefix + code,
-                _encode(entry),
-                ex=int(NOT_FOUND_TTL) if ttl else self.redis_ttl,
-            )
+        if self._redis_usable():
+            try:
+                await self.redis.set(  # type: ignore[union-attr]
+                    self._key_prefix + code,
+                    _encode(entry),
+                    ex=int(NOT_FOUND_TTL) if ttl else self.redis_ttl,
+                )
+            except Exception as exc:
+                self._redis_failed(exc)
 
     async def invalidate(self, *codes: str) -> None:
         """Forget `codes` here, in Redis and (through pub/sub) in every other process."""
         for code in codes:
             self.local.discard(code)
-        if self.redis is not None and codes:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.delete(*(self._key_prefix + code for code in codes))
-                for code in codes:
-                    pipe.publish(self._channel, code)
-                await pipe.execute()
+        if self.redis is None or not codes:
+            return
+        if not self._redis_usable():
+            self._unsent_invalidations.update(codes)
+            return
+        try:
+            await self._send_invalidations(codes)
+        except Exception as exc:
+            self._unsent_invalidations.update(codes)
+            self._redis_failed(exc)
+
+    async def _send_invalidations(self, codes: tuple[str, ...] | list[str]) -> None:
+        assert self.redis is not None
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.delete(*(self._key_prefix + code for code in codes))
+            for code in codes:
+                pipe.publish(self._channel, code)
+            await pipe.execute()
+
+    async def _send_unsent_invalidations(self) -> None:
+        """Redis is back: the shared tier and the other processes forget what changed meanwhile."""
+        codes, self._unsent_invalidations = list(self._unsent_invalidations), set()
+        if codes:
+            try:
+                await self._send_invalidations(codes)
+            except Exception:
+                self._unsent_invalidations.update(codes)
+                raise
+
+    def _redis_usable(self) -> bool:
+        return self.redis is not None and (self.availability is None or self.availability.available)
+
+    def _redis_failed(self, exc: Exception) -> None:
+        if self.availability is None:
+            raise exc
+        self.availability.failed(exc)
 
     async def start(self) -> None:
-        """Subscribe to invalidations from other processes (Redis mode only)."""
+        """Subscribe to invalidations from other processes (Redis mode only); a Redis that is
+        not there yet is subscribed to once it is."""
         if self.redis is not None and self._listener is None:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-            await pubsub.subscribe(self._channel)
+            try:
+                await pubsub.subscribe(self._channel)
+            except Exception as exc:
+                self._redis_failed(exc)
             self._listener = asyncio.create_task(self._listen(pubsub), name="cache-invalidations")
 
     async def close(self) -> None:
@@ -162,18 +220,21 @@ class LinkCache:
         try:
             while True:
                 try:
+                    if not pubsub.subscribed:
+                        await pubsub.subscribe(self._channel)
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             data = message["data"]
                             self.local.discard(data.decode() if isinstance(data, bytes) else data)
                 except Exception as exc:  # noqa: BLE001
-                    # Lost the subscription: drop everything local (it may miss an
-                    # invalidation) and resubscribe after a pause.
-                    log.warning("cache invalidation channel lost: %s", exc)
-                    self.local.clear()
+                    # Lost the subscription. The local entries stay: they are what keeps the
+                    # redirects answering while Redis is away, and their TTL bounds how long
+                    # one can miss an invalidation. Subscribe again after a pause.
+                    if self.availability is not None:
+                        self.availability.failed(exc)
+                    else:
+                        log.warning("cache invalidation channel lost: %s", exc)
                     await asyncio.sleep(1)
-                    with contextlib.suppress(Exception):
-                        await pubsub.subscribe(self._channel)
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import logging.config
 import os
 import signal
 from typing import Annotated
@@ -30,11 +31,10 @@ def worker(
     From the Redis stream, several side by side (one consumer group); without Redis, from the
     inbox beside the SQLite database, for `shorturl serve --no-worker` on the same files."""
     from shorturl.config import Settings
+    from shorturl.logs import logging_config
 
     settings = Settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.config.dictConfig(logging_config(settings.log_format))
     if not settings.clicks_leave_the_process:
         raise typer.BadParameter(
             "needs SHORTURL_REDIS_URL or a SQLite database file: the clicks of a database in"

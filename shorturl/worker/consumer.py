@@ -5,6 +5,9 @@ and counters are committed, and storing is idempotent on the event id, so a batc
 twice (a worker died between commit and ack, and another reclaimed it) changes nothing twice.
 A batch that fails to store (database down) is retried by the same consumer with a growing
 pause; if the consumer stops first, the batch stays unacknowledged for another to reclaim.
+While a consumer stores, it touches its batches every `heartbeat` seconds, so that a slow
+transaction is not mistaken for a dead worker; a dead one's batches go to another within
+`WORKER_RECLAIM_IDLE` (8 s) and a reclaim check. An outage is logged once, not every retry.
 
 What one read returns is stored in transactions of at most `CLICKS_PER_TRANSACTION` clicks
 (whole batches each): a backlog of large batches then moves the counters every fraction of a
@@ -25,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shorturl.analytics import service as analytics
 from shorturl.analytics.enrich import ClickEnricher
 from shorturl.analytics.visitors import VisitorSalts
+from shorturl.background import cancel_and_wait
 from shorturl.storage.db import run_after_commit
+from shorturl.storage.outage import is_outage
 from shorturl.worker.transports import ClickTransport, Delivery
 
 __all__ = ["CLICKS_PER_TRANSACTION", "ClickConsumer", "ClicksStored", "ClicksStoring"]
@@ -53,6 +58,7 @@ class ClickConsumer:
         transaction_clicks: int = CLICKS_PER_TRANSACTION,
         listeners: Sequence[ClicksStored] = (),
         in_transaction: Sequence[ClicksStoring] = (),
+        heartbeat: float | None = None,
     ) -> None:
         self.transport = transport
         self.sessionmaker = sessionmaker
@@ -63,8 +69,10 @@ class ClickConsumer:
         self.transaction_clicks = transaction_clicks
         self.listeners = list(listeners)
         self.in_transaction = list(in_transaction)
+        self.heartbeat = heartbeat  # seconds between touches of the batches in hand
         self.stored = 0  # clicks stored by this consumer
         self.batches = 0
+        self._failing = False  # in an outage already logged
 
     async def run(self, stop: asyncio.Event, *, poll: float = 0.5) -> None:
         """Consume until `stop` is set (finishing the batch in hand)."""
@@ -72,9 +80,10 @@ class ClickConsumer:
             try:
                 deliveries = await self.transport.receive(self.name, self.batch_size, poll)
             except Exception as exc:  # noqa: BLE001 - Redis away: wait and try again
-                log.warning("reading click events failed: %s", exc)
+                self._note_failure("reading click events failed", exc)
                 await _pause(stop, 1.0)
                 continue
+            self._note_success()
             if deliveries:
                 await self.handle_until_stored(deliveries, stop)
 
@@ -93,14 +102,27 @@ class ClickConsumer:
             while True:
                 try:
                     await self._store(group)
+                    self._note_success()
                     break
-                except Exception:
-                    log.exception("storing %d click batches failed; retrying", len(group))
+                except Exception as exc:  # noqa: BLE001 - kept unacknowledged and retried
+                    self._note_failure(f"storing {len(group)} click batches failed", exc)
                 if stop.is_set():
                     return False
                 await _pause(stop, pause)
                 pause = min(pause * 2, 10.0)
         return True
+
+    def _note_failure(self, what: str, exc: Exception) -> None:
+        if not is_outage(exc):
+            log.error("%s; retrying", what, exc_info=exc)
+        elif not self._failing:
+            self._failing = True
+            log.warning("%s (%s: %s); retrying until it works", what, type(exc).__name__, exc)
+
+    def _note_success(self) -> None:
+        if self._failing:
+            self._failing = False
+            log.warning("consumer %s: storage answers again", self.name)
 
     async def handle(self, deliveries: Sequence[Delivery]) -> None:
         """Enrich, store and acknowledge these batches."""
@@ -123,6 +145,23 @@ class ClickConsumer:
 
     async def _store(self, deliveries: Sequence[Delivery]) -> None:
         """Enrich, store and acknowledge these batches in one transaction."""
+        beat = None
+        if self.heartbeat:
+            beat = asyncio.create_task(self._keep_claimed(deliveries), name="click-heartbeat")
+        try:
+            await self._store_now(deliveries)
+        finally:
+            if beat is not None:
+                await cancel_and_wait(beat)
+
+    async def _keep_claimed(self, deliveries: Sequence[Delivery]) -> None:
+        assert self.heartbeat
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            with contextlib.suppress(Exception):  # Redis away: the claim may run out, fine
+                await self.transport.touch(self.name, deliveries)
+
+    async def _store_now(self, deliveries: Sequence[Delivery]) -> None:
         events = [event for delivery in deliveries for event in delivery.events]
         if events:
             days = {datetime.fromtimestamp(event.at, UTC).date() for event in events}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -104,6 +105,10 @@ class InboxTransport:
                 await asyncio.wait_for(self._arrived.wait(), min(left, self.poll))
 
     async def _claim(self, count: int) -> list[Delivery]:
+        return [Delivery(str(row_id), decode_batch(raw)) for row_id, raw in await self.claim(count)]
+
+    async def claim(self, count: int) -> list[tuple[int, bytes]]:
+        """Take the oldest unclaimed rows for `reclaim_idle` seconds: (row id, encoded batch)."""
         table = await self._table()
         now = time.time()
         oldest = (
@@ -120,17 +125,37 @@ class InboxTransport:
                 .values(claimed_until=now + self.reclaim_idle)
                 .returning(table.c.id, table.c.batch)
             )
-            claimed = sorted(rows.all())
-        return [Delivery(str(row_id), decode_batch(raw)) for row_id, raw in claimed]
+            return [(row_id, raw) for row_id, raw in sorted(rows.all())]
 
-    async def ack(self, deliveries: Sequence[Delivery]) -> None:
-        if not deliveries:
-            return
+    async def touch(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
+        """Keep these claimed for another `reclaim_idle` seconds (a worker still storing them)."""
+        if deliveries:
+            await self._set_claim([int(d.id) for d in deliveries], time.time() + self.reclaim_idle)
+
+    async def release(self, row_ids: Sequence[int]) -> None:
+        """Give claimed rows back at once, for the next claim (forwarding them failed)."""
+        if row_ids:
+            await self._set_claim(row_ids, 0)
+
+    async def _set_claim(self, row_ids: Sequence[int], until: float) -> None:
         table = await self._table()
         async with self.database.engine.begin() as connection:
             await connection.execute(
-                delete(table).where(table.c.id.in_([int(delivery.id) for delivery in deliveries]))
+                update(table).where(table.c.id.in_(list(row_ids))).values(claimed_until=until)
             )
+
+    def exists(self) -> bool:
+        """Whether the file is there (it is made by the first publish, or a claim)."""
+        return os.path.exists(self._path)
+
+    async def delete(self, row_ids: Sequence[int]) -> None:
+        if row_ids:
+            table = await self._table()
+            async with self.database.engine.begin() as connection:
+                await connection.execute(delete(table).where(table.c.id.in_(list(row_ids))))
+
+    async def ack(self, deliveries: Sequence[Delivery]) -> None:
+        await self.delete([int(delivery.id) for delivery in deliveries])
 
     async def backlog(self) -> int:
         table = await self._table()

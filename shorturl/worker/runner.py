@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from shorturl.analytics.enrich import ClickEnricher
 from shorturl.background import cancel_and_wait
+from shorturl.storage.outage import is_outage
 from shorturl.worker.consumer import CLICKS_PER_TRANSACTION, ClickConsumer
 from shorturl.worker.jobs import PeriodicJobs
 
@@ -54,6 +55,7 @@ class Worker:
                 IN_WEB_PROCESS_TRANSACTION_CLICKS if in_web_process else CLICKS_PER_TRANSACTION
             ),
             in_transaction=[runtime.webhooks.on_clicks_stored],
+            heartbeat=settings.worker_reclaim_idle / 3 or None,
         )
         self.jobs = PeriodicJobs(runtime) if jobs else None
         self._stop = asyncio.Event()
@@ -81,8 +83,13 @@ class Worker:
         if finish_queued:
             try:
                 stored = await asyncio.wait_for(self.consumer.run_until_idle(), seconds)
-            except Exception:  # noqa: BLE001 - logged; what is left stays for another worker
-                log.exception("worker %s could not store the queued clicks", self.consumer.name)
+            except Exception as exc:  # noqa: BLE001 - logged; what is left stays for another
+                if is_outage(exc):
+                    log.warning(
+                        "worker %s left the queued clicks for another: %s", self.consumer.name, exc
+                    )
+                else:
+                    log.exception("worker %s could not store the queued clicks", self.consumer.name)
             else:
                 if stored:
                     log.info(

@@ -66,6 +66,11 @@ class ClickTransport(Protocol):
 
     async def ack(self, deliveries: Sequence[Delivery]) -> None: ...
 
+    async def touch(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
+        """Keep these deliveries claimed by their consumer (still storing them): another
+        consumer takes over a batch only after `reclaim_idle` seconds without a touch."""
+        ...
+
     async def backlog(self) -> int:
         """Batches published and not yet acknowledged."""
         ...
@@ -115,6 +120,9 @@ class QueueTransport:
         if not self._unacked:
             self._empty.set()
 
+    async def touch(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
+        return None  # nobody else consumes this queue
+
     def give_back(self, deliveries: Sequence[Delivery]) -> None:
         """Put deliveries a stopping consumer could not store back at the front."""
         self._ready.extendleft(reversed(deliveries))
@@ -156,6 +164,10 @@ class RedisStreamTransport:
         redis-py's command layer costs about as much CPU again as the round trip itself
         (bench/tracker.py). A failed publish closes the connection (a reply may still be on
         its way); the next one opens it again."""
+        await self.publish_encoded(batch.encode())
+
+    async def publish_encoded(self, raw: bytes) -> None:
+        """XADD one batch already in its wire form (`ClickBatch.encode()`)."""
         if self._publisher is None:
             pool = self.redis.connection_pool
             self._publisher = pool.connection_class(
@@ -163,7 +175,7 @@ class RedisStreamTransport:
             )
         connection = self._publisher
         command = connection.pack_command(
-            "XADD", self.stream, "MAXLEN", "~", self.maxlen, "*", "b", batch.encode()
+            "XADD", self.stream, "MAXLEN", "~", self.maxlen, "*", "b", raw
         )
         async with self._publishing:
             try:
@@ -232,6 +244,12 @@ class RedisStreamTransport:
         self._group_ready = False
         await self.ensure_group()
         return await command()
+
+    async def touch(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
+        """XCLAIM them again for the consumer that holds them: resets their idle time."""
+        if deliveries:
+            ids: list[int | bytes | str | memoryview] = [d.id for d in deliveries]
+            await self.redis.xclaim(self.stream, GROUP, consumer, 0, ids, justid=True)
 
     async def ack(self, deliveries: Sequence[Delivery]) -> None:
         if not deliveries:
