@@ -26,7 +26,7 @@ from shorturl.accounts.repository import AccountRepository
 from shorturl.accounts.tokens import AccessToken, credential_version, issue_token, read_token
 from shorturl.errors import AccountExists, Unauthorized, ValidationFailed
 from shorturl.links.service import LinkService
-from shorturl.ratelimit.login import LoginThrottle
+from shorturl.ratelimit.login import LoginThrottle, account_key
 from shorturl.ratelimit.plans import PLAN_NAMES
 from shorturl.timestamps import utcnow
 
@@ -35,6 +35,7 @@ __all__ = [
     "NewUser",
     "ProfileChanges",
     "authenticate",
+    "check_current_password",
     "create_user",
     "delete_account",
     "find_user",
@@ -160,6 +161,20 @@ async def find_user(session: AsyncSession, login: str) -> User | None:
     return user
 
 
+async def _user_by_login(repository: AccountRepository, login: str) -> User | None:
+    login = login.strip().lower()
+    if "@" in login:
+        return await repository.user_by_email(login)
+    return await repository.user_by_username(login)
+
+
+async def _verified(user: User | None, password: str) -> User:
+    matches = await verify_password(user.password_hash if user else None, password)
+    if user is None or not matches or not user.is_active:
+        raise Unauthorized(_WRONG_CREDENTIALS)
+    return user
+
+
 async def authenticate(session: AsyncSession, login: str, password: str) -> User:
     """The active user whose email or username is `login` and whose password matches.
 
@@ -167,17 +182,7 @@ async def authenticate(session: AsyncSession, login: str, password: str) -> User
     whether or not the account exists. Throttling is the caller's business (see
     `shorturl.ratelimit.login`).
     """
-    repository = AccountRepository(session)
-    login = login.strip().lower()
-    user = (
-        await repository.user_by_email(login)
-        if "@" in login
-        else await repository.user_by_username(login)
-    )
-    matches = await verify_password(user.password_hash if user else None, password)
-    if user is None or not matches or not user.is_active:
-        raise Unauthorized(_WRONG_CREDENTIALS)
-    return user
+    return await _verified(await _user_by_login(AccountRepository(session), login), password)
 
 
 async def sign_in(
@@ -189,18 +194,38 @@ async def sign_in(
     throttle: LoginThrottle | None,
 ) -> User:
     """`authenticate`, throttled against password guessing (429 RATE_LIMITED once an account
-    or an IP has failed too often). Every sign-in form (API, dashboard) goes through here."""
+    or an IP has tried too often). Every sign-in form (API, dashboard) goes through here.
+
+    The attempt is counted before the password is checked, against the account found (so
+    its username and email share one budget)."""
+    user = await _user_by_login(AccountRepository(session), login)
+    account = account_key(user.id if user is not None else None, login)
     if throttle is not None:
-        await throttle.ensure_allowed(login, client_ip)
-    try:
-        user = await authenticate(session, login, password)
-    except Unauthorized:
-        if throttle is not None:
-            await throttle.failed(login, client_ip)
-        raise
+        await throttle.reserve(account, client_ip)
+    user = await _verified(user, password)
     if throttle is not None:
-        await throttle.succeeded(login)
+        await throttle.succeeded(account)
     return user
+
+
+async def check_current_password(
+    user: User,
+    password: str | None,
+    *,
+    client_ip: str,
+    throttle: LoginThrottle | None,
+    field: str = "current_password",
+) -> None:
+    """Unauthorized unless `password` is the user's; counted like a sign-in attempt (same
+    budgets), so a stolen session cannot be used to guess the password."""
+    if throttle is not None:
+        await throttle.reserve(account_key(user.id, ""), client_ip)
+    if password is None or not await verify_password(user.password_hash, password):
+        raise Unauthorized(
+            "The current password is needed for this change", details={"field": field}
+        )
+    if throttle is not None:
+        await throttle.succeeded(account_key(user.id, ""))
 
 
 def issue_access_token(user: User, secret_key: str) -> AccessToken:
