@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     cors_origins: Annotated[list[str], NoDecode] = []
     allow_private_targets: bool = False
+    # Request bodies past these sizes are refused with 413 (api/body_limit.py): bytes.
+    max_body_size: int = Field(1024 * 1024, ge=1024)
+    max_bulk_body_size: int = Field(10 * 1024 * 1024, ge=1024)  # bulk create, CSV import
     # Link extras: page metadata, safety checks (shorturl/metadata, shorturl/safety).
     fetch_metadata: bool = True  # read each new target page's title, description and image
     blocklist_file: str | None = None  # domains/patterns refused; None: the shipped empty list
