@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # Request bodies past these sizes are refused with 413 (api/body_limit.py): bytes.
     max_body_size: int = Field(1024 * 1024, ge=1024)
     max_bulk_body_size: int = Field(10 * 1024 * 1024, ge=1024)  # bulk create, CSV import
+    # A dashboard session unused this long (seconds) is over; it lasts 14 days at most.
+    session_idle_timeout: int = Field(12 * 3600, ge=60)
     # Link extras: page metadata, safety checks (shorturl/metadata, shorturl/safety).
     fetch_metadata: bool = True  # read each new target page's title, description and image
     blocklist_file: str | None = None  # domains/patterns refused; None: the shipped empty list

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Final
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from shorturl.accounts.browser_sessions import prune_sessions
 from shorturl.analytics.pipeline import ClickPipeline
 from shorturl.background import BackgroundTasks
 from shorturl.config import Settings
@@ -75,6 +77,15 @@ class Runtime:
         self.links.event_handlers.append(self.webhooks.on_link_event)
         self.background.every("webhook-sweep", settings.webhook_sweep_interval, self.webhooks.sweep)
         self.background.every("webhook-prune", 3600.0, self.webhooks.prune)
+        self.background.every("session-prune", 3600.0, self.prune_sessions)
+
+    async def prune_sessions(self) -> int:
+        """Delete dashboard sessions past their lifetime or idle timeout."""
+        idle = timedelta(seconds=self.settings.session_idle_timeout)
+        async with self.database.sessionmaker() as session:
+            removed = await prune_sessions(session, idle)
+            await session.commit()
+        return removed
 
     def redis_key(self, *parts: str) -> str:
         """A Redis key (or stream, or channel) in this deployment's namespace."""

@@ -14,6 +14,7 @@ from typing import Final
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shorturl.accounts.browser_sessions import revoke_credentials
 from shorturl.accounts.models import ApiKey, User
 from shorturl.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -44,6 +45,7 @@ __all__ = [
     "normalize_email",
     "principal_for",
     "principal_from_token",
+    "revoke_credentials",
     "set_active",
     "set_plan",
     "set_role",
@@ -76,6 +78,8 @@ class ProfileChanges:
     username: str | None = None
     password: str | None = None
     current_password: str | None = None
+    # An email change needs `current_password` too (the API; the dashboard session suffices).
+    email_needs_password: bool = False
 
 
 def normalize_email(email: str) -> str:
@@ -229,8 +233,11 @@ async def check_current_password(
 
 
 def issue_access_token(user: User, secret_key: str) -> AccessToken:
-    """A bearer token for `user`; it stops working when it expires or the password changes."""
-    return issue_token(user.id, user.password_hash, secret_key)
+    """A bearer token for `user`; it stops working when it expires, the password changes, or
+    the user's tokens are revoked (`revoke_credentials`: sign-out everywhere, disable)."""
+    return issue_token(
+        user.id, user.password_hash, secret_key, generation=user.token_generation or 0
+    )
 
 
 def principal_for(user: User, key: ApiKey | None = None) -> Principal:
@@ -254,18 +261,34 @@ async def principal_from_token(session: AsyncSession, token: str, secret_key: st
         user is None
         or not user.is_active
         or credential_version(user.password_hash) != claims.credential_version
+        or (user.token_generation or 0) != claims.generation
     ):
         raise Unauthorized(details="The access token is no longer valid")
     return principal_for(user)
 
 
-async def update_profile(session: AsyncSession, user: User, changes: ProfileChanges) -> User:
+async def update_profile(
+    session: AsyncSession,
+    user: User,
+    changes: ProfileChanges,
+    *,
+    client_ip: str = "",
+    throttle: LoginThrottle | None = None,
+) -> User:
+    """Apply `changes`. A new password needs the current one, checked under the sign-in
+    throttle; it ends every session and access token of the user."""
     repository = AccountRepository(session)
     if changes.display_name is not None:
         user.display_name = changes.display_name.strip() or None
+    checked = False
     if changes.email is not None:
         email = normalize_email(changes.email)
         if email != user.email:
+            if changes.email_needs_password:
+                await check_current_password(
+                    user, changes.current_password, client_ip=client_ip, throttle=throttle
+                )
+                checked = True
             await _ensure_free(repository, email=email)
             user.email = email
     if changes.username is not None:
@@ -275,14 +298,12 @@ async def update_profile(session: AsyncSession, user: User, changes: ProfileChan
             user.username = username
     if changes.password is not None:
         _check_password(changes.password)
-        if changes.current_password is None or not await verify_password(
-            user.password_hash, changes.current_password
-        ):
-            raise Unauthorized(
-                "The current password is needed to set a new one",
-                details={"field": "current_password"},
+        if not checked:
+            await check_current_password(
+                user, changes.current_password, client_ip=client_ip, throttle=throttle
             )
         user.password_hash = await hash_password(changes.password)
+        await revoke_credentials(session, user)
     user.updated_at = utcnow()
     if not await repository.flush():
         raise AccountExists(details="This email or username is already registered")
@@ -293,6 +314,7 @@ async def delete_account(session: AsyncSession, user: User, links: LinkService) 
     """Remove the user with their API keys and webhooks; their links become tombstones that
     only keep the code reserved, and their clicks are deleted. Returns how many links."""
     erased = await links.erase_owner(session, user.id)
+    await revoke_credentials(session, user)
     await AccountRepository(session).delete_user(user)
     return erased
 
@@ -321,5 +343,7 @@ async def set_active(session: AsyncSession, user: User, active: bool) -> User:
     """Disable (or enable again) an account: a disabled user's tokens and keys stop working."""
     user.is_active = active
     user.updated_at = utcnow()
+    if not active:  # re-enabling must not bring old tokens and sessions back
+        await revoke_credentials(session, user)
     await session.flush()
     return user

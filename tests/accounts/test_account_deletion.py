@@ -49,7 +49,12 @@ async def test_deleting_an_account_erases_its_data_and_keeps_its_codes_reserved(
             )
         await session.commit()
 
-    deleted = await client.delete("/api/v1/user/account", headers=alice.headers)
+    deleted = await client.request(
+        "DELETE",
+        "/api/v1/user/account",
+        headers=alice.headers,
+        json={"current_password": alice.password},
+    )
     assert deleted.status_code == 200, deleted.text
     assert deleted.json()["data"]["links_erased"] == 1
 

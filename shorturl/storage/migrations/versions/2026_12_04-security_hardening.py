@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from shorturl.storage.base import UTCDateTime
+
 revision: str = "0004_i23_security"
 down_revision: str | Sequence[str] | None = "0003_rollups"
 branch_labels: str | Sequence[str] | None = None
@@ -22,9 +24,33 @@ def upgrade() -> None:
         batch.add_column(sa.Column("disabled_by", sa.String(16), nullable=True))
         batch.add_column(sa.Column("disabled_by_user_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("disabled_reason", sa.Text(), nullable=True))
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(
+            sa.Column("token_generation", sa.Integer(), nullable=False, server_default="0")
+        )
+    op.create_table(
+        "browser_sessions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_browser_sessions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_browser_sessions")),
+    )
+    op.create_index(op.f("ix_browser_sessions_user_id"), "browser_sessions", ["user_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_browser_sessions_user_id"), "browser_sessions")
+    op.drop_table("browser_sessions")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("token_generation")
     with op.batch_alter_table("links") as batch:
         batch.drop_column("disabled_reason")
         batch.drop_column("disabled_by_user_id")
