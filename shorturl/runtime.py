@@ -27,6 +27,7 @@ from shorturl.storage.cache import LinkCache
 from shorturl.storage.db import Database
 from shorturl.storage.secrets import load_or_create_secret
 from shorturl.webhooks.dispatcher import WebhookDispatcher
+from shorturl.webhooks.secret_box import secret_box_for
 
 __all__ = ["Runtime"]
 
@@ -94,6 +95,15 @@ class Runtime:
     async def start(self) -> None:
         if not self.secret_key:
             self.secret_key = await load_or_create_secret(self.database.sessionmaker, "secret_key")
+            log.warning(
+                "SHORTURL_SECRET_KEY is not set: tokens, sessions and (without "
+                "SHORTURL_ENCRYPTION_KEYS) webhook secrets are protected by a key stored in "
+                "the database itself, so a copy of the database is enough to forge sessions "
+                "and read webhook secrets. Set SHORTURL_SECRET_KEY (docs/security.md)."
+            )
+            self.webhooks.secret_box = secret_box_for(
+                self.settings.encryption_keys, self.secret_key
+            )
         await self.cache.start()
         if self.limits is not None:
             await self.limits.start()

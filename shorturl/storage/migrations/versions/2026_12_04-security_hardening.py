@@ -43,10 +43,14 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_browser_sessions")),
     )
+    with op.batch_alter_table("webhooks") as batch:  # a Fernet token outgrows 255
+        batch.alter_column("secret", type_=sa.Text(), existing_type=sa.String(255))
     op.create_index(op.f("ix_browser_sessions_user_id"), "browser_sessions", ["user_id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("webhooks") as batch:
+        batch.alter_column("secret", type_=sa.String(255), existing_type=sa.Text())
     op.drop_index(op.f("ix_browser_sessions_user_id"), "browser_sessions")
     op.drop_table("browser_sessions")
     with op.batch_alter_table("users") as batch:
