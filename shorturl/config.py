@@ -27,9 +27,6 @@ class Settings(BaseSettings):
     redis_namespace: str = "shorturl"
     base_url: str = "http://localhost:8080"
     secret_key: str | None = None
-    # Keys that signed before SECRET_KEY did: tokens, cookies and CSRF tokens they signed
-    # still verify (sign with SECRET_KEY, verify with any), until they are dropped from here.
-    old_secret_keys: Annotated[list[str], NoDecode] = []
     # Fernet keys (newest first) that encrypt webhook secrets at rest: the first encrypts,
     # any decrypts (`shorturl webhooks reencrypt` after adding one). Unset: derived from
     # SECRET_KEY. Keep them out of the database's backups.
@@ -83,9 +80,7 @@ class Settings(BaseSettings):
     webhook_disable_after: int = Field(50, ge=1)  # consecutive failures before auto-disable
     webhook_sweep_interval: float = Field(5.0, gt=0)  # seconds between sends of due retries
 
-    @field_validator(
-        "trusted_proxies", "cors_origins", "old_secret_keys", "encryption_keys", mode="before"
-    )
+    @field_validator("trusted_proxies", "cors_origins", "encryption_keys", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):

@@ -103,7 +103,10 @@ async def signup(
         "display_name": field_text(form, "display_name", 128),
     }
     password = form.get("password")
+    runtime = request.app.state.runtime
     try:
+        if runtime.limits is not None:
+            await runtime.limits.login.reserve_signup(runtime.client_ip.from_scope(request.scope))
         user = await accounts.create_user(
             db,
             accounts.NewUser(
@@ -115,7 +118,9 @@ async def signup(
         )
     except AppError as error:
         await db.rollback()
-        return _signup(request, values, plain_error(error), error.status_code)
+        page = _signup(request, values, plain_error(error), error.status_code)
+        page.headers.update(error_headers(error))
+        return page
     await sign_in(request, db, user)
     return RedirectResponse("/dashboard?welcome=1", 303)
 

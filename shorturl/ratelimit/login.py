@@ -13,6 +13,8 @@ __all__ = ["LoginThrottle", "account_key"]
 WINDOW: Final = 15 * 60
 FAILURES_PER_ACCOUNT: Final = 10
 FAILURES_PER_IP: Final = 30
+SIGNUPS_PER_IP: Final = 10  # per hour: each sign-up costs a password hash
+SIGNUP_WINDOW: Final = 3600
 
 
 def account_key(user_id: int | None, login: str) -> str:
@@ -50,6 +52,17 @@ class LoginThrottle:
         state = await self.limiter.hit("login-account", account, FAILURES_PER_ACCOUNT, WINDOW)
         if not state.allowed:
             raise _too_many(state)
+
+    async def reserve_signup(self, client_ip: str) -> None:
+        """Count one sign-up from `client_ip`; RateLimited past 10 an hour."""
+        state = await self.limiter.hit("signup-ip", client_ip, SIGNUPS_PER_IP, SIGNUP_WINDOW)
+        if not state.allowed:
+            wait = state.retry_after()
+            raise RateLimited(
+                "Too many sign-ups from this address",
+                details=f"Try again in {wait} seconds",
+                headers={"Retry-After": str(wait)},
+            )
 
     async def succeeded(self, account: str) -> None:
         """A right password wipes the account's attempts (not the IP's)."""
