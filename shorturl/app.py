@@ -14,6 +14,7 @@ from shorturl.admin.endpoints import router as admin_router
 from shorturl.analytics.endpoints import router as analytics_router
 from shorturl.api.body_limit import BodySizeLimit
 from shorturl.api.errors import install_error_handlers
+from shorturl.api.security_headers import SecurityHeaders
 from shorturl.compat.endpoints import router as compat_router
 from shorturl.config import Settings
 from shorturl.dashboard.routes import router as web_ui_router
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
             ],
         )
 
+    api.add_middleware(SecurityHeaders)
     api.add_middleware(  # outermost: a body too large is refused before anything reads it
         BodySizeLimit,
         default_limit=settings.max_body_size,
