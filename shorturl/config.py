@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     cors_origins: Annotated[list[str], NoDecode] = []
     allow_private_targets: bool = False
+    # Links to private/loopback IP addresses (intranets); unset: as ALLOW_PRIVATE_TARGETS.
+    allow_private_link_targets: bool | None = None
     # Request bodies past these sizes are refused with 413 (api/body_limit.py): bytes.
     max_body_size: int = Field(1024 * 1024, ge=1024)
     max_bulk_body_size: int = Field(10 * 1024 * 1024, ge=1024)  # bulk create, CSV import
