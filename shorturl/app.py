@@ -12,7 +12,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from shorturl.accounts.endpoints import router as accounts_router
 from shorturl.admin.endpoints import router as admin_router
 from shorturl.analytics.endpoints import router as analytics_router
+from shorturl.api.body_limit import BodySizeLimit
 from shorturl.api.errors import install_error_handlers
+from shorturl.api.security_headers import SecurityHeaders
 from shorturl.compat.endpoints import router as compat_router
 from shorturl.config import Settings
 from shorturl.dashboard.routes import router as web_ui_router
@@ -86,6 +88,13 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
                 "Retry-After",
             ],
         )
+
+    api.add_middleware(SecurityHeaders)
+    api.add_middleware(  # outermost: a body too large is refused before anything reads it
+        BodySizeLimit,
+        default_limit=settings.max_body_size,
+        large_limit=settings.max_bulk_body_size,
+    )
 
     v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(enforce_api_rate_limit)])
     v1.include_router(bulk_router)  # before /urls/{code}

@@ -16,8 +16,8 @@ from shorturl.accounts.commands import keys_app, users_app
 from shorturl.analytics.commands import stats as stats_command
 from shorturl.links.commands import links_app
 from shorturl.links.csv_files import export_links, import_links
-from shorturl.webhooks.commands import webhooks_app
 from shorturl.logs import logging_config
+from shorturl.webhooks.commands import webhooks_app
 from shorturl.worker.commands import worker as worker_command
 
 __all__ = ["app", "main"]

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     redis_namespace: str = "shorturl"
     base_url: str = "http://localhost:8080"
     secret_key: str | None = None
+    # Fernet keys (newest first) that encrypt webhook secrets at rest: the first encrypts,
+    # any decrypts (`shorturl webhooks reencrypt` after adding one). Unset: derived from
+    # SECRET_KEY. Keep them out of the database's backups.
+    encryption_keys: Annotated[list[str], NoDecode] = []
     code_length: int = Field(7, ge=4, le=32)
     default_expiration_days: int = Field(30, ge=1, le=36500)
     redirect_status: Literal[301, 302, 307, 308] = 301
@@ -39,6 +43,13 @@ class Settings(BaseSettings):
     rate_limit_without_redis: Literal["open", "closed"] = "open"
     cors_origins: Annotated[list[str], NoDecode] = []
     allow_private_targets: bool = False
+    # Links to private/loopback IP addresses (intranets); unset: as ALLOW_PRIVATE_TARGETS.
+    allow_private_link_targets: bool | None = None
+    # Request bodies past these sizes are refused with 413 (api/body_limit.py): bytes.
+    max_body_size: int = Field(1024 * 1024, ge=1024)
+    max_bulk_body_size: int = Field(10 * 1024 * 1024, ge=1024)  # bulk create, CSV import
+    # A dashboard session unused this long (seconds) is over; it lasts 14 days at most.
+    session_idle_timeout: int = Field(12 * 3600, ge=60)
     # Link extras: page metadata, safety checks (shorturl/metadata, shorturl/safety).
     fetch_metadata: bool = True  # read each new target page's title, description and image
     blocklist_file: str | None = None  # domains/patterns refused; None: the shipped empty list
@@ -77,7 +88,7 @@ class Settings(BaseSettings):
     webhook_disable_after: int = Field(50, ge=1)  # consecutive failures before auto-disable
     webhook_sweep_interval: float = Field(5.0, gt=0)  # seconds between sends of due retries
 
-    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", "encryption_keys", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):

@@ -12,6 +12,7 @@ __all__ = [
     "AccountExists",
     "AppError",
     "CustomAliasTaken",
+    "DisabledByAdmin",
     "Forbidden",
     "InternalError",
     "InvalidUrl",
@@ -74,6 +75,12 @@ class QuotaExceeded(AppError):
 
 class Forbidden(AppError):
     status_code, code, message = 403, "FORBIDDEN", "Access denied"
+
+
+class DisabledByAdmin(Forbidden):
+    """An owner tried to re-enable a link an administrator disabled."""
+
+    code, message = "DISABLED_BY_ADMIN", "An administrator disabled this link"
 
 
 class LinkNotFound(AppError):

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Final
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 from sqlalchemy import text
 
+from shorturl.accounts.browser_sessions import prune_sessions
 from shorturl.analytics.pipeline import ClickPipeline
 from shorturl.background import BackgroundTasks
 from shorturl.config import Settings
@@ -28,6 +30,7 @@ from shorturl.storage.db import Database
 from shorturl.storage.outage import Availability
 from shorturl.storage.secrets import load_or_create_secret
 from shorturl.webhooks.dispatcher import WebhookDispatcher
+from shorturl.webhooks.secret_box import secret_box_for
 
 __all__ = ["Runtime"]
 
@@ -97,6 +100,15 @@ class Runtime:
         self.links.event_handlers.append(self.webhooks.on_link_event)
         self.background.every("webhook-sweep", settings.webhook_sweep_interval, self.webhooks.sweep)
         self.background.every("webhook-prune", 3600.0, self.webhooks.prune)
+        self.background.every("session-prune", 3600.0, self.prune_sessions)
+
+    async def prune_sessions(self) -> int:
+        """Delete dashboard sessions past their lifetime or idle timeout."""
+        idle = timedelta(seconds=self.settings.session_idle_timeout)
+        async with self.database.sessionmaker() as session:
+            removed = await prune_sessions(session, idle)
+            await session.commit()
+        return removed
 
     def report_outage(self, exc: BaseException) -> None:
         """Note that Redis or the database failed to answer (one warning per outage)."""
@@ -116,6 +128,15 @@ class Runtime:
     async def start(self) -> None:
         if not self.secret_key:
             self.secret_key = await load_or_create_secret(self.database.sessionmaker, "secret_key")
+            log.warning(
+                "SHORTURL_SECRET_KEY is not set: tokens, sessions and (without "
+                "SHORTURL_ENCRYPTION_KEYS) webhook secrets are protected by a key stored in "
+                "the database itself, so a copy of the database is enough to forge sessions "
+                "and read webhook secrets. Set SHORTURL_SECRET_KEY (docs/security.md)."
+            )
+            self.webhooks.secret_box = secret_box_for(
+                self.settings.encryption_keys, self.secret_key
+            )
         await self.cache.start()
         if self.limits is not None:
             await self.limits.start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, status
 
 from shorturl.accounts import api_keys, service
@@ -15,10 +17,12 @@ from shorturl.accounts.presenter import (
 )
 from shorturl.accounts.schemas import (
     AccountDeleted,
+    AccountDeletion,
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyList,
     ApiKeyRevoked,
+    CredentialsRevoked,
     LoginIn,
     ProfileOut,
     ProfileUpdate,
@@ -77,6 +81,30 @@ async def login(request: Request, body: LoginIn, session: SessionDep) -> Envelop
     )
 
 
+def _throttled(request: Request) -> dict[str, Any]:
+    """Password checks count against the sign-in throttle (ratelimit/login.py)."""
+    runtime = request.app.state.runtime
+    return {
+        "client_ip": runtime.client_ip.from_scope(request.scope),
+        "throttle": runtime.limits.login if runtime.limits is not None else None,
+    }
+
+
+@router.post("/auth/revoke", response_model=Envelope[CredentialsRevoked])
+async def revoke_credentials(
+    request: Request, user: CurrentUser, session: SessionDep
+) -> Envelope[CredentialsRevoked]:
+    """Sign out everywhere: every access token issued to the caller so far (this one too)
+    and every dashboard session stop working at once. API keys stay; revoke them one by one."""
+    await service.revoke_credentials(session, user)
+    return ok(
+        request,
+        CredentialsRevoked(
+            message="Every access token and session was revoked", user_id=public_user_id(user.id)
+        ),
+    )
+
+
 @router.get("/user/profile", response_model=Envelope[ProfileOut])
 async def get_profile(
     request: Request, user: CurrentUser, session: SessionDep, links: LinkServiceDep
@@ -104,17 +132,24 @@ async def update_profile(
             username=body.username,
             password=body.password,
             current_password=body.current_password,
+            email_needs_password=True,
         ),
+        **_throttled(request),
     )
     return ok(request, profile_out(user, await links.usage(session, user.id)))
 
 
 @router.delete("/user/account", response_model=Envelope[AccountDeleted])
 async def delete_account(
-    request: Request, user: CurrentUser, session: SessionDep, links: LinkServiceDep
+    request: Request,
+    body: AccountDeletion,
+    user: CurrentUser,
+    session: SessionDep,
+    links: LinkServiceDep,
 ) -> Envelope[AccountDeleted]:
     """Delete the account, its API keys and webhooks, its links' clicks, and its links
-    (their codes stay reserved, pointing nowhere)."""
+    (their codes stay reserved, pointing nowhere). Takes the `current_password`."""
+    await service.check_current_password(user, body.current_password, **_throttled(request))
     user_id = public_user_id(user.id)
     erased = await service.delete_account(session, user, links)
     return ok(

@@ -1,4 +1,4 @@
-"""The `users` and `api_keys` tables."""
+"""The `users`, `api_keys` and `browser_sessions` tables."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shorturl.storage.base import Base, UTCDateTime
 from shorturl.timestamps import utcnow
 
-__all__ = ["ApiKey", "User"]
+__all__ = ["ApiKey", "BrowserSession", "User"]
 
 
 class User(Base):
@@ -26,6 +26,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # In every access token; raised to revoke them all (sign-out everywhere, disable).
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiKey(Base):
@@ -42,3 +44,16 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class BrowserSession(Base):
+    """A signed-in dashboard session. The cookie names it; deleting the row ends it."""
+
+    __tablename__ = "browser_sessions"
+
+    # SHA-256 of the session id in the cookie: a copy of this table signs nobody in.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""Every query on users and API keys."""
+"""Every query on users, API keys and browser sessions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shorturl.accounts.models import ApiKey, User
+from shorturl.accounts.models import ApiKey, BrowserSession, User
 
 __all__ = ["AccountRepository"]
 
@@ -139,3 +139,31 @@ class AccountRepository:
             )
             .values(last_used_at=at)
         )
+
+    # browser sessions
+
+    async def insert_browser_session(self, record: BrowserSession) -> None:
+        self.session.add(record)
+        await self.session.flush()
+
+    async def browser_session(self, session_hash: str) -> BrowserSession | None:
+        return await self.session.get(BrowserSession, session_hash)
+
+    async def touch_browser_session(self, session_hash: str, at: datetime) -> None:
+        await self.session.execute(
+            update(BrowserSession).where(BrowserSession.id == session_hash).values(last_seen_at=at)
+        )
+
+    async def delete_browser_session(self, session_hash: str) -> None:
+        await self.session.execute(delete(BrowserSession).where(BrowserSession.id == session_hash))
+
+    async def delete_browser_sessions(self, user_id: int) -> None:
+        await self.session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id))
+
+    async def delete_stale_browser_sessions(self, now: datetime, idle_since: datetime) -> int:
+        result = await self.session.execute(
+            delete(BrowserSession).where(
+                or_(BrowserSession.expires_at < now, BrowserSession.last_seen_at < idle_since)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

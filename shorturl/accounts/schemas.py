@@ -11,11 +11,13 @@ from shorturl.timestamps import UtcDateTime
 
 __all__ = [
     "AccountDeleted",
+    "AccountDeletion",
     "ApiKeyCreate",
     "ApiKeyCreated",
     "ApiKeyList",
     "ApiKeyOut",
     "ApiKeyRevoked",
+    "CredentialsRevoked",
     "LoginIn",
     "ProfileOut",
     "ProfileUpdate",
@@ -106,7 +108,8 @@ class ProfileOut(BaseModel):
 
 
 class ProfileUpdate(BaseModel):
-    """Fields to change; absent fields stay as they are. `password` needs `current_password`."""
+    """Fields to change; absent fields stay as they are. A new `password` or `email` needs
+    `current_password`."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -119,6 +122,17 @@ class ProfileUpdate(BaseModel):
     username: Username | None = None
     password: Password | None = None
     current_password: Password | None = None
+
+
+class AccountDeletion(BaseModel):
+    """Deleting an account takes its current password (a stolen token alone cannot)."""
+
+    current_password: Password
+
+
+class CredentialsRevoked(BaseModel):
+    message: str
+    user_id: str
 
 
 class AccountDeleted(BaseModel):

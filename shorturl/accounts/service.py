@@ -14,6 +14,7 @@ from typing import Final
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shorturl.accounts.browser_sessions import revoke_credentials
 from shorturl.accounts.models import ApiKey, User
 from shorturl.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -26,7 +27,7 @@ from shorturl.accounts.repository import AccountRepository
 from shorturl.accounts.tokens import AccessToken, credential_version, issue_token, read_token
 from shorturl.errors import AccountExists, Unauthorized, ValidationFailed
 from shorturl.links.service import LinkService
-from shorturl.ratelimit.login import LoginThrottle
+from shorturl.ratelimit.login import LoginThrottle, account_key
 from shorturl.ratelimit.plans import PLAN_NAMES
 from shorturl.timestamps import utcnow
 
@@ -35,6 +36,7 @@ __all__ = [
     "NewUser",
     "ProfileChanges",
     "authenticate",
+    "check_current_password",
     "create_user",
     "delete_account",
     "find_user",
@@ -43,6 +45,7 @@ __all__ = [
     "normalize_email",
     "principal_for",
     "principal_from_token",
+    "revoke_credentials",
     "set_active",
     "set_plan",
     "set_role",
@@ -75,6 +78,8 @@ class ProfileChanges:
     username: str | None = None
     password: str | None = None
     current_password: str | None = None
+    # An email change needs `current_password` too (the API; the dashboard session suffices).
+    email_needs_password: bool = False
 
 
 def normalize_email(email: str) -> str:
@@ -160,6 +165,20 @@ async def find_user(session: AsyncSession, login: str) -> User | None:
     return user
 
 
+async def _user_by_login(repository: AccountRepository, login: str) -> User | None:
+    login = login.strip().lower()
+    if "@" in login:
+        return await repository.user_by_email(login)
+    return await repository.user_by_username(login)
+
+
+async def _verified(user: User | None, password: str) -> User:
+    matches = await verify_password(user.password_hash if user else None, password)
+    if user is None or not matches or not user.is_active:
+        raise Unauthorized(_WRONG_CREDENTIALS)
+    return user
+
+
 async def authenticate(session: AsyncSession, login: str, password: str) -> User:
     """The active user whose email or username is `login` and whose password matches.
 
@@ -167,17 +186,7 @@ async def authenticate(session: AsyncSession, login: str, password: str) -> User
     whether or not the account exists. Throttling is the caller's business (see
     `shorturl.ratelimit.login`).
     """
-    repository = AccountRepository(session)
-    login = login.strip().lower()
-    user = (
-        await repository.user_by_email(login)
-        if "@" in login
-        else await repository.user_by_username(login)
-    )
-    matches = await verify_password(user.password_hash if user else None, password)
-    if user is None or not matches or not user.is_active:
-        raise Unauthorized(_WRONG_CREDENTIALS)
-    return user
+    return await _verified(await _user_by_login(AccountRepository(session), login), password)
 
 
 async def sign_in(
@@ -189,23 +198,46 @@ async def sign_in(
     throttle: LoginThrottle | None,
 ) -> User:
     """`authenticate`, throttled against password guessing (429 RATE_LIMITED once an account
-    or an IP has failed too often). Every sign-in form (API, dashboard) goes through here."""
+    or an IP has tried too often). Every sign-in form (API, dashboard) goes through here.
+
+    The attempt is counted before the password is checked, against the account found (so
+    its username and email share one budget)."""
+    user = await _user_by_login(AccountRepository(session), login)
+    account = account_key(user.id if user is not None else None, login)
     if throttle is not None:
-        await throttle.ensure_allowed(login, client_ip)
-    try:
-        user = await authenticate(session, login, password)
-    except Unauthorized:
-        if throttle is not None:
-            await throttle.failed(login, client_ip)
-        raise
+        await throttle.reserve(account, client_ip)
+    user = await _verified(user, password)
     if throttle is not None:
-        await throttle.succeeded(login)
+        await throttle.succeeded(account)
     return user
 
 
+async def check_current_password(
+    user: User,
+    password: str | None,
+    *,
+    client_ip: str,
+    throttle: LoginThrottle | None,
+    field: str = "current_password",
+) -> None:
+    """Unauthorized unless `password` is the user's; counted like a sign-in attempt (same
+    budgets), so a stolen session cannot be used to guess the password."""
+    if throttle is not None:
+        await throttle.reserve(account_key(user.id, ""), client_ip)
+    if password is None or not await verify_password(user.password_hash, password):
+        raise Unauthorized(
+            "The current password is needed for this change", details={"field": field}
+        )
+    if throttle is not None:
+        await throttle.succeeded(account_key(user.id, ""))
+
+
 def issue_access_token(user: User, secret_key: str) -> AccessToken:
-    """A bearer token for `user`; it stops working when it expires or the password changes."""
-    return issue_token(user.id, user.password_hash, secret_key)
+    """A bearer token for `user`; it stops working when it expires, the password changes, or
+    the user's tokens are revoked (`revoke_credentials`: sign-out everywhere, disable)."""
+    return issue_token(
+        user.id, user.password_hash, secret_key, generation=user.token_generation or 0
+    )
 
 
 def principal_for(user: User, key: ApiKey | None = None) -> Principal:
@@ -229,18 +261,34 @@ async def principal_from_token(session: AsyncSession, token: str, secret_key: st
         user is None
         or not user.is_active
         or credential_version(user.password_hash) != claims.credential_version
+        or (user.token_generation or 0) != claims.generation
     ):
         raise Unauthorized(details="The access token is no longer valid")
     return principal_for(user)
 
 
-async def update_profile(session: AsyncSession, user: User, changes: ProfileChanges) -> User:
+async def update_profile(
+    session: AsyncSession,
+    user: User,
+    changes: ProfileChanges,
+    *,
+    client_ip: str = "",
+    throttle: LoginThrottle | None = None,
+) -> User:
+    """Apply `changes`. A new password needs the current one, checked under the sign-in
+    throttle; it ends every session and access token of the user."""
     repository = AccountRepository(session)
     if changes.display_name is not None:
         user.display_name = changes.display_name.strip() or None
+    checked = False
     if changes.email is not None:
         email = normalize_email(changes.email)
         if email != user.email:
+            if changes.email_needs_password:
+                await check_current_password(
+                    user, changes.current_password, client_ip=client_ip, throttle=throttle
+                )
+                checked = True
             await _ensure_free(repository, email=email)
             user.email = email
     if changes.username is not None:
@@ -250,14 +298,12 @@ async def update_profile(session: AsyncSession, user: User, changes: ProfileChan
             user.username = username
     if changes.password is not None:
         _check_password(changes.password)
-        if changes.current_password is None or not await verify_password(
-            user.password_hash, changes.current_password
-        ):
-            raise Unauthorized(
-                "The current password is needed to set a new one",
-                details={"field": "current_password"},
+        if not checked:
+            await check_current_password(
+                user, changes.current_password, client_ip=client_ip, throttle=throttle
             )
         user.password_hash = await hash_password(changes.password)
+        await revoke_credentials(session, user)
     user.updated_at = utcnow()
     if not await repository.flush():
         raise AccountExists(details="This email or username is already registered")
@@ -268,6 +314,7 @@ async def delete_account(session: AsyncSession, user: User, links: LinkService) 
     """Remove the user with their API keys and webhooks; their links become tombstones that
     only keep the code reserved, and their clicks are deleted. Returns how many links."""
     erased = await links.erase_owner(session, user.id)
+    await revoke_credentials(session, user)
     await AccountRepository(session).delete_user(user)
     return erased
 
@@ -296,5 +343,7 @@ async def set_active(session: AsyncSession, user: User, active: bool) -> User:
     """Disable (or enable again) an account: a disabled user's tokens and keys stop working."""
     user.is_active = active
     user.updated_at = utcnow()
+    if not active:  # re-enabling must not bring old tokens and sessions back
+        await revoke_credentials(session, user)
     await session.flush()
     return user

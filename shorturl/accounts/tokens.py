@@ -32,6 +32,7 @@ class AccessToken:
 class TokenClaims:
     user_id: int
     credential_version: str
+    generation: int = 0  # the user's `token_generation` when issued (tokens before it: 0)
 
 
 def credential_version(password_hash: str) -> str:
@@ -45,6 +46,8 @@ def issue_token(
     password_hash: str,
     secret_key: str,
     lifetime: timedelta = ACCESS_TOKEN_LIFETIME,
+    *,
+    generation: int = 0,
 ) -> AccessToken:
     """A signed access token for this user, valid for `lifetime`."""
     now = utcnow()
@@ -56,6 +59,7 @@ def issue_token(
         "exp": int(expires_at.timestamp()),
         "typ": "access",
         "cv": credential_version(password_hash),
+        "gen": generation,
     }
     return AccessToken(jwt.encode(claims, secret_key, algorithm=_ALGORITHM), expires_at)
 
@@ -79,5 +83,7 @@ def read_token(token: str, secret_key: str) -> TokenClaims:
         raise Unauthorized(details="The access token is not valid")
     if not isinstance(subject, str) or not subject.isdigit():
         raise Unauthorized(details="The access token is not valid")
-    user_id = int(subject)
-    return TokenClaims(user_id=user_id, credential_version=version)
+    generation = claims.get("gen", 0)
+    if not isinstance(generation, int):
+        raise Unauthorized(details="The access token is not valid")
+    return TokenClaims(user_id=int(subject), credential_version=version, generation=generation)

@@ -223,7 +223,9 @@ async def summary(
         active_urls=active,
         top_performing_urls=[
             TopLink(short_code=code, clicks=clicks, click_rate=_percent(clicks, total))
-            for code, clicks in await repository.top_links(spec, 10)
+            # Anonymous links belong to nobody in particular: their codes are not listed to
+            # an anonymous caller (they would reveal everyone's links), only totals.
+            for code, clicks in (await repository.top_links(spec, 10) if owner_id else [])
         ],
         click_trends=ClickTrends(
             daily_average=round(total / days, 2),

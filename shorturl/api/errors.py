@@ -18,7 +18,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shorturl.api.envelope import ErrorBody, ErrorEnvelope, meta_for
-from shorturl.shlink.problems import problem_response
 from shorturl.errors import (
     AppError,
     InternalError,
@@ -26,6 +25,7 @@ from shorturl.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from shorturl.shlink.problems import problem_response
 from shorturl.storage.outage import is_outage
 
 __all__ = ["install_error_handlers", "wants_envelope"]
@@ -38,7 +38,7 @@ _HTTP_CODES = {
     403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
-    413: "VALIDATION_ERROR",
+    413: "PAYLOAD_TOO_LARGE",
     415: "VALIDATION_ERROR",
 }
 

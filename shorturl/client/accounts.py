@@ -66,9 +66,15 @@ def update_profile(
     return Call("PATCH", "/user/profile", Profile.from_data, json=given, idempotent=True)
 
 
-def delete_account() -> Call[AccountDeleted]:
-    """Delete your account, its keys, webhooks and links (`DELETE /user/account`)."""
-    return Call("DELETE", "/user/account", AccountDeleted.from_data)
+def delete_account(current_password: str) -> Call[AccountDeleted]:
+    """Delete your account, its keys, webhooks and links (`DELETE /user/account`); it takes
+    your current password."""
+    return Call(
+        "DELETE",
+        "/user/account",
+        AccountDeleted.from_data,
+        json={"current_password": current_password},
+    )
 
 
 def _api_key_list(data: Any) -> list[ApiKey]:

@@ -116,7 +116,7 @@ class LinkInfo(ApiObject):
 
     short_code: str
     short_url: str | None
-    long_url: str
+    long_url: str | None  # None for a disabled or unsafe link
     status: str | None
     title: str | None
     description: str | None

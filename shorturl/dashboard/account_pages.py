@@ -170,8 +170,17 @@ async def update_profile(
         return await _profile_page(
             request, web, db, links, error.status_code, error=plain_error(error), section="profile"
         )
-    sign_in(request, user)  # the names shown in the session changed
+    await sign_in(request, db, user)  # the names shown in the session changed
     return RedirectResponse("/dashboard/profile?saved=1", 303)
+
+
+def _throttled(request: Request) -> dict[str, Any]:
+    """Password checks count against the sign-in throttle (ratelimit/login.py)."""
+    runtime = request.app.state.runtime
+    return {
+        "client_ip": runtime.client_ip.from_scope(request.scope),
+        "throttle": runtime.limits.login if runtime.limits is not None else None,
+    }
 
 
 def _password(form: VerifiedForm, name: str) -> str:
@@ -192,7 +201,7 @@ async def change_password(
         password=_password(form, "password"), current_password=_password(form, "current_password")
     )
     try:
-        await accounts.update_profile(db, user, changes)
+        await accounts.update_profile(db, user, changes, **_throttled(request))
     except AppError as error:
         await db.rollback()
         return await _profile_page(
@@ -200,7 +209,7 @@ async def change_password(
         )
     # Every other session of this user ends (their cookies name the old password); this one
     # goes on under the new password.
-    sign_in(request, user)
+    await sign_in(request, db, user)
     return RedirectResponse("/dashboard/profile?password=1", 303)
 
 
@@ -214,17 +223,33 @@ async def delete_account(
 ) -> Response:
     user = await _user(db, web)
     try:
-        await accounts.authenticate(db, user.username, _password(form, "current_password"))
-    except AppError:
+        await accounts.check_current_password(
+            user, _password(form, "current_password"), **_throttled(request)
+        )
+    except AppError as error:
         return await _profile_page(
             request,
             web,
             db,
             links,
-            401,
-            error="The password is not right; the account was not deleted.",
+            error.status_code,
+            error=(
+                plain_error(error)
+                if error.status_code == 429
+                else "The password is not right; the account was not deleted."
+            ),
             section="delete",
         )
     await accounts.delete_account(db, user, links)
-    sign_out(request)
+    await sign_out(request, db)
     return RedirectResponse("/", 303)
+
+
+@router.post("/profile/sessions/revoke")
+async def sign_out_everywhere(
+    request: Request, form: VerifiedForm, web: SignedInSession, db: SessionDep
+) -> Response:
+    """End every dashboard session and access token of this user, this browser's too."""
+    await accounts.revoke_credentials(db, await _user(db, web))
+    await sign_out(request, db)
+    return RedirectResponse("/login?signed_out=1", 303)

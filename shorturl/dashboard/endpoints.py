@@ -103,7 +103,10 @@ async def signup(
         "display_name": field_text(form, "display_name", 128),
     }
     password = form.get("password")
+    runtime = request.app.state.runtime
     try:
+        if runtime.limits is not None:
+            await runtime.limits.login.reserve_signup(runtime.client_ip.from_scope(request.scope))
         user = await accounts.create_user(
             db,
             accounts.NewUser(
@@ -115,8 +118,10 @@ async def signup(
         )
     except AppError as error:
         await db.rollback()
-        return _signup(request, values, plain_error(error), error.status_code)
-    sign_in(request, user)
+        page = _signup(request, values, plain_error(error), error.status_code)
+        page.headers.update(error_headers(error))
+        return page
+    await sign_in(request, db, user)
     return RedirectResponse("/dashboard?welcome=1", 303)
 
 
@@ -154,7 +159,7 @@ async def login(
         page = _login(request, identifier, target, plain_error(error), error.status_code)
         page.headers.update(error_headers(error))
         return page
-    sign_in(request, user)
+    await sign_in(request, db, user)
     return RedirectResponse(target, 303)
 
 
@@ -166,6 +171,8 @@ async def logout_page(request: Request, web: CurrentWebSession) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, form: VerifiedForm, web: CurrentWebSession) -> Response:
-    sign_out(request)
+async def logout(
+    request: Request, form: VerifiedForm, web: CurrentWebSession, db: SessionDep
+) -> Response:
+    await sign_out(request, db)
     return RedirectResponse("/", 303)

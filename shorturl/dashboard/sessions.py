@@ -3,7 +3,9 @@
 The cookie is an HS256 JWT signed with a key derived from `SECRET_KEY` (so it can never pass
 for an API access token, nor the reverse). Every visitor gets one on their first page with a
 form, so even the sign-in form carries a CSRF token. Signing in or out starts a new session id.
-A password change or a disabled account ends every session of that user.
+A signed-in cookie is only good while its server-side row lives (accounts/browser_sessions.py):
+sign-out deletes it, so does a password change, a disabled account, "sign out everywhere",
+and `SESSION_IDLE_TIMEOUT` without a page view.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from typing import Annotated, Final
 
 import jwt
 from fastapi import Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts import service as accounts
+from shorturl.accounts.browser_sessions import close_session, open_session, session_is_live
 from shorturl.accounts.models import User
 from shorturl.accounts.principal import ANONYMOUS, Principal
 from shorturl.accounts.tokens import credential_version
@@ -145,10 +149,12 @@ async def load_web_session(request: Request, db: SessionDep) -> WebSession:
         sid = str(claims["sid"])
         user_id, credential = claims.get("uid"), claims.get("cv")
         user = await accounts.user_by_id(db, user_id) if isinstance(user_id, int) else None
+        idle_timeout = timedelta(seconds=request.app.state.runtime.settings.session_idle_timeout)
         if user_id is not None and (
             user is None
             or not user.is_active
             or credential_version(user.password_hash) != credential
+            or not await session_is_live(db, user.id, sid, idle_timeout)
         ):
             web = _new_session(request, None)
         else:
@@ -184,17 +190,28 @@ async def require_admin(web: SignedInSession) -> WebSession:
 AdminSession = Annotated[WebSession, Depends(require_admin)]
 
 
-def sign_in(request: Request, user: User) -> WebSession:
-    """Open a new session for `user` (a new id: a session fixed before sign-in is worthless)."""
+async def sign_in(request: Request, db: AsyncSession, user: User) -> WebSession:
+    """Open a new session for `user` (a new id: a session fixed before sign-in is worthless),
+    ending the one this browser had."""
+    await _close_current(request, db)
     web = _new_session(request, user)
+    await open_session(db, user.id, web.sid, SESSION_LIFETIME)
     request.state.web_session = web
     return web
 
 
-def sign_out(request: Request) -> WebSession:
+async def sign_out(request: Request, db: AsyncSession) -> WebSession:
+    """End this browser's session on the server (a saved copy of the cookie is worthless)."""
+    await _close_current(request, db)
     web = _new_session(request, None)
     request.state.web_session = web
     return web
+
+
+async def _close_current(request: Request, db: AsyncSession) -> None:
+    current: WebSession | None = getattr(request.state, "web_session", None)
+    if current is not None and current.signed_in:
+        await close_session(db, current.sid)
 
 
 def write_session_cookie(request: Request, response: Response) -> None:

@@ -132,6 +132,7 @@ async def update_link(
         description=body.description if "description" in given else UNSET,
         tags=body.tags if "tags" in given else UNSET,
         status=body.status if "status" in given and body.status is not None else UNSET,
+        disabled_reason=body.disabled_reason if "disabled_reason" in given else UNSET,
     )
     link = await links.update(session, code, changes, principal)
     return ok(request, link_out(link, links.settings.base_url))

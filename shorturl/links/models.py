@@ -22,7 +22,16 @@ from shorturl.accounts.models import User
 from shorturl.storage.base import Base, BigId, UTCDateTime
 from shorturl.timestamps import utcnow
 
-__all__ = ["Link", "LinkStatus", "Tag", "link_tags"]
+__all__ = ["DisabledBy", "Link", "LinkStatus", "Tag", "link_tags"]
+
+
+class DisabledBy:
+    """Who disabled a link (`links.disabled_by`): only an admin re-enables an admin's disable."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    SAFETY = "safety"  # a block-list re-check found the target unsafe
+    INACTIVITY = "inactivity"  # the deactivate-unused job
 
 
 class LinkStatus:
@@ -86,6 +95,10 @@ class Link(Base):
     # Safety check result (seed 003 `safe_browsing`).
     is_safe: Mapped[bool] = mapped_column(Boolean, default=True)
     safety_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Who disabled the link (a DisabledBy value), which user, and why; None while enabled.
+    disabled_by: Mapped[str | None] = mapped_column(String(16), default=None)
+    disabled_by_user_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
     tags: Mapped[list[Tag]] = relationship(secondary=link_tags, lazy="selectin", order_by=Tag.name)
     owner: Mapped[User | None] = relationship(lazy="joined")

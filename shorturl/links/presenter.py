@@ -49,6 +49,8 @@ def link_out(link: Link, base_url: str) -> LinkOut:
         click_count=link.click_count,
         last_clicked_at=link.last_clicked_at,
         status=link.status,
+        disabled_by=link.disabled_by,
+        disabled_reason=link.disabled_reason,
         owner=owner,
         metadata=PageMetadataOut(
             title=link.title,

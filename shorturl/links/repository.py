@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.models import Click, ClickRollup
-from shorturl.links.models import Link, LinkStatus, Tag, link_tags
+from shorturl.links.models import DisabledBy, Link, LinkStatus, Tag, link_tags
 from shorturl.storage.db import reuse_generic_plans
 
 __all__ = ["LinkFilter", "LinkRepository"]
@@ -385,7 +385,9 @@ class LinkRepository:
             await self.session.execute(
                 update(Link)
                 .where(idle)
-                .values(status=LinkStatus.DISABLED, updated_at=now)
+                .values(
+                    status=LinkStatus.DISABLED, updated_at=now, disabled_by=DisabledBy.INACTIVITY
+                )
                 .execution_options(synchronize_session=False)
             )
         return codes

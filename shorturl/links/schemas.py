@@ -82,6 +82,9 @@ class LinkUpdate(BaseModel):
     description: Description | None = None
     tags: Tags | None = None
     status: Literal["active", "disabled"] | None = None
+    disabled_reason: str | None = Field(
+        None, max_length=500, description="Why the link is disabled (kept with `status`)"
+    )
 
 
 class LinkOwner(BaseModel):
@@ -120,6 +123,9 @@ class LinkOut(BaseModel):
     click_count: int
     last_clicked_at: UtcDateTime | None
     status: str
+    # Who disabled it (owner, admin, safety, inactivity) and why; null while enabled.
+    disabled_by: str | None = None
+    disabled_reason: str | None = None
     owner: LinkOwner | None
     metadata: PageMetadataOut
     safe_browsing: SafeBrowsing

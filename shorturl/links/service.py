@@ -14,6 +14,7 @@ from shorturl.accounts.principal import Principal
 from shorturl.config import Settings
 from shorturl.errors import (
     CustomAliasTaken,
+    DisabledByAdmin,
     Forbidden,
     LinkNotFound,
     QuotaExceeded,
@@ -22,7 +23,7 @@ from shorturl.errors import (
 )
 from shorturl.links.codes import alias_problem, generate_code
 from shorturl.links.events import LinkEvent, LinkEventHandler, TargetCheck
-from shorturl.links.models import Link, LinkStatus
+from shorturl.links.models import DisabledBy, Link, LinkStatus
 from shorturl.links.repository import LinkFilter, LinkRepository
 from shorturl.links.urls import normalize_long_url
 from shorturl.ratelimit.plans import plan_named
@@ -91,6 +92,7 @@ class LinkChanges:
     description: str | None | _Unset = UNSET
     tags: list[str] | None | _Unset = UNSET
     status: str | _Unset = UNSET
+    disabled_reason: str | None | _Unset = UNSET  # why, recorded when this change disables
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,16 +231,40 @@ class LinkService:
         if not isinstance(changes.tags, _Unset):
             link.tags = await LinkRepository(session).tags_named(unique_names(changes.tags or []))
         if not isinstance(changes.status, _Unset):
-            if changes.status == LinkStatus.ACTIVE and not link.is_safe:
-                # Disabled as unsafe: back only if its target passes the checks now.
-                link.safety_checked_at = await self.check_target(link.long_url)
-                link.is_safe = True
-            link.status = changes.status
+            await self._change_status(link, changes, principal)
         link.updated_at = utcnow()
         await session.flush()
         after_commit(session, lambda: self.cache.invalidate(link.code))
         await self.emit(session, "url.updated", link)
         return link
+
+    async def _change_status(self, link: Link, changes: LinkChanges, principal: Principal) -> None:
+        """Enable or disable, recording who disabled and why. An owner cannot undo an
+        administrator's disable (403 DISABLED_BY_ADMIN): Bitly and GitHub keep a moderator's
+        decision out of the owner's hands."""
+        assert isinstance(changes.status, str)
+        reason = changes.disabled_reason if isinstance(changes.disabled_reason, str) else None
+        if changes.status == LinkStatus.DISABLED:
+            admins_decision = link.disabled_by == DisabledBy.ADMIN and not principal.is_admin
+            if (link.status != LinkStatus.DISABLED or reason is not None) and not admins_decision:
+                acting_as_admin = principal.is_admin and principal.user_id != link.owner_id
+                link.disabled_by = DisabledBy.ADMIN if acting_as_admin else DisabledBy.OWNER
+                link.disabled_by_user_id = principal.user_id
+                link.disabled_reason = reason
+        elif changes.status == LinkStatus.ACTIVE and link.status == LinkStatus.DISABLED:
+            if link.disabled_by == DisabledBy.ADMIN and not principal.is_admin:
+                raise DisabledByAdmin(
+                    details={
+                        "reason": link.disabled_reason,
+                        "message": "Only an administrator can enable this link again",
+                    }
+                )
+            link.disabled_by = link.disabled_by_user_id = link.disabled_reason = None
+        if changes.status == LinkStatus.ACTIVE and not link.is_safe:
+            # Disabled as unsafe: back only if its target passes the checks now.
+            link.safety_checked_at = await self.check_target(link.long_url)
+            link.is_safe = True
+        link.status = changes.status
 
     async def delete(self, session: AsyncSession, code: str, principal: Principal) -> Link:
         """Soft delete: the code stops resolving and is never handed out again."""

@@ -104,13 +104,14 @@ async def ensure_room(request: Request, principal: Principal, bucket: Bucket) ->
     limits = request.app.state.runtime.limits
     if limits is None:
         return
-    identity, limit = _identity(request, principal, bucket)
-    state = await limits.api.peek(bucket, identity, limit, HOUR)
+    counters = _limits(request, principal, bucket)
+    peeked = [await limits.api.peek(bucket, identity, limit, HOUR) for identity, limit in counters]
+    state = _tightest(peeked)
     if not state.allowed:
         wait = state.retry_after()
         raise RateLimited(
-            f"Rate limit exceeded: {limit} {_WHAT[bucket]} per hour",
-            details={"bucket": bucket, "limit": limit, "retry_after": wait},
+            f"Rate limit exceeded: {state.limit} {_WHAT[bucket]} per hour",
+            details={"bucket": bucket, "limit": state.limit, "retry_after": wait},
             headers={"Retry-After": str(wait)},
         )
 

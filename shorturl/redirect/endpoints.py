@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from shorturl.api.envelope import Envelope, ok
 from shorturl.links.dependencies import LinkServiceDep
+from shorturl.links.models import LinkStatus
 from shorturl.links.schemas import SafeBrowsing
 from shorturl.storage.db import SessionDep
 
@@ -18,7 +19,7 @@ router = APIRouter(tags=["redirect"])
 class RedirectInfo(BaseModel):
     short_code: str
     short_url: str
-    long_url: str
+    long_url: str | None  # null for a disabled or unsafe link: it goes nowhere
     status: str
     title: str | None
     description: str | None
@@ -32,16 +33,19 @@ async def redirect_info(
 ) -> Envelope[RedirectInfo]:
     """The target of a short URL and what its page says about itself."""
     link = await links.get(session, code)
+    # A disabled or unsafe link's target (and what its page says) is not shown: disabling a
+    # phishing link must not leave a public page that names the phishing site.
+    shown = link.status == LinkStatus.ACTIVE and link.is_safe
     return ok(
         request,
         RedirectInfo(
             short_code=link.code,
             short_url=links.short_url(link.code),
-            long_url=link.long_url,
+            long_url=link.long_url if shown else None,
             status=link.status,
-            title=link.title,
-            description=link.page_description,
-            image=link.image_url,
+            title=link.title if shown else None,
+            description=link.page_description if shown else None,
+            image=link.image_url if shown else None,
             safe_browsing=SafeBrowsing(is_safe=link.is_safe, last_checked=link.safety_checked_at),
         ),
     )

@@ -22,6 +22,9 @@ from urllib.parse import urlsplit
 
 import idna
 
+from shorturl.errors import InvalidUrl
+from shorturl.links.urls import normalize_long_url
+
 __all__ = ["SHIPPED_BLOCKLIST", "BlockList", "BlockListFile"]
 
 SHIPPED_BLOCKLIST: Final = Path(__file__).with_name("blocklist.txt")
@@ -62,7 +65,7 @@ class BlockList:
                 if _GLOB_CHARS & set(entry):
                     url_globs.append(fnmatch.translate(_lower_host(scheme_less)))
                 else:
-                    prefixes.append(_lower_host(scheme_less))
+                    prefixes.append(_lower_host(_canonical(entry).split("://", 1)[1]))
             elif _GLOB_CHARS & set(entry):
                 host_globs.append(fnmatch.translate(entry.lower().rstrip(".")))
             else:
@@ -78,7 +81,9 @@ class BlockList:
         )
 
     def match(self, url: str) -> str | None:
-        """The entry that blocks `url` (a normalised long URL), or None."""
+        """The entry that blocks `url`, or None. Matched in its canonical form (links/urls.py),
+        so another spelling of a blocked URL is blocked too, stored before that form or not."""
+        url = _canonical(url)
         try:
             parts = urlsplit(url)
             host = (parts.hostname or "").rstrip(".")
@@ -146,6 +151,13 @@ def _domain(entry: str) -> str | None:
         return idna.encode(host, uts46=True).decode("ascii")
     except idna.IDNAError:
         return host
+
+
+def _canonical(url: str) -> str:
+    try:
+        return normalize_long_url(url)
+    except InvalidUrl:  # not a link target (an odd host, say): matched as it is
+        return url
 
 
 def _lower_host(scheme_less: str) -> str:

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Final
+from urllib.parse import urlsplit
 
-from shorturl.errors import MaliciousUrl, UrlNotAccessible
-from shorturl.net.safe_fetch import FetchFailed, SafeFetcher
+from shorturl.errors import InvalidUrl, MaliciousUrl, UrlNotAccessible
+from shorturl.net.safe_fetch import FetchFailed, SafeFetcher, is_public_address
 from shorturl.safety.blocklist import BlockListFile
 
-__all__ = ["BlockListCheck", "ReachabilityCheck"]
+__all__ = ["BlockListCheck", "PrivateTargetCheck", "ReachabilityCheck"]
 
 # Answers that show a server is there, even if it will not hand this page to a robot.
 _ALIVE: Final = frozenset({401, 403, 405, 429})
@@ -25,6 +27,25 @@ class BlockListCheck:
         entry = (await self.blocklist.current()).match(long_url)
         if entry is not None:
             raise MaliciousUrl(details=f"The target is on the block list ({entry})")
+
+
+class PrivateTargetCheck:
+    """Refuses links to loopback, private, link-local (cloud metadata) and other
+    non-public IP addresses (400 INVALID_URL): a public shortener must not hand out links
+    into its own network. Hostnames are not resolved here; the SSRF-safe fetcher guards
+    every request the service itself makes."""
+
+    async def __call__(self, long_url: str) -> None:
+        host = (urlsplit(long_url).hostname or "").strip("[]")
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return
+        if not is_public_address(address):
+            raise InvalidUrl(
+                details="URL points to a private, loopback or link-local address "
+                "(allowed only with SHORTURL_ALLOW_PRIVATE_LINK_TARGETS)"
+            )
 
 
 class ReachabilityCheck:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shorturl.links.models import Link, LinkStatus
+from shorturl.links.models import DisabledBy, Link, LinkStatus
 
 __all__ = ["SafetyRepository"]
 
@@ -42,7 +42,11 @@ class SafetyRepository:
             update(Link)
             .where(Link.id.in_(ids), Link.status == LinkStatus.ACTIVE)
             .values(
-                is_safe=False, status=LinkStatus.DISABLED, safety_checked_at=now, updated_at=now
+                is_safe=False,
+                status=LinkStatus.DISABLED,
+                safety_checked_at=now,
+                updated_at=now,
+                disabled_by=DisabledBy.SAFETY,
             )
             .execution_options(synchronize_session=False)
         )

@@ -13,7 +13,7 @@ from shorturl.links.events import TargetCheck
 from shorturl.links.service import LinkService
 from shorturl.net.safe_fetch import SafeFetcher
 from shorturl.safety.blocklist import BlockListFile
-from shorturl.safety.checks import BlockListCheck, ReachabilityCheck
+from shorturl.safety.checks import BlockListCheck, PrivateTargetCheck, ReachabilityCheck
 from shorturl.safety.repository import SafetyRepository
 from shorturl.storage.db import run_after_commit
 from shorturl.timestamps import utcnow
@@ -38,6 +38,9 @@ class SafetyService:
         self.links = links
         self.blocklist = BlockListFile(settings.blocklist_file)
         self.checks: list[TargetCheck] = [BlockListCheck(self.blocklist)]
+        private_allowed = settings.allow_private_link_targets
+        if not (settings.allow_private_targets if private_allowed is None else private_allowed):
+            self.checks.insert(0, PrivateTargetCheck())
         if settings.check_reachability:
             self.checks.append(ReachabilityCheck(fetcher))
 

@@ -1,6 +1,6 @@
 """Every table, imported in one place so metadata (and Alembic) sees the whole schema."""
 
-from shorturl.accounts.models import ApiKey, User
+from shorturl.accounts.models import ApiKey, BrowserSession, User
 from shorturl.analytics.models import Click, ClickRollup
 from shorturl.links.models import Link, Tag, link_tags
 from shorturl.shlink.models import ShlinkLinkSettings
@@ -12,6 +12,7 @@ __all__ = [
     "ApiKey",
     "AppSecret",
     "Base",
+    "BrowserSession",
     "Click",
     "ClickRollup",
     "Link",

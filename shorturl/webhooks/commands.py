@@ -1,8 +1,10 @@
 """`shorturl webhooks …`: list, create, delete, test a server's webhooks and read their
-delivery log, over its API (`--url`/`--api-key`) through the SDK."""
+delivery log, over its API (`--url`/`--api-key`) through the SDK; and, on the local database,
+the keys that encrypt webhook secrets at rest (`new-key`, `reencrypt`)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from enum import StrEnum
@@ -206,3 +208,47 @@ def deliveries(
         return
     columns = ("id", "event", "status", "attempts", "answer", "error", "created")
     console.print(table(columns, _delivery_rows(found), title=f"{len(found)} of {total}"))
+
+
+@webhooks_app.command("new-key")
+def new_key_command() -> None:
+    """Print a new key for SHORTURL_ENCRYPTION_KEYS (put it first, then `reencrypt`)."""
+    from shorturl.webhooks.secret_box import new_key
+
+    typer.echo(new_key())
+
+
+@webhooks_app.command("reencrypt")
+def reencrypt_command() -> None:
+    """Encrypt every webhook secret with the first of SHORTURL_ENCRYPTION_KEYS (secrets
+    stored before encryption, or under an older key). Then older keys can be dropped."""
+    from shorturl.webhooks.secret_box import SecretUnreadable
+
+    try:
+        changed = asyncio.run(_reencrypt())
+    except (SecretUnreadable, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{changed} webhook secret(s) re-encrypted")
+
+
+async def _reencrypt() -> int:
+    from shorturl.config import Settings
+    from shorturl.storage.db import Database
+    from shorturl.storage.secrets import load_or_create_secret
+    from shorturl.webhooks import service
+    from shorturl.webhooks.secret_box import secret_box_for
+
+    settings = Settings()
+    database = Database(settings.database_url)
+    try:
+        secret_key = settings.secret_key or await load_or_create_secret(
+            database.sessionmaker, "secret_key"
+        )
+        box = secret_box_for(settings.encryption_keys, secret_key)
+        async with database.sessionmaker() as session:
+            changed = await service.reencrypt(session, box)
+            await session.commit()
+        return changed
+    finally:
+        await database.dispose()

@@ -35,6 +35,7 @@ from shorturl.webhooks.events import CLICKED, PING, click_payload, link_payload
 from shorturl.webhooks.models import Webhook, WebhookDelivery
 from shorturl.webhooks.presenter import public_delivery_id
 from shorturl.webhooks.repository import DeliveryStatus, WebhookRepository
+from shorturl.webhooks.secret_box import SecretBox, secret_box_for
 
 __all__ = ["WebhookDispatcher"]
 
@@ -63,6 +64,10 @@ class WebhookDispatcher:
             allow_private=settings.allow_private_targets, timeout=settings.webhook_timeout
         )
         self.lease = timedelta(seconds=settings.webhook_timeout) + _LEASE_MARGIN
+        # Replaced at start-up when SECRET_KEY is the generated one (Runtime.start).
+        self.secret_box: SecretBox = secret_box_for(
+            settings.encryption_keys, settings.secret_key or ""
+        )
         self._pumping = False  # a sweep is running in this process
         self._again = False  # rows were committed meanwhile: it takes another round
 
@@ -174,7 +179,7 @@ class WebhookDispatcher:
         attempt = await self.sender.send(
             Outgoing(
                 url=webhook.url,
-                secret=webhook.secret,
+                secret=self.secret_box.open(webhook.sealed_secret),
                 delivery_id=public_delivery_id(delivery.id),
                 event=delivery.event,
                 payload=delivery.payload,

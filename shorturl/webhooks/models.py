@@ -16,12 +16,16 @@ __all__ = ["Webhook", "WebhookDelivery"]
 class Webhook(Base):
     __tablename__ = "webhooks"
 
+    __allow_unmapped__ = True  # for `secret`, which is never stored
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSON)
-    # Kept readable because every delivery is signed with it (HMAC needs the secret itself).
-    secret: Mapped[str] = mapped_column(String(255))
+    # Encrypted (webhooks/secret_box.py): every delivery is signed with the secret itself.
+    sealed_secret: Mapped[str] = mapped_column("secret", Text)
+    # The readable secret of a webhook just created here, to show once; None when loaded.
+    secret: str | None = None
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -55,6 +55,7 @@ def webhook_out(webhook: Webhook) -> WebhookOut:
 
 
 def webhook_created(webhook: Webhook) -> WebhookCreated:
+    assert webhook.secret is not None, "only a webhook just created has its secret at hand"
     return WebhookCreated(**webhook_out(webhook).model_dump(), secret=webhook.secret)
 
 

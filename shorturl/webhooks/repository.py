@@ -43,6 +43,9 @@ class WebhookRepository:
             select(Webhook).where(Webhook.id == webhook_id, Webhook.user_id == user_id)
         )
 
+    async def all_webhooks(self) -> Sequence[Webhook]:
+        return (await self.session.scalars(select(Webhook).order_by(Webhook.id))).all()
+
     async def list_owned(self, user_id: int) -> Sequence[Webhook]:
         found = await self.session.scalars(
             select(Webhook).where(Webhook.user_id == user_id).order_by(Webhook.id)

@@ -23,6 +23,7 @@ from shorturl.webhooks.events import EVENTS, ping_payload
 from shorturl.webhooks.models import Webhook, WebhookDelivery
 from shorturl.webhooks.presenter import public_webhook_id
 from shorturl.webhooks.repository import WebhookRepository
+from shorturl.webhooks.secret_box import SecretBox
 
 __all__ = [
     "MAX_WEBHOOKS",
@@ -35,6 +36,7 @@ __all__ = [
     "list_webhooks",
     "ping",
     "redeliver",
+    "reencrypt",
     "update",
 ]
 
@@ -65,14 +67,16 @@ async def create(
     """A new active webhook; its secret is generated when not given. Raises InvalidUrl,
     ValidationFailed (events, secret, too many webhooks)."""
     repository = WebhookRepository(session)
+    plain = _secret(secret) if secret is not None else "whsec_" + secrets.token_urlsafe(32)
     webhook = Webhook(
         user_id=user_id,
         url=_target_url(url, dispatcher),
         events=_event_list(events),
-        secret=_secret(secret) if secret is not None else "whsec_" + secrets.token_urlsafe(32),
+        sealed_secret=dispatcher.secret_box.seal(plain),
         is_active=True,
         consecutive_failures=0,
     )
+    webhook.secret = plain
     if await repository.count_owned(user_id) >= MAX_WEBHOOKS:
         raise ValidationFailed(f"An account may have at most {MAX_WEBHOOKS} webhooks")
     return await repository.add(webhook)
@@ -104,13 +108,25 @@ async def update(
     if changes.events is not None:
         webhook.events = _event_list(changes.events)
     if changes.secret is not None:
-        webhook.secret = _secret(changes.secret)
+        webhook.sealed_secret = dispatcher.secret_box.seal(_secret(changes.secret))
     if changes.is_active is True and not webhook.is_active:
         webhook.is_active, webhook.consecutive_failures, webhook.disabled_at = True, 0, None
     elif changes.is_active is False and webhook.is_active:
         webhook.is_active, webhook.disabled_at = False, utcnow()
     await session.flush()
     return webhook
+
+
+async def reencrypt(session: AsyncSession, box: SecretBox) -> int:
+    """Seal every webhook secret with the first key of `box` (after a new key was put in
+    front, and for secrets stored before encryption); how many changed."""
+    changed = 0
+    for webhook in await WebhookRepository(session).all_webhooks():
+        if not box.is_current(webhook.sealed_secret):
+            webhook.sealed_secret = box.seal(box.open(webhook.sealed_secret))
+            changed += 1
+    await session.flush()
+    return changed
 
 
 async def delete(session: AsyncSession, user_id: int, webhook_id: int) -> None:

@@ -45,11 +45,18 @@ async def test_deleting_an_account_erases_its_data_and_keeps_its_codes_reserved(
             session.add(Click(event_id=str(uuid.uuid4()), link_id=links[code], clicked_at=utcnow()))
         for user_id in (alice.user_id, bob.user_id):
             session.add(
-                Webhook(user_id=user_id, url="https://hooks.example/", events=["x"], secret="s")
+                Webhook(
+                    user_id=user_id, url="https://hooks.example/", events=["x"], sealed_secret="s"
+                )
             )
         await session.commit()
 
-    deleted = await client.delete("/api/v1/user/account", headers=alice.headers)
+    deleted = await client.request(
+        "DELETE",
+        "/api/v1/user/account",
+        headers=alice.headers,
+        json={"current_password": alice.password},
+    )
     assert deleted.status_code == 200, deleted.text
     assert deleted.json()["data"]["links_erased"] == 1
 

@@ -159,14 +159,20 @@ async def test_profile_update_and_password_change(
     renamed = await client.patch(
         "/api/v1/user/profile",
         headers=alice.headers,
-        json={"display_name": "Alice A.", "email": "alice.new@example.com"},
+        json={
+            "display_name": "Alice A.",
+            "email": "alice.new@example.com",
+            "current_password": alice.password,  # an email change needs it
+        },
     )
     assert renamed.status_code == 200, renamed.text
     assert renamed.json()["data"]["display_name"] == "Alice A."
     assert renamed.json()["data"]["email"] == "alice.new@example.com"
 
     taken = await client.put(
-        "/api/v1/user/profile", headers=alice.headers, json={"email": "bob@example.com"}
+        "/api/v1/user/profile",
+        headers=alice.headers,
+        json={"email": "bob@example.com", "current_password": alice.password},
     )
     assert taken.status_code == 409
 

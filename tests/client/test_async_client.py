@@ -55,7 +55,7 @@ async def test_accounts(live_server: LiveServer, sdk_user: SdkUser) -> None:
         key = await client.user.api_keys.create("async", permissions=["read"])
         assert key.key_id in {k.key_id for k in await client.user.api_keys.list()}
         assert (await client.user.api_keys.revoke(key.key_id)).key_id == key.key_id
-        assert (await client.user.delete_account()).user_id == token.user_id
+        assert (await client.user.delete_account(sdk_user.password)).user_id == token.user_id
     async with shorturl.AsyncClient(live_server.url, token=token.access_token) as stale:
         with pytest.raises(shorturl.Unauthorized):
             await stale.user.profile()

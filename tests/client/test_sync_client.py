@@ -196,7 +196,7 @@ def test_auth_and_account_deletion(live_server: LiveServer, sdk_user: SdkUser) -
         assert token.token_type == "bearer" and token.expires_at > datetime.now(UTC)
     with shorturl.Client(live_server.url, token=token.access_token) as client:
         code = client.urls.create(long_url="https://example.com/mine").short_code
-        gone = client.user.delete_account()
+        gone = client.user.delete_account(sdk_user.password)
         assert gone.user_id == token.user_id
     with shorturl.Client(live_server.url) as anonymous, pytest.raises(shorturl.UrlNotFound):
         anonymous.urls.info(code)

@@ -130,10 +130,14 @@ async def test_pages_that_are_not_html_give_no_metadata(
 async def test_private_targets_are_never_fetched_by_default(
     app_factory: AppFactory, site: Site
 ) -> None:
-    async with app_factory(allow_private_targets=False) as (app, client):
+    # Links to private addresses allowed (an intranet), fetching them is not.
+    async with app_factory(allow_private_targets=False, allow_private_link_targets=True) as (
+        app,
+        client,
+    ):
         for path in ("/article", "/moved"):
             created = await client.post("/api/v1/urls", json={"long_url": site.url(path)})
-            assert created.status_code == 201  # a link may point anywhere; only fetching is refused
+            assert created.status_code == 201
             await app.runtime.background.drain()
             code = created.json()["data"]["short_code"]
             metadata = (await client.get(f"/api/v1/urls/{code}")).json()["data"]["metadata"]

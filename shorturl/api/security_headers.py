@@ -1,0 +1,42 @@
+"""`SecurityHeaders`: nosniff, no framing, a referrer policy and a locked-down CSP on every
+response of the FastAPI app (API JSON included), as constants added to the start message.
+
+The redirect front never reaches this. Pages that set their own (the dashboard's stricter
+set, shorturl/dashboard/security.py) keep theirs; `/docs` and `/redoc` get no CSP, since
+FastAPI's pages load their scripts from a CDN.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+__all__ = ["API_HEADERS", "SecurityHeaders"]
+
+API_HEADERS: Final = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+_CSP: Final = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+_NO_CSP_PATHS: Final = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+
+
+class SecurityHeaders:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = API_HEADERS if scope["path"] in _NO_CSP_PATHS else (*API_HEADERS, _CSP)
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(item for item in wanted if item[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

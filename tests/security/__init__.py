@@ -1,0 +1,1 @@
+"""Security regression tests: one module per attack of issue 23."""

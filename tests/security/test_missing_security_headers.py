@@ -1,0 +1,25 @@
+"""Attack: frame the API's or the pages' responses (clickjacking), or have a browser sniff
+an API answer as HTML; every response of the app must forbid both."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_every_response_carries_the_headers(client: httpx.AsyncClient) -> None:
+    for path in ("/api/v1/urls", "/health", "/api/v1/urls/nope", "/openapi.json", "/login"):
+        response = await client.get(path)
+        headers = response.headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["x-frame-options"] == "DENY", path
+        assert "referrer-policy" in headers, path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+    # The dashboard keeps its own, stricter policy (one header, not two).
+    login = await client.get("/login")
+    assert login.headers.get_list("content-security-policy") == [
+        login.headers["content-security-policy"]
+    ]
+    assert "script-src 'self'" in login.headers["content-security-policy"]
+    errors = await client.post("/api/v1/urls", json={"long_url": "nope"})
+    assert errors.status_code == 400
+    assert errors.headers["x-frame-options"] == "DENY"
