@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from shorturl.analytics.enrich import ClickEnricher
 from shorturl.background import cancel_and_wait
+from shorturl.live.publisher import LivePublisher
 from shorturl.worker.consumer import CLICKS_PER_TRANSACTION, ClickConsumer
 from shorturl.worker.jobs import PeriodicJobs
 
@@ -54,6 +55,9 @@ class Worker:
                 IN_WEB_PROCESS_TRANSACTION_CLICKS if in_web_process else CLICKS_PER_TRANSACTION
             ),
             in_transaction=[runtime.webhooks.on_clicks_stored],
+            listeners=[
+                LivePublisher(runtime.live_feed, runtime.database.sessionmaker).on_clicks_stored
+            ],
         )
         self.jobs = PeriodicJobs(runtime) if jobs else None
         self._stop = asyncio.Event()
