@@ -1,4 +1,4 @@
-"""The `clicks` table (one row per recorded request) and its daily rollups."""
+"""The `clicks` table (one row per recorded request) and its daily and hourly rollups."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shorturl.storage.base import Base, BigId, UTCDateTime
 
-__all__ = ["Click", "ClickRollup"]
+__all__ = ["Click", "ClickHourly", "ClickRollup"]
 
 
 class Click(Base):
@@ -56,6 +56,32 @@ class ClickRollup(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255), default="")
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    unique_visitors: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ClickHourly(Base):
+    """Clicks of one link in one UTC hour (`hour`: hours since 1970), per value of each
+    dimension and a `total` row; robots flagged. Kept for the last days only
+    (analytics/hourly.py), so a report of today or the last 24 hours reads no raw clicks
+    but those of the current hour.
+
+    `unique_visitors` (total rows only): the visitors whose first click of that UTC day on
+    the link falls in this hour, so the hours of a day add up to the day's unique visitors."""
+
+    __tablename__ = "click_hourly"
+    __table_args__ = (
+        Index(
+            "uq_click_hourly_key", "link_id", "hour", "dimension", "value", "is_bot", unique=True
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"))
+    hour: Mapped[int] = mapped_column(BigInteger)
     dimension: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(255), default="")
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)

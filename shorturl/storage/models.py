@@ -1,7 +1,7 @@
 """Every table, imported in one place so metadata (and Alembic) sees the whole schema."""
 
 from shorturl.accounts.models import ApiKey, User
-from shorturl.analytics.models import Click, ClickRollup
+from shorturl.analytics.models import Click, ClickHourly, ClickRollup
 from shorturl.links.models import Link, Tag, link_tags
 from shorturl.storage.base import Base
 from shorturl.storage.secrets import AppSecret
@@ -12,6 +12,7 @@ __all__ = [
     "AppSecret",
     "Base",
     "Click",
+    "ClickHourly",
     "ClickRollup",
     "Link",
     "Tag",
