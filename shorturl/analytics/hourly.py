@@ -8,9 +8,11 @@ yesterday only (`HOURLY_DAYS`): older days are read from the daily rollups
 (the current one, and those since the last run of the jobs) and for partial hours at its ends.
 A click stored late for an hour already rolled up is added by the worker when it stores it.
 
-Unique visitors: a `total` row counts the visitors whose first click of that UTC day on the
-link falls in its hour, so the hours of a day from midnight add up to its unique visitors
-exactly. Where a report adds raw clicks to hours of the same day (the hour in progress), a
+Unique visitors: a `total` row counts the distinct visitors of its hour (hourly series) and
+the visitors whose first click of that UTC day on the link falls in its hour (totals and
+daily series), so the hours of a day from midnight add up to its unique visitors exactly. A
+period starting inside a day counts there the visitors first seen in it, not those back from
+earlier that day. Where a report adds raw clicks to hours of the same day (the hour in progress), a
 visitor seen in both counts twice, as a late click's visitor does in the daily rollups.
 """
 
@@ -184,6 +186,7 @@ class HourlyRepository:
                     value,
                     Click.is_bot,
                     func.count(),
+                    func.count(distinct(Click.visitor_hash)) if dimension == TOTAL else literal(0),
                     literal(0),
                 )
                 .where(*in_hours, true())  # SQLite upsert: a WHERE
@@ -209,7 +212,7 @@ class HourlyRepository:
                 Click.is_counted.is_(True),
                 Click.visitor_hash.is_not(None),
             )
-            .group_by(Click.link_id, Click.is_bot, Click.visitor_hash, cast(hour / 24, Integer))
+            .group_by(Click.link_id, Click.is_bot, Click.visitor_hash, hour // 24)
             .subquery()
         )
         await self._upsert(
@@ -219,6 +222,7 @@ class HourlyRepository:
                 literal(TOTAL),
                 literal(""),
                 first.c.is_bot,
+                literal(0),
                 literal(0),
                 func.count(),
             )
@@ -246,9 +250,12 @@ class HourlyRepository:
                         value,
                         Click.is_bot,
                         func.count(),
-                        func.count(distinct(Click.visitor_hash))
-                        if dimension == TOTAL
-                        else literal(0),
+                        *[
+                            func.count(distinct(Click.visitor_hash))
+                            if dimension == TOTAL
+                            else literal(0)
+                        ]
+                        * 2,
                     )
                     .where(Click.event_id.in_(chunk), Click.is_counted.is_(True), true())
                     .group_by(Click.link_id, hour, value, Click.is_bot)
@@ -256,12 +263,15 @@ class HourlyRepository:
 
     async def _upsert(self, grouped: Any) -> None:
         insert = pg_insert if self._dialect() == "postgresql" else sqlite_insert
-        statement = insert(ClickHourly).from_select([*_KEY, "clicks", "unique_visitors"], grouped)
+        statement = insert(ClickHourly).from_select(
+            [*_KEY, "clicks", "unique_visitors", "new_visitors"], grouped
+        )
         statement = statement.on_conflict_do_update(
             index_elements=list(_KEY),
             set_={
                 "clicks": ClickHourly.clicks + statement.excluded.clicks,
                 "unique_visitors": ClickHourly.unique_visitors + statement.excluded.unique_visitors,
+                "new_visitors": ClickHourly.new_visitors + statement.excluded.new_visitors,
             },
         )
         await self.session.execute(statement)
@@ -273,7 +283,7 @@ class HourlyRepository:
             await self.session.execute(
                 select(
                     func.coalesce(func.sum(ClickHourly.clicks), 0),
-                    func.coalesce(func.sum(ClickHourly.unique_visitors), 0),
+                    func.coalesce(func.sum(ClickHourly.new_visitors), 0),
                 ).where(*where, ClickHourly.dimension == TOTAL)
             )
         ).one()
@@ -293,9 +303,10 @@ class HourlyRepository:
         self, hourly: bool, where: Sequence[ColumnElement[bool]]
     ) -> list[tuple[datetime, int, int]]:
         """(start of the hour or UTC day, clicks, unique visitors) per bucket with clicks."""
-        bucket: Any = ClickHourly.hour if hourly else cast(ClickHourly.hour / 24, BigInteger) * 24
+        bucket: Any = ClickHourly.hour if hourly else ClickHourly.hour // 24 * 24
+        visitors = ClickHourly.unique_visitors if hourly else ClickHourly.new_visitors
         statement = (
-            select(bucket, func.sum(ClickHourly.clicks), func.sum(ClickHourly.unique_visitors))
+            select(bucket, func.sum(ClickHourly.clicks), func.sum(visitors))
             .where(*where, ClickHourly.dimension == TOTAL)
             .group_by(bucket)
         )
@@ -322,8 +333,10 @@ class HourlyRepository:
     def hour_of(self, column: Any) -> ColumnElement[Any]:
         """A timestamp column as hours since 1970 (UTC), on both databases."""
         if self._dialect() == "postgresql":
-            return cast(func.floor(func.extract("epoch", column) / 3600), BigInteger)
-        return cast(func.strftime("%s", column), Integer) / 3600  # SQLite: UTC text
+            return cast(
+                func.floor(func.extract("epoch", column) / 3600), BigInteger
+            )  # exact: floor
+        return cast(func.strftime("%s", column), Integer) // 3600  # SQLite: UTC text
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name

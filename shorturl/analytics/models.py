@@ -69,8 +69,9 @@ class ClickHourly(Base):
     (analytics/hourly.py), so a report of today or the last 24 hours reads no raw clicks
     but those of the current hour.
 
-    `unique_visitors` (total rows only): the visitors whose first click of that UTC day on
-    the link falls in this hour, so the hours of a day add up to the day's unique visitors."""
+    Total rows only: `unique_visitors`, the distinct visitors of the hour (hourly series), and
+    `new_visitors`, those whose first click of that UTC day on the link falls in this hour, so
+    the hours of a day add up to the day's unique visitors (totals, daily series)."""
 
     __tablename__ = "click_hourly"
     __table_args__ = (
@@ -87,3 +88,4 @@ class ClickHourly(Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     clicks: Mapped[int] = mapped_column(BigInteger, default=0)
     unique_visitors: Mapped[int] = mapped_column(BigInteger, default=0)
+    new_visitors: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("is_bot", sa.Boolean(), nullable=False),
         sa.Column("clicks", sa.BigInteger(), nullable=False),
         sa.Column("unique_visitors", sa.BigInteger(), nullable=False),
+        sa.Column("new_visitors", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["link_id"],
             ["links.id"],
