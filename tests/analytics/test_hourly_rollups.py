@@ -149,8 +149,13 @@ def test_hourly_ranges_split_a_period_into_whole_hours_and_raw_edges() -> None:
 
 
 def _diff(a: Any, b: Any, path: str = "") -> list[str]:
+    """Where two JSON bodies differ, as paths (readable where a plain == shows a wall)."""
     if isinstance(a, dict) and isinstance(b, dict):
         return [d for k in a.keys() | b.keys() for d in _diff(a.get(k), b.get(k), f"{path}.{k}")]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _diff(x, y, f"{path}[{i}]")]
+        return [
+            d
+            for i, (x, y) in enumerate(zip(a, b, strict=True))
+            for d in _diff(x, y, f"{path}[{i}]")
+        ]
     return [] if a == b else [f"{path}: {a!r} != {b!r}"]
