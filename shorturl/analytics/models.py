@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shorturl.storage.base import Base, BigId, UTCDateTime
@@ -51,6 +51,14 @@ class ClickRollup(Base):
         Index(
             "uq_click_rollups_key", "link_id", "day", "dimension", "value", "is_bot", unique=True
         ),
+        Index(  # reports over many links sum `total` rows from the index alone
+            "ix_click_rollups_totals",
+            "day",
+            "link_id",
+            postgresql_include=["is_bot", "clicks", "unique_visitors"],
+            postgresql_where=text("dimension = 'total'"),
+            sqlite_where=text("dimension = 'total'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -77,6 +85,14 @@ class ClickHourly(Base):
     __table_args__ = (
         Index(
             "uq_click_hourly_key", "link_id", "hour", "dimension", "value", "is_bot", unique=True
+        ),
+        Index(
+            "ix_click_hourly_totals",
+            "hour",
+            "link_id",
+            postgresql_include=["is_bot", "clicks", "unique_visitors", "new_visitors"],
+            postgresql_where=text("dimension = 'total'"),
+            sqlite_where=text("dimension = 'total'"),
         ),
     )
 

@@ -85,6 +85,7 @@ class ClickRepository:
         self.session = session
         self.rollups = RollupRepository(session)
         self.hourly = HourlyRepository(session)
+        self._totals: dict[tuple[Any, ...], tuple[int, int]] = {}
         self._watermark_groups: dict[object, dict[_Watermarks, _LinksOf]] = {}
 
     # recording
@@ -337,7 +338,11 @@ class ClickRepository:
 
     async def totals(self, spec: ClickFilter) -> tuple[int, int]:
         """(clicks, unique visitors). Hashes are salted per day, so a visitor counts once a
-        day: uniques over a period are the sum of daily uniques (as rollups keep them)."""
+        day: uniques over a period are the sum of daily uniques (as rollups keep them).
+        Kept per filter for the repository's life (a summary asks for one twice)."""
+        key = _key_of(spec)
+        if key in self._totals:
+            return self._totals[key]
         raw, hourly = await self._not_rolled_up(spec)
         row = (
             await self.session.execute(
@@ -346,7 +351,9 @@ class ClickRepository:
         ).one()
         clicks, unique = await self.rollups.totals(self._rolled_up(spec))
         hour_clicks, hour_unique = await self.hourly.totals(hourly)
-        return int(row[0]) + clicks + hour_clicks, int(row[1]) + unique + hour_unique
+        found = int(row[0]) + clicks + hour_clicks, int(row[1]) + unique + hour_unique
+        self._totals[key] = found
+        return found
 
     async def counts_by(self, dimension: str, spec: ClickFilter) -> list[tuple[str | None, int]]:
         """Clicks per value of `dimension`, most first."""
@@ -462,6 +469,11 @@ def _as_datetime(value: Any) -> datetime:
     if len(text) == 13:  # 'YYYY-MM-DD HH'
         return datetime.fromisoformat(text + ":00")
     return datetime.fromisoformat(text)
+
+
+def _key_of(spec: ClickFilter) -> tuple[Any, ...]:
+    link_ids = tuple(spec.link_ids) if spec.link_ids is not None else None
+    return (link_ids, spec.owner_id, spec.since, spec.until, spec.include_bots)
 
 
 def _link_in(links: Any, table: Any) -> ColumnElement[bool]:
