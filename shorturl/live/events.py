@@ -62,6 +62,7 @@ class LiveClick:
     country: str | None
     device: str | None
     browser: str | None
+    os: str | None
     referrer: str | None
     kind: str
 
@@ -74,6 +75,7 @@ class LiveClick:
             "country": self.country,
             "device": self.device,
             "browser": self.browser,
+            "os": self.os,
             "referrer": self.referrer,
             "kind": self.kind,
         }
@@ -90,6 +92,7 @@ class LiveClick:
             "country": self.country,
             "device": self.device,
             "browser": self.browser,
+            "os": self.os,
             "referrer": self.referrer,
             "kind": self.kind,
         }
@@ -114,6 +117,7 @@ def clicks_of_rows(
                 country=row.get("country"),
                 device=row.get("device"),
                 browser=row.get("browser"),
+                os=row.get("os"),
                 referrer=row.get("referrer_host"),
                 kind=str(row.get("kind") or ("bot" if row.get("is_bot") else "human")),
             )

@@ -19,7 +19,7 @@ from tests.conftest import new_namespace
 def click(link_id: int, owner_id: int | None = 1, n: int = 0) -> dict[str, Any]:
     return LiveClick(
         link_id, owner_id, f"code{link_id}", f"2026-12-04T10:00:{n % 60:02d}Z",
-        "DE", "mobile", "Safari", "t.co", "human",
+        "DE", "mobile", "Safari", "iOS", "t.co", "human",
     ).to_json()  # fmt: skip
 
 

@@ -142,6 +142,7 @@ async def test_a_click_arrives_within_a_second_on_both_streams(server: LiveServe
                 "country",
                 "device",
                 "browser",
+                "os",
                 "referrer",
                 "kind",
             }
