@@ -21,6 +21,8 @@ from shorturl.dashboard.routes import router as web_ui_router
 from shorturl.health.endpoints import router as health_router
 from shorturl.links.bulk_endpoints import router as bulk_router
 from shorturl.links.endpoints import router as links_router
+from shorturl.live.endpoints import router as live_router
+from shorturl.live.hub import end_streams_on_exit_signals
 from shorturl.qr.endpoints import router as qr_router
 from shorturl.ratelimit.api import enforce_api_rate_limit
 from shorturl.ratelimit.middleware import RateLimitHeaders
@@ -56,7 +58,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
-        if freeze_heap:
+        if freeze_heap:  # a server process (build_app), not a test's app
+            end_streams_on_exit_signals(runtime.live)
             freeze_startup_heap()
         try:
             yield
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     v1.include_router(webhooks_router)
     api.include_router(v1)
     api.include_router(health_router)
+    api.include_router(live_router)  # /api/v1 too, with a session cookie's caller
     api.include_router(compat_router)
     api.include_router(shlink_router)
     api.include_router(yourls_router)

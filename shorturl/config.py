@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     click_retention_days: int | None = Field(None, ge=3)  # raw clicks kept; rollups stay
     deactivate_unused_days: int | None = Field(None, ge=1)  # seed 002 job, off by default
     jobs_interval: float = Field(300.0, gt=0)  # seconds between periodic job runs
+    live_heartbeat: float = Field(15.0, gt=0, le=300)  # seconds between SSE heartbeat comments
     # Webhooks (shorturl/webhooks): retries wait base, 2×base, 4×base… up to the cap.
     webhook_timeout: float = Field(5.0, gt=0, le=60)  # seconds a receiver has to answer
     webhook_retry_base: float = Field(10.0, gt=0)  # seconds before the first retry

@@ -19,6 +19,8 @@ from shorturl.analytics.pipeline import ClickPipeline
 from shorturl.background import BackgroundTasks
 from shorturl.config import Settings
 from shorturl.links.service import LinkService
+from shorturl.live.hub import LiveHub
+from shorturl.live.publisher import live_feed
 from shorturl.metadata.service import MetadataService
 from shorturl.net.client_ip import ClientIpResolver
 from shorturl.net.safe_fetch import FetchPolicy, SafeFetcher
@@ -80,6 +82,9 @@ class Runtime:
             else None
         )
         self.clicks = ClickPipeline(self)  # max_clicks, click buffer, transport, worker
+        # Stored clicks, live: the worker publishes them, this process's SSE clients read them.
+        self.live_feed = live_feed(settings, self.redis, self.redis_key("live-clicks"))
+        self.live = LiveHub(self.live_feed)
         # Off the request path: page metadata, block-list re-checks, webhook deliveries.
         self.background = BackgroundTasks(
             redis=self.redis, lock_prefix=self.redis_key("lock"), on_outage=self.report_outage
@@ -153,7 +158,9 @@ class Runtime:
 
     async def close(self) -> None:
         self.accepting = False
+        await self.live.close()
         await self.clicks.close()
+        await self.live_feed.close()
         await self.background.close()
         await self.webhooks.aclose()
         await self.fetcher.aclose()

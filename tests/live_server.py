@@ -41,6 +41,7 @@ class LiveServer:
     mode: str
     env: Mapping[str, str]
     log: Path
+    process: subprocess.Popen[bytes] | None = None  # the `serve` process (signals in tests)
 
 
 def free_port() -> int:
@@ -100,7 +101,7 @@ def start_server(
         )
     try:
         _wait_until_up(url, process, log)
-        yield LiveServer(url, "scaled" if redis_url else "embedded", env, log)
+        yield LiveServer(url, "scaled" if redis_url else "embedded", env, log, process)
     finally:
         process.terminate()
         try:

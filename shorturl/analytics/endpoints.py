@@ -30,7 +30,9 @@ async def link_analytics(
     session: SessionDep,
     links: LinkServiceDep,
     principal: CurrentPrincipal,
-    period: Annotated[str | None, Query(description="1h, 24h, 7d, 30d, 90d, 1y or all")] = None,
+    period: Annotated[
+        str | None, Query(description="1h, 24h, today, 7d, 30d, 90d, 1y or all")
+    ] = None,
     granularity: Annotated[str | None, Query(description="hour, day, week or month")] = None,
     include_bots: IncludeBots = False,
 ) -> Envelope[LinkAnalytics]:
@@ -68,7 +70,9 @@ async def analytics_summary(
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
-    period: Annotated[str | None, Query(description="1h, 24h, 7d, 30d, 90d, 1y or all")] = None,
+    period: Annotated[
+        str | None, Query(description="1h, 24h, today, 7d, 30d, 90d, 1y or all")
+    ] = None,
     include_bots: IncludeBots = False,
 ) -> Envelope[Summary]:
     """Totals over the caller's links (anonymous callers: links made anonymously): links,

@@ -1,4 +1,5 @@
-"""Report periods (`1h` … `1y`, `all`) and time-series buckets (hour, day, week, month)."""
+"""Report periods (`1h` … `1y`, `today`, `all`) and time-series buckets (hour, day, week,
+month)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ PERIODS: Final = {
     "30d": timedelta(days=30),
     "90d": timedelta(days=90),
     "1y": timedelta(days=365),
+    "today": timedelta(days=1),  # at most: since midnight UTC
     "all": None,
 }
 GRANULARITIES: Final = ("hour", "day", "week", "month")
@@ -53,7 +55,10 @@ class Period:
         return cls(name, granularity, span)
 
     def start(self, now: datetime, beginning: datetime | None) -> datetime | None:
-        """Where the period starts: `now - span`, or `beginning` for `all`."""
+        """Where the period starts: `now - span`, midnight UTC for `today`, or `beginning`
+        for `all`."""
+        if self.name == "today":
+            return now.replace(hour=0, minute=0, second=0, microsecond=0)
         return now - self.span if self.span is not None else beginning
 
 

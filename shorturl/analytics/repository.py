@@ -8,9 +8,10 @@ never both, and reports stay whole after retention deleted old raw clicks.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -34,7 +35,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shorturl.analytics.models import Click, ClickRollup
+from shorturl.analytics.hourly import HourlyRepository, hourly_ranges
+from shorturl.analytics.models import Click, ClickHourly, ClickRollup
 from shorturl.analytics.rollups import TOTAL, RollupRepository, first_full_day, utc_naive
 from shorturl.links.models import Link, LinkStatus
 from shorturl.storage.base import UTCDateTime
@@ -50,6 +52,12 @@ DIMENSIONS = {
     "os": Click.os,
     "referrer_host": Click.referrer_host,
 }
+
+
+# (rolled_up_until, hourly_from, hourly_until) of a group of links, and a condition on a
+# table's `link_id` column that selects them (raw clicks, hourly rollups)
+_Watermarks = tuple[date | None, int | None, int | None]
+_LinksOf = Callable[[Any], ColumnElement[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +86,9 @@ class ClickRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rollups = RollupRepository(session)
-        self._watermark_groups: dict[object, dict[date | None, ColumnElement[bool]]] = {}
+        self.hourly = HourlyRepository(session)
+        self._totals: dict[tuple[Any, ...], tuple[int, int]] = {}
+        self._watermark_groups: dict[object, dict[_Watermarks, _LinksOf]] = {}
 
     # recording
 
@@ -240,62 +250,81 @@ class ClickRepository:
             conditions.append(Click.clicked_at < spec.until)
         return conditions
 
-    async def _not_rolled_up(self, spec: ClickFilter) -> list[ColumnElement[bool]]:
-        """The raw clicks a report reads beside the rollups: for each link, those from its
-        `rolled_up_until` on, and those of a partial day at either end of the period (the
-        rollups hold whole days only). Index-friendly ranges, per group of links that share
-        a `rolled_up_until`."""
+    async def _not_rolled_up(
+        self, spec: ClickFilter, *, daily: bool = True
+    ) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
+        """What a report reads beside the daily rollups: (conditions on raw clicks,
+        conditions on hourly rollups). For each link, the clicks from its `rolled_up_until`
+        on and those of a partial day at either end of the period (daily rollups hold whole
+        days only), of which the whole hours its hourly rollups hold are read there. Without
+        `daily` (hourly series), no day is left to the daily rollups. Index-friendly ranges,
+        per group of links that share their watermarks."""
         conditions: list[ColumnElement[bool]] = [Click.is_counted.is_(True)]
+        hourly_conditions: list[ColumnElement[bool]] = []
         if not spec.include_bots:
             conditions.append(Click.is_bot.is_(False))
+            hourly_conditions.append(ClickHourly.is_bot.is_(False))
         groups = await self._links_by_watermark(spec)
         if not groups:
-            return [false()]
+            return [false()], [false()]
         since, until = spec.since, spec.until
-        # the rollups serve whole days in [first_full, until's day) before `rolled_up_until`
+        # the daily rollups serve whole days in [first_full, until's day) before the watermark
         first_full = _midnight(first_full_day(since)) if since is not None else None
         last_full = _midnight(until.date()) if until is not None else None
-        parts = []
-        for watermark, links in groups.items():
-            in_period = _between(since, until)
-            if watermark is not None:
+        raw_parts, hourly_parts = [], []
+        for (watermark, hourly_from, hourly_until), links in groups.items():
+            ranges: list[tuple[datetime | None, datetime | None]] = [(since, until)]
+            if daily and watermark is not None:
                 rolled_end = _midnight(watermark)
                 if last_full is not None:
                     rolled_end = min(rolled_end, last_full)
                 if first_full is None:
-                    in_period = _between(rolled_end, until)
+                    ranges = [(rolled_end, until)]
                 elif first_full < rolled_end:
-                    in_period = or_(_between(since, first_full), _between(rolled_end, until))
-            parts.append(and_(links, in_period))
-        conditions.append(or_(*parts))
-        return conditions
+                    ranges = [(since, first_full), (rolled_end, until)]
+            covered = (
+                (hourly_from, hourly_until)
+                if hourly_from is not None and hourly_until is not None
+                else None
+            )
+            raw_ranges = []
+            for start, end in ranges:
+                hours, rest = hourly_ranges(start, end, covered)
+                raw_ranges.extend(rest)
+                if hours is not None:
+                    hourly_parts.append(HourlyRepository.condition(links(ClickHourly), hours))
+            if raw_ranges:
+                raw_parts.append(and_(links(Click), or_(*(_between(a, b) for a, b in raw_ranges))))
+        conditions.append(or_(*raw_parts) if raw_parts else false())
+        hourly_conditions.append(or_(*hourly_parts) if hourly_parts else false())
+        return conditions, hourly_conditions
 
-    async def _links_by_watermark(
-        self, spec: ClickFilter
-    ) -> dict[date | None, ColumnElement[bool]]:
-        """For each `rolled_up_until` among the filter's links, a condition on
-        `Click.link_id` selecting those links; read once per repository (one report)."""
+    async def _links_by_watermark(self, spec: ClickFilter) -> dict[_Watermarks, _LinksOf]:
+        """For each (`rolled_up_until`, `hourly_from`, `hourly_until`) among the filter's
+        links, a condition selecting those links on a table's `link_id`; read once per
+        repository (one report)."""
         key = (tuple(spec.link_ids) if spec.link_ids is not None else None, spec.owner_id)
         if key in self._watermark_groups:
             return self._watermark_groups[key]
-        groups: dict[date | None, ColumnElement[bool]] = {}
+        groups: dict[_Watermarks, _LinksOf] = {}
+        marks = (Link.rolled_up_until, Link.hourly_from, Link.hourly_until)
         if spec.link_ids is not None:  # a few links: their ids, for index range scans
-            ids: dict[date | None, list[int]] = defaultdict(list)
-            rows = await self.session.execute(
-                select(Link.rolled_up_until, Link.id).where(self._links(spec))
-            )
-            for watermark, link_id in rows:
-                ids[watermark].append(link_id)
-            groups = {day: Click.link_id.in_(group) for day, group in ids.items()}
+            ids: dict[_Watermarks, list[int]] = defaultdict(list)
+            rows = await self.session.execute(select(*marks, Link.id).where(self._links(spec)))
+            for day, first, end, link_id in rows:
+                ids[(day, first, end)].append(link_id)
+            groups = {marks_of: partial(_link_in, group) for marks_of, group in ids.items()}
         else:  # an owner's links, maybe very many: subqueries
-            days = await self.session.scalars(
-                select(Link.rolled_up_until).where(self._links(spec)).distinct()
-            )
-            for day in days.all():
-                same = (
-                    Link.rolled_up_until.is_(None) if day is None else Link.rolled_up_until == day
+            found = await self.session.execute(select(*marks).where(self._links(spec)).distinct())
+            for values in found.all():
+                same = and_(
+                    *(
+                        column.is_(None) if value is None else column == value
+                        for column, value in zip(marks, values, strict=True)
+                    )
                 )
-                groups[day] = Click.link_id.in_(select(Link.id).where(self._links(spec), same))
+                chosen = select(Link.id).where(self._links(spec), same)
+                groups[(values[0], values[1], values[2])] = partial(_link_in, chosen)
         self._watermark_groups[key] = groups
         return groups
 
@@ -313,37 +342,45 @@ class ClickRepository:
 
     async def totals(self, spec: ClickFilter) -> tuple[int, int]:
         """(clicks, unique visitors). Hashes are salted per day, so a visitor counts once a
-        day: uniques over a period are the sum of daily uniques (as rollups keep them)."""
+        day: uniques over a period are the sum of daily uniques (as rollups keep them).
+        Kept per filter for the repository's life (a summary asks for one twice)."""
+        key = _key_of(spec)
+        if key in self._totals:
+            return self._totals[key]
+        raw, hourly = await self._not_rolled_up(spec)
         row = (
             await self.session.execute(
-                select(func.count(), func.count(distinct(Click.visitor_hash))).where(
-                    *await self._not_rolled_up(spec)
-                )
+                select(func.count(), func.count(distinct(Click.visitor_hash))).where(*raw)
             )
         ).one()
         clicks, unique = await self.rollups.totals(self._rolled_up(spec))
-        return int(row[0]) + clicks, int(row[1]) + unique
+        hour_clicks, hour_unique = await self.hourly.totals(hourly)
+        found = int(row[0]) + clicks + hour_clicks, int(row[1]) + unique + hour_unique
+        self._totals[key] = found
+        return found
 
     async def counts_by(self, dimension: str, spec: ClickFilter) -> list[tuple[str | None, int]]:
         """Clicks per value of `dimension`, most first."""
         column = DIMENSIONS[dimension]
-        statement = (
-            select(column, func.count()).where(*await self._not_rolled_up(spec)).group_by(column)
-        )
+        raw, hourly = await self._not_rolled_up(spec)
+        statement = select(column, func.count()).where(*raw).group_by(column)
         counts: dict[str | None, int] = defaultdict(int)
         for value, clicks in await self.session.execute(statement):
             counts[value] += int(clicks)
         for value, clicks in await self.rollups.counts_by(dimension, self._rolled_up(spec)):
+            counts[value] += clicks
+        for value, clicks in await self.hourly.counts_by(dimension, hourly):
             counts[value] += clicks
         return sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
 
     async def series(self, hourly: bool, spec: ClickFilter) -> list[tuple[datetime, int, int]]:
         """(bucket start, clicks, unique visitors) per hour or per UTC day that has clicks.
 
-        Hourly, every raw click is read (rollups have no hours) and the rollups only for
-        days whose raw clicks retention deleted, each in its first hour."""
+        Hourly, the hourly rollups and raw clicks for every other hour (daily rollups have
+        no hours), and the daily rollups only for days whose raw clicks retention deleted,
+        each in its first hour."""
         bucket = self._bucket(hourly)
-        raw = self._where(spec) if hourly else await self._not_rolled_up(spec)
+        raw, hours = await self._not_rolled_up(spec, daily=not hourly)
         statement = (
             select(bucket, func.count(), func.count(distinct(Click.visitor_hash)))
             .where(*raw)
@@ -355,7 +392,10 @@ class ClickRepository:
             point[0] += int(clicks)
             point[1] += int(unique)
         rolled = self._rolled_up(spec, purged_only=hourly)
-        for start, clicks, unique in await self.rollups.series(rolled):
+        for start, clicks, unique in [
+            *await self.rollups.series(rolled),
+            *await self.hourly.series(hourly, hours),
+        ]:
             point = buckets.setdefault(start, [0, 0])
             point[0] += clicks
             point[1] += unique
@@ -363,17 +403,20 @@ class ClickRepository:
 
     async def top_links(self, spec: ClickFilter, limit: int) -> list[tuple[str, int]]:
         """(code, clicks) of the most clicked links in the filter, most first."""
+        raw, hourly = await self._not_rolled_up(spec)
         statement = (
             select(Link.code, func.count())
             .select_from(Click)
             .join(Link, Link.id == Click.link_id)
-            .where(*await self._not_rolled_up(spec))
+            .where(*raw)
             .group_by(Link.code)
         )
         counts: dict[str, int] = defaultdict(int)
         for code, clicks in await self.session.execute(statement):
             counts[code] += int(clicks)
         for code, clicks in await self.rollups.clicks_per_code(self._rolled_up(spec)):
+            counts[code] += clicks
+        for code, clicks in await self.hourly.clicks_per_code(hourly):
             counts[code] += clicks
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
@@ -477,6 +520,16 @@ def _as_datetime(value: Any) -> datetime:
     if len(text) == 13:  # 'YYYY-MM-DD HH'
         return datetime.fromisoformat(text + ":00")
     return datetime.fromisoformat(text)
+
+
+def _key_of(spec: ClickFilter) -> tuple[Any, ...]:
+    link_ids = tuple(spec.link_ids) if spec.link_ids is not None else None
+    return (link_ids, spec.owner_id, spec.since, spec.until, spec.include_bots)
+
+
+def _link_in(links: Any, table: Any) -> ColumnElement[bool]:
+    """`table.link_id IN links` (ids, or a subquery of them)."""
+    return cast(ColumnElement[bool], table.link_id.in_(links))
 
 
 def _midnight(day: date) -> datetime:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.enrich import country_name
 from shorturl.analytics.events import ClickEvent
+from shorturl.analytics.hourly import epoch_hour
 from shorturl.analytics.models import Click
 from shorturl.analytics.periods import Period, bucket_of, bucket_starts
 from shorturl.analytics.repository import ClickFilter, ClickRepository, LinkTally
@@ -44,6 +45,7 @@ __all__ = [
     "owner_time_series",
     "record_clicks",
     "roll_up_finished_days",
+    "roll_up_finished_hours",
     "root_analytics",
     "summary",
 ]
@@ -99,7 +101,8 @@ async def _roll_up_late(repository: ClickRepository, rows: Sequence[dict[str, An
     read that day there only)."""
     if not rows:
         return
-    watermarks = await repository.rollups.watermarks(list({row["link_id"] for row in rows}))
+    links = list({row["link_id"] for row in rows})
+    watermarks = await repository.rollups.watermarks(links)
     late = [
         row["event_id"]
         for row in rows
@@ -107,6 +110,15 @@ async def _roll_up_late(repository: ClickRepository, rows: Sequence[dict[str, An
     ]
     for start in range(0, len(late), 5000):  # a backlog replayed: bound the IN lists
         await repository.rollups.add([Click.event_id.in_(late[start : start + 5000])])
+    hours = await repository.hourly.watermarks(links)
+    late_hours = [
+        row["event_id"]
+        for row in rows
+        if (until := hours.get(row["link_id"])) is not None
+        and epoch_hour(row["clicked_at"]) < until
+    ]
+    if late_hours:
+        await repository.hourly.add_late(late_hours)
 
 
 async def roll_up_finished_days(session: AsyncSession, *, links: int) -> int:
@@ -125,6 +137,23 @@ async def roll_up_finished_days(session: AsyncSession, *, links: int) -> int:
         due = [link_id for link_id, day in watermarks.items() if day is None or day < today]
         if due:
             await repository.rollups.roll_up(due, today)
+    return len(candidates)
+
+
+async def roll_up_finished_hours(session: AsyncSession, *, links: int) -> int:
+    """The hourly roll-up job, one step: add the finished UTC hours of up to `links` links
+    clicked since their last hourly roll-up to the hourly rollups (analytics/hourly.py); how
+    many links it took (0: none left). Locks the links as `roll_up_finished_days` does."""
+    now = utcnow()
+    now_hour = epoch_hour(now)
+    repository = ClickRepository(session)
+    candidates = await repository.hourly.links_to_roll_up(now_hour, links)
+    if candidates:
+        await repository.lock_links(candidates)
+        watermarks = await repository.hourly.watermarks(candidates)
+        due = [link_id for link_id, hour in watermarks.items() if hour is None or hour < now_hour]
+        if due:
+            await repository.hourly.roll_up(due, now_hour, now.date())
     return len(candidates)
 
 

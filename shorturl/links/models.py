@@ -87,6 +87,10 @@ class Link(Base):
     # clicks before `raw_kept_from` are deleted (retention): analytics/rollups.py.
     rolled_up_until: Mapped[date | None] = mapped_column(Date, default=None)
     raw_kept_from: Mapped[date | None] = mapped_column(Date, default=None)
+    # Clicks of the hours [hourly_from, hourly_until) (hours since 1970, UTC) are in
+    # click_hourly too (today's and yesterday's reports read them there): analytics/hourly.py.
+    hourly_from: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    hourly_until: Mapped[int | None] = mapped_column(BigInteger, default=None)
     # Target page metadata, fetched after creation by the worker (seed 003 "Redirect Info").
     title: Mapped[str | None] = mapped_column(Text, default=None)
     page_description: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,7 +1,7 @@
 """Every table, imported in one place so metadata (and Alembic) sees the whole schema."""
 
 from shorturl.accounts.models import ApiKey, BrowserSession, User
-from shorturl.analytics.models import Click, ClickRollup
+from shorturl.analytics.models import Click, ClickHourly, ClickRollup
 from shorturl.links.models import Link, Tag, link_tags
 from shorturl.shlink.models import ShlinkLinkSettings
 from shorturl.storage.base import Base
@@ -14,6 +14,7 @@ __all__ = [
     "Base",
     "BrowserSession",
     "Click",
+    "ClickHourly",
     "ClickRollup",
     "Link",
     "ShlinkLinkSettings",

@@ -129,16 +129,20 @@ class PeriodicJobs:
         return len(codes)
 
     async def roll_up_clicks(self) -> int:
-        """Roll the finished days of every link clicked since its last roll-up up (always
-        on: it is what keeps long reports fast); how many links."""
+        """Roll the finished days, then the finished hours, of every link clicked since its
+        last roll-up up (always on: it is what keeps reports fast); how many links had days
+        rolled up."""
         total = 0
-        while True:
-            async with self.runtime.database.sessionmaker() as session:
-                taken = await analytics.roll_up_finished_days(session, links=ROLLUP_LINKS)
-                await session.commit()
-            total += taken
-            if taken < ROLLUP_LINKS:
-                return total
+        for step in (analytics.roll_up_finished_days, analytics.roll_up_finished_hours):
+            while True:
+                async with self.runtime.database.sessionmaker() as session:
+                    taken = await step(session, links=ROLLUP_LINKS)
+                    await session.commit()
+                if step is analytics.roll_up_finished_days:
+                    total += taken
+                if taken < ROLLUP_LINKS:
+                    break
+        return total
 
     async def delete_old_clicks(self) -> int:
         """Retention: delete raw clicks older than `click_retention_days` whole UTC days

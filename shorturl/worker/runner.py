@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from shorturl.analytics.enrich import ClickEnricher
 from shorturl.background import cancel_and_wait
+from shorturl.live.publisher import LivePublisher
 from shorturl.storage.outage import is_outage
 from shorturl.worker.consumer import CLICKS_PER_TRANSACTION, ClickConsumer
 from shorturl.worker.jobs import PeriodicJobs
@@ -56,6 +57,9 @@ class Worker:
             ),
             in_transaction=[runtime.webhooks.on_clicks_stored],
             heartbeat=settings.worker_reclaim_idle / 3 or None,
+            listeners=[
+                LivePublisher(runtime.live_feed, runtime.database.sessionmaker).on_clicks_stored
+            ],
         )
         self.jobs = PeriodicJobs(runtime) if jobs else None
         self._stop = asyncio.Event()

@@ -2,7 +2,7 @@
 webhook secrets encrypted at rest
 
 Revision ID: 0004_i23_security
-Revises: 0003_rollups
+Revises: 0004_i22_apis
 Create Date: 2026-12-04 21:00:00
 """
 

@@ -1,0 +1,1 @@
+"""Live clicks: the worker publishes each stored click, web processes stream them as SSE."""
