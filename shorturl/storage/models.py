@@ -2,6 +2,7 @@
 
 from shorturl.accounts.models import ApiKey, User
 from shorturl.analytics.models import Click, ClickRollup
+from shorturl.imports.models import ImportedLink, ImportJob
 from shorturl.links.models import Link, Tag, link_tags
 from shorturl.storage.base import Base
 from shorturl.storage.secrets import AppSecret
@@ -13,6 +14,8 @@ __all__ = [
     "Base",
     "Click",
     "ClickRollup",
+    "ImportJob",
+    "ImportedLink",
     "Link",
     "Tag",
     "User",
