@@ -53,16 +53,16 @@ class ImportedLink:
     disabled: bool = False
     history: list[ImportedClicks] = field(default_factory=list)
     total_clicks: int | None = None
-
-    @property
-    def dated_clicks(self) -> int:
-        return sum(item.clicks for item in self.history if not item.is_bot)
+    total_has_robots: bool = False  # YOURLS counts every click, Shlink's nonBots only humans
 
     def undated_clicks(self) -> int:
-        """Human clicks the source counts beyond those it dates."""
+        """Clicks the source counts beyond those it dates (taken as human)."""
         if self.total_clicks is None:
             return 0
-        return max(self.total_clicks - self.dated_clicks, 0)
+        dated = sum(
+            item.clicks for item in self.history if self.total_has_robots or not item.is_bot
+        )
+        return max(self.total_clicks - dated, 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -109,9 +109,7 @@ class _Tally:
     clashes: int = 0
     failed: int = 0
     clicks: int = 0
-
-    def __post_init__(self) -> None:
-        self.problems: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     def problem(self, code: str, kind: str, message: str) -> None:
         self.problems.append({"code": code, "kind": kind, "problem": message})

@@ -67,6 +67,7 @@ def _dump_link(row: DumpRow) -> ImportedLink:
         created_at=parse_time(_text(row, "timestamp")),
         description=_text(row, "title") or None,
         total_clicks=int(clicks) if isinstance(clicks, int | float) else None,
+        total_has_robots=True,
     )
 
 
@@ -133,4 +134,5 @@ def _api_link(entry: Mapping[str, Any]) -> ImportedLink:
         created_at=created,
         description=entry.get("title") or None,
         total_clicks=int(clicks) if clicks.isdigit() else None,
+        total_has_robots=True,
     )
