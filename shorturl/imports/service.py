@@ -24,7 +24,17 @@ from shorturl.imports.shlink import ShlinkApi, ShlinkCsv
 from shorturl.imports.yourls import YourlsApi, YourlsDump
 from shorturl.runtime import Runtime
 
-__all__ = ["MAX_UPLOAD_BYTES", "SOURCES", "ImportRequest", "job_view", "recent_jobs", "run_import"]
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "SOURCES",
+    "ImportRequest",
+    "job_view",
+    "open_import",
+    "owner_of",
+    "recent_jobs",
+    "run_import",
+    "upload_of",
+]
 
 SOURCES: Final = ("shlink", "yourls", "kutt", "bitly", "csv")
 FILE_SOURCES: Final = frozenset({"shlink", "yourls", "bitly", "csv"})
@@ -165,3 +175,8 @@ async def upload_of(session: AsyncSession, job_id: int) -> bytes | None:
     """The file an unfinished dashboard job was given (to resume it)."""
     job = await session.get(ImportJob, job_id)
     return job.upload if job is not None else None
+
+
+async def owner_of(session: AsyncSession, job_id: int) -> int | None:
+    job = await session.get(ImportJob, job_id)
+    return job.owner_id if job is not None else None

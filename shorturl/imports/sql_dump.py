@@ -27,10 +27,10 @@ def dump_rows(text: str, tables: set[str]) -> Iterator[tuple[str, DumpRow]]:
     """(table, row by column name) for every row inserted into one of `tables`, in order.
     Columns come from the INSERT's column list, else from the table's CREATE TABLE."""
     columns: dict[str, list[str]] = {}
-    for match in _CREATE.finditer(text):
-        body_end = text.find(";", match.end())
-        body = text[match.end() : body_end if body_end >= 0 else len(text)]
-        columns[match[1]] = _COLUMN.findall(body)
+    for create in _CREATE.finditer(text):
+        body_end = text.find(";", create.end())
+        body = text[create.end() : body_end if body_end >= 0 else len(text)]
+        columns[create[1]] = _COLUMN.findall(body)
     position = 0
     while (match := _INSERT.search(text, position)) is not None:
         table = match[1]
@@ -52,7 +52,7 @@ def dump_rows(text: str, tables: set[str]) -> Iterator[tuple[str, DumpRow]]:
 
 def _tuples(text: str, position: int) -> tuple[list[list[str | int | float | None]], int]:
     """The `(…)` of one VALUES list from `position`, and the position of its `;`."""
-    rows = []
+    rows: list[list[str | int | float | None]] = []
     length = len(text)
     while position < length:
         char = text[position]

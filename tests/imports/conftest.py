@@ -40,7 +40,9 @@ def counts(report: dict[str, Any]) -> dict[str, Any]:
     """What a report says, in a form easy to compare."""
     return {
         "total": report["total_clicks"],
-        "days": {point["date"]: point["clicks"] for point in report["time_series"] if point["clicks"]},
+        "days": {
+            point["date"]: point["clicks"] for point in report["time_series"] if point["clicks"]
+        },
         "countries": {row["country_code"]: row["clicks"] for row in report["geographic_data"]},
         "referrers": {row["referrer"]: row["clicks"] for row in report["referrer_data"]},
         "devices": {row["device_type"]: row["clicks"] for row in report["device_data"]},

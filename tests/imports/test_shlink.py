@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from shorturl.accounts.principal import OPERATOR
 from shorturl.imports.service import ImportRequest
 from shorturl.links.service import NewLink
 from shorturl.runtime import Runtime
-from shorturl.accounts.principal import OPERATOR
 from tests.imports.conftest import counts, fixture, imported, link, report
 from tests.imports.peer_server import peer_server, shlink_route
 
@@ -38,7 +38,11 @@ async def test_api_import_keeps_codes_tags_expiry_and_visits(
     assert (job.processed, job.total) == (4, 4)
     assert (job.created, job.unchanged, job.clashes, job.failed) == (3, 0, 1, 0)
     assert job.problems == [
-        {"code": "taken", "kind": "clash", "problem": "a link here has this code already; left as it is"}
+        {
+            "code": "taken",
+            "kind": "clash",
+            "problem": "a link here has this code already; left as it is",
+        }
     ]
     # Visits are fetched only for links that have some.
     assert sorted(p for p in peer.paths() if p.endswith("/visits")) == [

@@ -62,9 +62,7 @@ async def test_dump_import_with_its_click_log(client: httpx.AsyncClient, runtime
 
 async def test_api_import(client: httpx.AsyncClient, runtime: Runtime) -> None:
     with peer_server(yourls_route, ("X-No-Header", SIGNATURE)) as peer:
-        request = ImportRequest(
-            "yourls", api_url=f"{peer.url}/yourls-api.php", api_key=SIGNATURE
-        )
+        request = ImportRequest("yourls", api_url=f"{peer.url}/yourls-api.php", api_key=SIGNATURE)
         job = await imported(runtime, request)
         again = await imported(runtime, request)
     assert (job.status, job.total, job.created) == ("done", 2, 2)
