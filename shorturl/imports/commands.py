@@ -53,8 +53,10 @@ FileArgument = Annotated[
     ),
 ]
 ApiUrl = Annotated[str | None, typer.Option(help="The API's address.", show_default=False)]
+_KEY_ENV = "SHORTURL_IMPORT_API_KEY"  # keeps the key out of the process list
 ApiKey = Annotated[
-    str | None, typer.Option(help="The API key (or token) of that API.", show_default=False)
+    str | None,
+    typer.Option(help="The API key of that API.", envvar=_KEY_ENV, show_default=False),
 ]
 Owner = Annotated[
     str | None,
@@ -94,7 +96,10 @@ def yourls(
         typer.Option(help="The yourls-api.php address.", show_default=False),
     ] = None,
     api_key: Annotated[
-        str | None, typer.Option(help="The signature token of that YOURLS.", show_default=False)
+        str | None,
+        typer.Option(
+            help="The signature token of that YOURLS.", envvar=_KEY_ENV, show_default=False
+        ),
     ] = None,
     table_prefix: Annotated[str, typer.Option(help="The dump's table prefix.")] = "yourls_",
     owner: Owner = None,
@@ -108,7 +113,7 @@ def yourls(
 @import_app.command("kutt")
 def kutt(
     api_url: Annotated[str, typer.Option(help="Kutt's address (https://kutt.it).")],
-    api_key: Annotated[str, typer.Option(help="Kutt API key (X-API-KEY).")],
+    api_key: Annotated[str, typer.Option(help="Kutt API key (X-API-KEY).", envvar=_KEY_ENV)],
     owner: Owner = None,
     restart: Restart = False,
 ) -> None:
@@ -120,7 +125,8 @@ def kutt(
 def bitly(
     file: FileArgument = None,
     api_key: Annotated[
-        str | None, typer.Option("--api-key", "--token", help="Bitly access token.")
+        str | None,
+        typer.Option("--api-key", "--token", help="Bitly access token.", envvar=_KEY_ENV),
     ] = None,
     group: Annotated[
         str | None, typer.Option(help="Group guid (default: the account's).", show_default=False)

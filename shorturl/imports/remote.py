@@ -24,11 +24,13 @@ _RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 
 def import_fetcher(allow_private: bool) -> SafeFetcher:
     """A fetcher for API imports: the SSRF rules of `ALLOW_PRIVATE_TARGETS`, with a longer
-    deadline and a bigger body than a page preview (a page of links with their visits)."""
+    deadline and a bigger body than a page preview (a page of links with their visits), and
+    no redirects (the key would go along to wherever they point)."""
     policy = replace(
         FetchPolicy(allow_private=allow_private),
         timeout=60.0,
         max_bytes=32_000_000,
+        max_redirects=0,
         user_agent="shorturl importer",
     )
     return SafeFetcher(policy)

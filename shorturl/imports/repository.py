@@ -47,6 +47,10 @@ class ImportRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def upload(self, job_id: int) -> bytes | None:
+        """The file kept with a job (a deferred column: read on its own)."""
+        return await self.session.scalar(select(ImportJob.upload).where(ImportJob.id == job_id))
+
     async def recent(self, limit: int) -> Sequence[ImportJob]:
         rows = await self.session.scalars(
             select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)

@@ -173,8 +173,7 @@ async def recent_jobs(session: AsyncSession, limit: int = 50) -> list[JobView]:
 
 async def upload_of(session: AsyncSession, job_id: int) -> bytes | None:
     """The file an unfinished dashboard job was given (to resume it)."""
-    job = await session.get(ImportJob, job_id)
-    return job.upload if job is not None else None
+    return await ImportRepository(session).upload(job_id)
 
 
 async def owner_of(session: AsyncSession, job_id: int) -> int | None:

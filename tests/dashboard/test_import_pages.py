@@ -100,3 +100,23 @@ async def test_bad_requests_are_explained_and_others_kept_out(
     )
     assert refused.status_code == 403
     assert (await root.get("/dashboard/admin/imports/999999")).status_code == 404
+
+
+async def test_a_stopped_file_import_is_continued_from_its_page(
+    signed_in: SignedIn, client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    from shorturl.imports.service import ImportRequest, open_import
+
+    root, _ = await signed_in("root", role="admin")
+    # A job whose process stopped before it ran: its file is kept with it.
+    request = ImportRequest("shlink", data=fixture("shlink/short-urls.csv"), file_name="s.csv")
+    job_id, _ = await open_import(runtime, request)
+    page = f"/dashboard/admin/imports/{job_id}"
+    token = csrf_token((await root.get(page)).text)
+    resumed = await root.post(f"{page}/resume", data={"csrf_token": token})
+    assert resumed.status_code == 303 and resumed.headers["location"] == page
+    text = await _finished(root, page)
+    assert "<dt>Created</dt><dd>4</dd>" in text
+    assert (await link(client, "abc12"))["click_count"] == 3
+    done = await root.post(f"{page}/resume", data={"csrf_token": token})
+    assert done.status_code == 404  # finished: its file is gone, nothing to continue

@@ -150,3 +150,22 @@ async def test_a_file_that_is_not_an_export_is_refused(
 
     with pytest.raises(ImportProblem, match=message):
         await imported(runtime, ImportRequest("shlink", data=content))
+
+
+async def test_imported_history_and_new_clicks_add_up_through_the_roll_up(
+    app: Any, client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    from shorturl.analytics import service as analytics
+    from tests.analytics.conftest import visit_app
+
+    await imported(runtime, ImportRequest("shlink", data=fixture("shlink/short-urls.csv")))
+    assert (await visit_app(app, "/abc12")).status_code == 301
+    await runtime.clicks.drain(5)
+    live = counts(await report(client, "abc12"))
+    assert live["total"] == 4 and live["days"]["2024-01-10"] == 3
+    async with runtime.database.sessionmaker() as session:
+        while await analytics.roll_up_finished_days(session, links=100):
+            await session.commit()
+        await session.commit()
+    assert counts(await report(client, "abc12")) == live
+    assert (await link(client, "abc12"))["click_count"] == 4
