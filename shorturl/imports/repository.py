@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.imports.models import ImportedLink, ImportJob, ImportStatus
@@ -73,12 +73,4 @@ class ImportRepository:
     def record(self, source: str, job_id: int, link_ids: Iterable[int]) -> None:
         self.session.add_all(
             ImportedLink(link_id=link_id, source=source, job_id=job_id) for link_id in link_ids
-        )
-
-    async def links_of(self, job_id: int) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count()).select_from(ImportedLink).where(ImportedLink.job_id == job_id)
-            )
-            or 0
         )

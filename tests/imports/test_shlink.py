@@ -169,3 +169,28 @@ async def test_imported_history_and_new_clicks_add_up_through_the_roll_up(
         await session.commit()
     assert counts(await report(client, "abc12")) == live
     assert (await link(client, "abc12"))["click_count"] == 4
+
+
+async def test_a_cancelled_run_leaves_its_job_to_be_continued(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    import asyncio
+    import time
+
+    from shorturl.imports.service import open_import, run_import
+
+    with peer_server(shlink_route, ("X-Api-Key", KEY)) as peer:
+        # Page 2 takes long: the run is stopped (Ctrl-C, shutdown) while it waits.
+        peer.failing = lambda path, query: bool(query.get("page") == ["2"] and time.sleep(1.5))
+        request = ImportRequest("shlink", api_url=peer.url, api_key=KEY)
+        job_id, _ = await open_import(runtime, request)
+        run = asyncio.create_task(run_import(runtime, job_id, request))
+        while not any(query.get("page") == ["2"] for _, query in peer.seen):
+            await asyncio.sleep(0.02)
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+        peer.failing = lambda path, query: False
+        resumed = await imported(runtime, request)
+    assert resumed.id == job_id
+    assert (resumed.status, resumed.processed, resumed.created) == ("done", 4, 4)
