@@ -185,7 +185,9 @@ async def test_a_cancelled_run_leaves_its_job_to_be_continued(
         request = ImportRequest("shlink", api_url=peer.url, api_key=KEY)
         job_id, _ = await open_import(runtime, request)
         run = asyncio.create_task(run_import(runtime, job_id, request))
-        while not any(query.get("page") == ["2"] for _, query in peer.seen):
+        for _ in range(500):  # until page 2 is asked for (page 1 is stored by then)
+            if any(query.get("page") == ["2"] for _, query in peer.seen):
+                break
             await asyncio.sleep(0.02)
         run.cancel()
         with pytest.raises(asyncio.CancelledError):
