@@ -14,8 +14,9 @@ import typer
 
 from shorturl.accounts.commands import keys_app, users_app
 from shorturl.analytics.commands import stats as stats_command
+from shorturl.imports.commands import import_app
 from shorturl.links.commands import links_app
-from shorturl.links.csv_files import export_links, import_links
+from shorturl.links.csv_files import export_links
 from shorturl.logs import logging_config
 from shorturl.webhooks.commands import webhooks_app
 from shorturl.worker.commands import worker as worker_command
@@ -41,8 +42,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(links_app, name="links")
 app.add_typer(webhooks_app, name="webhooks")
-# `shorturl import`/`export`, short for `shorturl links import`/`export`.
-app.command("import")(import_links)
+# `shorturl export`, short for `shorturl links export`; `shorturl import FILE` too, beside
+# the importers from other shorteners (`shorturl import shlink|yourls|kutt|bitly|csv`).
+app.add_typer(import_app, name="import")
 app.command("export")(export_links)
 app.command("stats")(stats_command)
 

@@ -24,8 +24,9 @@ What rollups cannot say, and how the reports approximate it:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -49,11 +50,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shorturl.analytics.models import Click, ClickRollup
 from shorturl.links.models import Link, LinkStatus
 
-__all__ = ["DIMENSIONS", "TOTAL", "RollupRepository", "first_full_day", "utc_naive"]
+__all__ = [
+    "DIMENSIONS",
+    "TOTAL",
+    "CountedClicks",
+    "RollupRepository",
+    "first_full_day",
+    "utc_naive",
+]
 
 DIMENSIONS: Final = ("country", "device", "browser", "os", "referrer_host")
 TOTAL: Final = "total"  # the row of a day with every click, value ''
 _KEY: Final = ("link_id", "day", "dimension", "value", "is_bot")
+
+
+@dataclass(frozen=True, slots=True)
+class CountedClicks:
+    """Clicks counted somewhere else (an importer's history): `clicks` at `at`, with what is
+    known of them per dimension (a dimension left out, or None, is unknown)."""
+
+    link_id: int
+    at: datetime
+    clicks: int
+    is_bot: bool = False
+    values: Mapping[str, str | None] = field(default_factory=dict)
 
 
 class RollupRepository:
@@ -143,6 +163,31 @@ class RollupRepository:
                 },
             )
             await self.session.execute(statement)
+
+    async def add_counted(self, counted: Sequence[CountedClicks]) -> None:
+        """Add clicks that have no raw rows (imported history) to the rollups, where every
+        report reads them. Visitors are unknown: they add no unique visitors."""
+        sums: dict[tuple[int, date, str, str, bool], int] = defaultdict(int)
+        for item in counted:
+            day = item.at.astimezone(UTC).date() if item.at.tzinfo else item.at.date()
+            sums[(item.link_id, day, TOTAL, "", item.is_bot)] += item.clicks
+            for dimension in DIMENSIONS:
+                value = (item.values.get(dimension) or "")[:255]
+                sums[(item.link_id, day, dimension, value, item.is_bot)] += item.clicks
+        if not sums:
+            return
+        insert = pg_insert if self._dialect() == "postgresql" else sqlite_insert
+        rows = [
+            {**dict(zip(_KEY, key, strict=True)), "clicks": clicks, "unique_visitors": 0}
+            for key, clicks in sums.items()
+        ]
+        statement = insert(ClickRollup)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(_KEY),
+            set_={"clicks": ClickRollup.clicks + statement.excluded.clicks},
+        )
+        for start in range(0, len(rows), 1000):  # bound parameters per statement
+            await self.session.execute(statement, rows[start : start + 1000])
 
     # retention
 

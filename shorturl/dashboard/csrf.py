@@ -15,7 +15,14 @@ from starlette.datastructures import FormData
 from shorturl.dashboard.sessions import CurrentWebSession
 from shorturl.errors import AppError
 
-__all__ = ["CSRF_FIELD", "CsrfRejected", "VerifiedForm", "verified_form"]
+__all__ = [
+    "CSRF_FIELD",
+    "CsrfRejected",
+    "VerifiedForm",
+    "VerifiedUpload",
+    "verified_form",
+    "verified_upload",
+]
 
 CSRF_FIELD: Final = "csrf_token"
 _MAX_FIELDS: Final = 200
@@ -27,8 +34,17 @@ class CsrfRejected(AppError):
 
 async def verified_form(request: Request, web: CurrentWebSession) -> FormData:
     """The posted form, once its CSRF token matches this browser's session."""
+    return await _verified(request, web, max_files=0)
+
+
+async def verified_upload(request: Request, web: CurrentWebSession) -> FormData:
+    """The same, for a form that may carry one file (multipart)."""
+    return await _verified(request, web, max_files=1)
+
+
+async def _verified(request: Request, web: CurrentWebSession, *, max_files: int) -> FormData:
     try:
-        form = await request.form(max_files=0, max_fields=_MAX_FIELDS)
+        form = await request.form(max_files=max_files, max_fields=_MAX_FIELDS)
     except Exception:  # noqa: BLE001 - a body that is not a form is refused the same way
         raise CsrfRejected(details="The form could not be read") from None
     sent = form.get(CSRF_FIELD)
@@ -38,3 +54,4 @@ async def verified_form(request: Request, web: CurrentWebSession) -> FormData:
 
 
 VerifiedForm = Annotated[FormData, Depends(verified_form)]
+VerifiedUpload = Annotated[FormData, Depends(verified_upload)]

@@ -9,6 +9,7 @@ from shorturl.dashboard import (
     admin_pages,
     assets,
     endpoints,
+    import_pages,
     link_pages,
     webhook_pages,
 )
@@ -23,6 +24,7 @@ router.include_router(endpoints.router)
 router.include_router(link_pages.router)
 router.include_router(account_pages.router)
 router.include_router(admin_pages.router)
+router.include_router(import_pages.router)
 router.include_router(webhook_pages.router)
 
 _not_found = APIRouter(route_class=HtmlRoute, include_in_schema=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -64,6 +64,9 @@ class BulkEntry:
     error: AppError | None = None
     raw_url: str | None = None  # as given, for reporting a failure
     disabled: bool = False  # an imported link that was disabled where it came from
+    # An imported code, kept as it was (imports/): any shape a code may have, not only an
+    # alias's (YOURLS hands out 1- and 2-character codes). The importer checks it.
+    kept_code: bool = False
 
 
 @dataclass(slots=True)
@@ -167,7 +170,8 @@ def _validated(
             fail(entry, RateLimited(details="The hourly creation limit was reached mid-batch"))
             continue
         try:
-            long_url, expires_at = service.validate_new(entry.new)
+            new = replace(entry.new, custom_alias=None) if entry.kept_code else entry.new
+            long_url, expires_at = service.validate_new(new)
         except AppError as error:
             fail(entry, error)
             continue

@@ -16,6 +16,7 @@ __all__ = [
     "generate_code",
     "generate_codes",
     "is_possible_code",
+    "kept_code_problem",
 ]
 
 ALPHABET: Final = string.digits + string.ascii_letters  # base62
@@ -75,4 +76,14 @@ def alias_problem(alias: str) -> str | None:
         return "Custom alias may only contain letters, digits, '-' and '_'"
     if alias.lower() in _RESERVED_LOWER:
         return f"'{alias}' is a reserved word and cannot be used as an alias"
+    return None
+
+
+def kept_code_problem(code: str) -> str | None:
+    """Why an imported code cannot be kept as it is, or None when it can: any code the
+    redirect can serve (1–64 of A-Z a-z 0-9 - _) that is not a reserved word."""
+    if CODE_PATTERN.fullmatch(code) is None:
+        return "A code must be 1 to 64 letters, digits, '-' or '_'"
+    if code.lower() in _RESERVED_LOWER:
+        return f"'{code}' is a reserved word here"
     return None

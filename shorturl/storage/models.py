@@ -2,6 +2,7 @@
 
 from shorturl.accounts.models import ApiKey, BrowserSession, User
 from shorturl.analytics.models import Click, ClickHourly, ClickRollup
+from shorturl.imports.models import ImportedLink, ImportJob
 from shorturl.links.models import Link, Tag, link_tags
 from shorturl.shlink.models import ShlinkLinkSettings
 from shorturl.storage.base import Base
@@ -16,6 +17,8 @@ __all__ = [
     "Click",
     "ClickHourly",
     "ClickRollup",
+    "ImportJob",
+    "ImportedLink",
     "Link",
     "ShlinkLinkSettings",
     "Tag",

@@ -1,0 +1,1 @@
+"""Importers: links, tags, expiry and click history from Shlink, YOURLS, Kutt, Bitly and CSV."""
