@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # small enough that a backlog is worked off in steps of a few thousand clicks.
     worker_batch_size: int = Field(100, ge=1, le=10_000)
     worker_reclaim_idle: float = Field(60.0, ge=0)  # seconds before another worker reclaims
+    # Requests that match no link, kept at most so many a minute (the rest counted); 0: none.
+    orphan_visits_per_minute: int = Field(60, ge=0, le=100_000)
     click_retention_days: int | None = Field(None, ge=3)  # raw clicks kept; rollups stay
     deactivate_unused_days: int | None = Field(None, ge=1)  # seed 002 job, off by default
     jobs_interval: float = Field(300.0, gt=0)  # seconds between periodic job runs

@@ -34,7 +34,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.models import Click
-from shorturl.analytics.rollups import RollupRepository, first_full_day
+from shorturl.analytics.rollups import DIMENSIONS as ROLLED_UP
+from shorturl.analytics.rollups import RollupRepository, dimension_of, first_full_day
 from shorturl.links.models import Link, LinkStatus
 from shorturl.storage.base import UTCDateTime
 
@@ -42,13 +43,7 @@ __all__ = ["ClickFilter", "ClickRepository", "LinkTally"]
 
 _IDS_PER_QUERY = 5000  # bound parameters per IN list: SQLite and asyncpg cap them
 
-DIMENSIONS = {
-    "country": Click.country,
-    "device": Click.device,
-    "browser": Click.browser,
-    "os": Click.os,
-    "referrer_host": Click.referrer_host,
-}
+DIMENSIONS = {name: dimension_of(name) for name in ROLLED_UP}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +95,13 @@ class ClickRepository:
         )
         rows = await self.session.execute(select(Link.id, Link.status).where(Link.id.in_(ids)))
         return {row.id: row.status for row in rows}
+
+    async def destinations(self, link_ids: Iterable[int]) -> dict[int, str]:
+        """The destination URL of each of these links."""
+        rows = await self.session.execute(
+            select(Link.id, Link.long_url).where(Link.id.in_(sorted(set(link_ids))))
+        )
+        return {row.id: row.long_url for row in rows}
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert the clicks whose event id is not stored yet; the event ids inserted.

@@ -10,7 +10,10 @@ from pydantic import BaseModel
 from shorturl.timestamps import UtcDateTime, iso_z
 
 __all__ = [
+    "BotShare",
     "BrowserShare",
+    "CampaignData",
+    "CampaignShare",
     "ClickRecorded",
     "ClickTrends",
     "CountryShare",
@@ -80,6 +83,26 @@ class OsShare(BaseModel):
     percentage: float
 
 
+class BotShare(BaseModel):
+    name: str  # as crawlerdetect or ua-parser names it: `Googlebot`, `Slackbot-LinkExpanding`
+    kind: str  # bot (crawlers, monitors, scripts) or preview (link-preview fetchers)
+    clicks: int
+
+
+class CampaignShare(BaseModel):
+    value: str
+    clicks: int
+    percentage: float
+
+
+class CampaignData(BaseModel):
+    """Clicks per `utm_*` value, of the request or of the link's destination URL."""
+
+    source: list[CampaignShare]
+    medium: list[CampaignShare]
+    campaign: list[CampaignShare]
+
+
 class LinkAnalytics(BaseModel):
     short_code: str
     total_clicks: int
@@ -92,6 +115,10 @@ class LinkAnalytics(BaseModel):
     device_data: list[DeviceShare]
     browser_data: list[BrowserShare]
     os_data: list[OsShare]
+    utm_data: CampaignData
+    bot_clicks: int  # robots' requests in the period, never in the totals unless include_bots
+    preview_clicks: int  # link-preview fetchers' requests
+    bot_data: list[BotShare]
 
 
 class TopLink(BaseModel):
@@ -113,6 +140,10 @@ class Summary(BaseModel):
     active_urls: int
     top_performing_urls: list[TopLink]
     click_trends: ClickTrends
+    bot_clicks: int
+    preview_clicks: int
+    bot_data: list[BotShare]
+    orphan_visits: int | None = None  # admins: requests that matched no link in the period
 
 
 class Visit(BaseModel):

@@ -42,6 +42,7 @@ from typing import Any, Final
 
 from shorturl.analytics.events import (
     MAX_LANGUAGE,
+    MAX_QUERY,
     MAX_REFERRER,
     MAX_USER_AGENT,
     WIDTH,
@@ -97,11 +98,17 @@ class ClickTracker:
     # the hot path
 
     def record(
-        self, scope: dict[str, Any], link_id: int, use: int = 0, client_ip: str | None = None
+        self,
+        scope: dict[str, Any],
+        link_id: int,
+        use: int = 0,
+        client_ip: str | None = None,
+        orphan: list[Any] | None = None,
     ) -> None:
         """Queue a click on `link_id` from this ASGI request. O(1); never awaits.
 
-        `client_ip`: the request's client address when the caller has found it already."""
+        `client_ip`: the request's client address when the caller has found it already.
+        `orphan`: a request that matched no link (link_id 0; analytics/orphans.py)."""
         values = self._values
         if len(values) >= self._capacity:
             self.dropped += 1
@@ -129,7 +136,7 @@ class ClickTracker:
                     )
         except TypeError:  # another form ASGI allows (pairs as lists, a tuple of pairs): made so
             pairs = [(bytes(name), bytes(value)) for name, value in scope["headers"]]
-            return self.record({**scope, "headers": pairs}, link_id, use, client_ip)
+            return self.record({**scope, "headers": pairs}, link_id, use, client_ip, orphan)
         if client_ip is None:
             # ClientIpResolver.from_scope's rule for a resolver that trusts no proxy, inline:
             # the call is ~10% of a click's instructions (bench/tracker.py --instructions).
@@ -140,7 +147,23 @@ class ClickTracker:
                     client_ip = UNKNOWN_CLIENT
             else:
                 client_ip = self._client_ip.from_scope(scope)
-        values += (link_id, _now(), scope["method"], client_ip, user_agent, referrer, language, use)
+        # Only a query string with UTM values is kept: the rest may hold anything (tokens).
+        query = None
+        raw_query = scope.get("query_string")
+        if raw_query and b"utm_" in raw_query:
+            query = raw_query[:MAX_QUERY].decode("latin-1")
+        values += (
+            link_id,
+            _now(),
+            scope["method"],
+            client_ip,
+            user_agent,
+            referrer,
+            language,
+            use,
+            query,
+            orphan,
+        )
 
     # the background side
 

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shorturl.analytics.orphans import REGULAR_404
 from shorturl.api.envelope import ErrorBody, ErrorEnvelope, meta_for
 from shorturl.errors import AppError, InternalError, LinkNotFound, ValidationFailed
 
@@ -86,6 +87,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
+            runtime = getattr(request.app.state, "runtime", None)
+            if runtime is not None and not request.url.path.startswith("/api/"):
+                runtime.clicks.orphans.record(request.scope, REGULAR_404)  # a visit, not a call
             error: AppError = LinkNotFound("Not found")
             error.code = "NOT_FOUND"
         else:

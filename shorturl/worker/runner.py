@@ -54,6 +54,7 @@ class Worker:
                 IN_WEB_PROCESS_TRANSACTION_CLICKS if in_web_process else CLICKS_PER_TRANSACTION
             ),
             in_transaction=[runtime.webhooks.on_clicks_stored],
+            orphans_per_minute=settings.orphan_visits_per_minute,
         )
         self.jobs = PeriodicJobs(runtime) if jobs else None
         self._stop = asyncio.Event()
