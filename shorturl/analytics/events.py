@@ -49,8 +49,8 @@ class ClickEvent(NamedTuple):
     language: str | None  # the raw Accept-Language header
     use: int = 0  # for links with max_clicks: this request's number among the link's uses
     query: str | None = None  # the request's query string, only when it carries `utm_` values
-    # An orphan visit (a request that matched no link; link_id 0): [type, path, how many
-    # orphan visits this process left out before this one, over its per-minute cap].
+    # An orphan visit (a request that matched no link; link_id 0): [type, path, 0], or a web
+    # process's count of those it left out over its per-minute cap: [type, None, count].
     orphan: list[Any] | None = None
 
 

@@ -2,14 +2,14 @@
 per-minute cap, storing them (worker) and listing or counting them (admin API, dashboard).
 
 A web process hands an orphan visit to the click tracker like a click (link 0, its
-`orphan` field `[type, path, left out before]`), off the request, so the worker stores it
-with the clicks. Two caps keep a scanner from filling the disk: each web process passes at
-most `ORPHAN_VISITS_PER_MINUTE` a minute to the tracker and counts the rest, carried by the
-next visit it passes; the worker stores at most as many a minute over every process and
-adds the rest, and what the processes carried, to `orphan_visit_overflow` for that minute.
-What a process left out after its last passed visit of a minute is carried by its next one,
-so the overflow of a minute may be counted in a later minute; a process that stops first
-loses that count. Workers storing the same minute at once may pass the cap by a batch.
+`orphan` field `[type, path, 0]`), off the request, so the worker stores it with the clicks.
+Two caps keep a scanner from filling the disk: each web process passes at most
+`ORPHAN_VISITS_PER_MINUTE` a minute to the tracker and only counts the rest, sending that
+count with the tracker's next flush as one event `[type, None, count]`; the worker stores at
+most as many a minute over every process and adds the rest, and the counts sent, to
+`orphan_visit_overflow` for that minute. A count waits for the next flush (a click, or
+`drain`): on an idle server it may land in a later minute. Workers storing the same minute
+at once may pass the cap by a batch.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.events import MAX_PATH, ClickEvent
 from shorturl.analytics.models import OrphanOverflow, OrphanVisit
+from shorturl.net.client_ip import UNKNOWN_CLIENT
 
 if TYPE_CHECKING:
     from shorturl.analytics.tracker import ClickTracker
@@ -42,6 +43,7 @@ __all__ = [
     "store_orphan_visits",
 ]
 
+_NO_REQUEST: Final[dict[str, Any]] = {"type": "http", "method": "GET", "headers": []}
 INVALID_SHORT_URL: Final = "invalid_short_url"  # `/{code}` of no link
 BASE_URL: Final = "base_url"  # `/` itself
 REGULAR_404: Final = "regular_404"  # any other address that does not exist
@@ -57,8 +59,11 @@ class OrphanGate:
         self.per_minute = per_minute
         self._minute = 0
         self._passed = 0
-        self.left_out = 0  # left out and not yet carried to the worker
+        self.left_out = 0  # left out and not yet counted to the worker
+        self._left_out_type = REGULAR_404
         self.recorded = 0
+        if tracker is not None:
+            tracker.before_flush = self.send_count
 
     def record(self, scope: dict[str, Any], kind: str) -> None:
         """Record this request as an orphan visit of type `kind`. O(1), no I/O."""
@@ -69,12 +74,20 @@ class OrphanGate:
             self._minute, self._passed = minute, 0
         if self._passed >= self.per_minute:
             self.left_out += 1
+            self._left_out_type = kind
             return
         self._passed += 1
         path = str(scope.get("path") or "/")[:MAX_PATH]
-        self._tracker.record(scope, 0, 0, None, [kind, path, self.left_out])
-        self.left_out = 0
+        self._tracker.record(scope, 0, 0, None, [kind, path, 0])
         self.recorded += 1
+
+    def send_count(self) -> None:
+        """Hand what was left out to the tracker as one count (called before each flush)."""
+        if self.left_out and self._tracker is not None:
+            count, self.left_out = self.left_out, 0
+            self._tracker.record(
+                _NO_REQUEST, 0, 0, UNKNOWN_CLIENT, [self._left_out_type, None, count]
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +194,10 @@ async def store_orphan_visits(
             continue
         kind, path, carried = event.orphan
         minute = _minute_of(row["clicked_at"])
-        if isinstance(carried, int) and carried > 0:
-            left_out[minute] = left_out.get(minute, 0) + carried
+        if path is None:  # a web process's count of the visits over its cap
+            if isinstance(carried, int) and carried > 0:
+                left_out[minute] = left_out.get(minute, 0) + carried
+            continue
         by_minute.setdefault(minute, []).append(
             {
                 "event_id": row["event_id"],

@@ -20,6 +20,8 @@ __all__ = [
     "DeviceShare",
     "LinkAnalytics",
     "LinkStats",
+    "OrphanVisitList",
+    "OrphanVisitOut",
     "OsShare",
     "ReferrerShare",
     "RootAnalytics",
@@ -154,6 +156,31 @@ class Visit(BaseModel):
     device: str
     browser: str | None
     os: str | None
+
+
+class OrphanVisitOut(BaseModel):
+    """A request on the short domain that matched no link."""
+
+    visited_at: UtcDateTime
+    type: str  # invalid_short_url, base_url or regular_404
+    method: str
+    path: str
+    query: str | None  # kept only when it carries utm_ values
+    referrer: str | None
+    user_agent: str | None
+    ip_address: str | None  # as IP_STORAGE keeps it
+    country: str | None
+    kind: str  # human, bot or preview
+    bot_name: str | None
+
+
+class OrphanVisitList(BaseModel):
+    visits: list[OrphanVisitOut]
+    total: int  # stored visits matching the filter
+    left_out: int  # visits over the per-minute cap in the range, counted but not kept
+    limit: int
+    offset: int
+    has_more: bool
 
 
 class LinkStats(BaseModel):

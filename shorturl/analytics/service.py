@@ -31,6 +31,8 @@ from shorturl.analytics.schemas import (
     DeviceShare,
     LinkAnalytics,
     LinkStats,
+    OrphanVisitList,
+    OrphanVisitOut,
     OsShare,
     ReferrerShare,
     RootAnalytics,
@@ -47,6 +49,7 @@ __all__ = [
     "delete_rolled_up_clicks",
     "link_analytics",
     "link_stats",
+    "orphan_visits",
     "owner_time_series",
     "record_clicks",
     "roll_up_finished_days",
@@ -278,6 +281,38 @@ async def summary(
             if with_orphans
             else None
         ),
+    )
+
+
+async def orphan_visits(
+    session: AsyncSession, spec: OrphanFilter, *, limit: int, offset: int
+) -> OrphanVisitList:
+    """A page of orphan visits, newest first, with how many match and how many the cap left out."""
+    repository = OrphanRepository(session)
+    visits = await repository.page(spec, limit=limit, offset=offset)
+    total = await repository.count(spec)
+    return OrphanVisitList(
+        visits=[
+            OrphanVisitOut(
+                visited_at=visit.visited_at,
+                type=visit.type,
+                method=visit.method,
+                path=visit.path,
+                query=visit.query,
+                referrer=visit.referrer,
+                user_agent=visit.user_agent,
+                ip_address=visit.ip,
+                country=visit.country,
+                kind=visit.kind,
+                bot_name=visit.bot_name,
+            )
+            for visit in visits
+        ],
+        total=total,
+        left_out=await repository.left_out(spec),
+        limit=limit,
+        offset=offset,
+        has_more=offset + len(visits) < total,
     )
 
 

@@ -91,6 +91,8 @@ class ClickTracker:
         # Event ids: a random per-process prefix and a number, unique without a syscall.
         self._id_prefix = secrets.token_hex(8)
         self._first_number = 1  # the number of the first click in `_values`
+        # called before each flush: may record (the orphan-visit gate's count, orphans.py)
+        self.before_flush: Callable[[], None] | None = None
         self.recorded = 0
         self.dropped = 0
         self.largest_flush = 0  # most events in one batch sent
@@ -187,6 +189,8 @@ class ClickTracker:
         """Send what is buffered now. False when the transport refused (kept for later).
 
         Clicks recorded while a batch is on its way join the buffer's end, for the next flush."""
+        if self.before_flush is not None:
+            self.before_flush()
         async with self._lock:
             values = self._values
             left = len(values) // WIDTH
