@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from shorturl.accounts.commands import keys_app, users_app
+from shorturl.analytics.commands import analytics_app
 from shorturl.analytics.commands import stats as stats_command
 from shorturl.links.commands import links_app
 from shorturl.links.csv_files import export_links, import_links
@@ -60,6 +61,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(links_app, name="links")
+app.add_typer(analytics_app, name="analytics")
 # `shorturl import`/`export`, short for `shorturl links import`/`export`.
 app.command("import")(import_links)
 app.command("export")(export_links)
