@@ -8,7 +8,7 @@ the prefix followed by its number in hex, the batch's first number counting up. 
 appends a click's values to one list and numbers its clicks only when a batch leaves, so the
 redirect makes no object of its own per click. Events made elsewhere (tests, tools) keep the
 ids they have: with no first number (null), each click's values start with its whole id.
-Since the query string and orphan visits were added, a batch ends with its clicks' width
+Since the query string and orphan visits were added (`extra`), a batch ends with its clicks' width
 (`[id prefix, first number, [value, ...], width]`): a batch of the three-item form before
 holds clicks of the eight values then. The forms before are still read: `[id prefix, [row, ...]]`, a row a tuple of the fields with
 the id as a number or whole, and, before prefixes, a plain array of whole-id rows.
@@ -48,14 +48,28 @@ class ClickEvent(NamedTuple):
     referrer: str | None
     language: str | None  # the raw Accept-Language header
     use: int = 0  # for links with max_clicks: this request's number among the link's uses
-    query: str | None = None  # the request's query string, only when it carries `utm_` values
-    # An orphan visit (a request that matched no link; link_id 0): [type, path, 0], or a web
-    # process's count of those it left out over its per-minute cap: [type, None, count].
-    orphan: list[Any] | None = None
+    # One value, so a plain click carries one null more, not two: the request's query
+    # string when it carries `utm_` values; for an orphan visit (a request that matched no
+    # link; link_id 0) a list [type, path, 0, query], or for a web process's count of those
+    # it left out over its per-minute cap [type, None, count, None].
+    extra: str | list[Any] | None = None
+
+    @property
+    def query(self) -> str | None:
+        """The query string with `utm_` values, of a click or an orphan visit."""
+        if isinstance(self.extra, list):
+            query = self.extra[3]
+            return query if isinstance(query, str) else None
+        return self.extra
+
+    @property
+    def orphan(self) -> list[Any] | None:
+        """[type, path or None (a count only), count] of an orphan visit; None for a click."""
+        return self.extra[:3] if isinstance(self.extra, list) else None
 
 
 WIDTH: Final = len(ClickEvent._fields) - 1  # values a click holds in a batch, after its id
-_FIRST_WIDTH: Final = 8  # before `query` and `orphan`: batches of three items
+_FIRST_WIDTH: Final = 8  # before `extra`: batches of three items
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +164,10 @@ def _event(prefix: str, row: Any) -> ClickEvent | None:
         return None
     if type(event.link_id) is not int or not isinstance(event.at, int | float):
         return None
-    if event.orphan is not None and not (isinstance(event.orphan, list) and len(event.orphan) == 3):
+    extra = event.extra
+    if not (
+        extra is None or isinstance(extra, str) or (isinstance(extra, list) and len(extra) == 4)
+    ):
         return None
     return event
 

@@ -43,7 +43,12 @@ __all__ = [
     "store_orphan_visits",
 ]
 
-_NO_REQUEST: Final[dict[str, Any]] = {"type": "http", "method": "GET", "headers": []}
+_NO_REQUEST: Final[dict[str, Any]] = {
+    "type": "http",
+    "method": "GET",
+    "headers": [],
+    "client": (UNKNOWN_CLIENT, 0),
+}
 INVALID_SHORT_URL: Final = "invalid_short_url"  # `/{code}` of no link
 BASE_URL: Final = "base_url"  # `/` itself
 REGULAR_404: Final = "regular_404"  # any other address that does not exist
@@ -78,16 +83,14 @@ class OrphanGate:
             return
         self._passed += 1
         path = str(scope.get("path") or "/")[:MAX_PATH]
-        self._tracker.record(scope, 0, 0, None, [kind, path, 0])
+        self._tracker.record_orphan(scope, [kind, path, 0])
         self.recorded += 1
 
     def send_count(self) -> None:
         """Hand what was left out to the tracker as one count (called before each flush)."""
         if self.left_out and self._tracker is not None:
             count, self.left_out = self.left_out, 0
-            self._tracker.record(
-                _NO_REQUEST, 0, 0, UNKNOWN_CLIENT, [self._left_out_type, None, count]
-            )
+            self._tracker.record_orphan(_NO_REQUEST, [self._left_out_type, None, count])
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,17 +100,11 @@ class ClickTracker:
     # the hot path
 
     def record(
-        self,
-        scope: dict[str, Any],
-        link_id: int,
-        use: int = 0,
-        client_ip: str | None = None,
-        orphan: list[Any] | None = None,
+        self, scope: dict[str, Any], link_id: int, use: int = 0, client_ip: str | None = None
     ) -> None:
         """Queue a click on `link_id` from this ASGI request. O(1); never awaits.
 
-        `client_ip`: the request's client address when the caller has found it already.
-        `orphan`: a request that matched no link (link_id 0; analytics/orphans.py)."""
+        `client_ip`: the request's client address when the caller has found it already."""
         values = self._values
         if len(values) >= self._capacity:
             self.dropped += 1
@@ -138,7 +132,7 @@ class ClickTracker:
                     )
         except TypeError:  # another form ASGI allows (pairs as lists, a tuple of pairs): made so
             pairs = [(bytes(name), bytes(value)) for name, value in scope["headers"]]
-            return self.record({**scope, "headers": pairs}, link_id, use, client_ip, orphan)
+            return self.record({**scope, "headers": pairs}, link_id, use, client_ip)
         if client_ip is None:
             # ClientIpResolver.from_scope's rule for a resolver that trusts no proxy, inline:
             # the call is ~10% of a click's instructions (bench/tracker.py --instructions).
@@ -163,9 +157,16 @@ class ClickTracker:
             referrer,
             language,
             use,
-            query,
-            orphan,
+            query,  # `extra`: see record_orphan
         )
+
+    def record_orphan(self, scope: dict[str, Any], orphan: list[Any]) -> None:
+        """Queue an orphan visit (a request that matched no link, analytics/orphans.py):
+        recorded as a click on link 0 whose `extra` is `orphan` and its query. Not the hot path."""
+        before = len(self._values)
+        self.record(scope, 0)
+        if len(self._values) > before:
+            self._values[-1] = [*orphan, self._values[-1]]
 
     # the background side
 

@@ -127,7 +127,7 @@ async def test_rolled_up_days_keep_robots_and_campaigns(
         click(link.id, 3 * day, ua="Twitterbot/1.0"),
         click(link.id, 3 * day, ua=UA["desktop"]),
         click(link.id, 2 * day, ua=UA["mobile"])._replace(
-            query="utm_source=news&utm_medium=email&utm_campaign=launch"
+            extra="utm_source=news&utm_medium=email&utm_campaign=launch"
         ),
     ]
     assert await store_events(runtime, events) == 4
