@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # Seconds without a heartbeat before another worker takes over a worker's batches: a
     # killed worker's clicks are stored by another within ~10 s (reclaim checks: every 1/4).
     worker_reclaim_idle: float = Field(8.0, ge=0)
+    # Requests that match no link, kept at most so many a minute (the rest counted); 0: none.
+    orphan_visits_per_minute: int = Field(60, ge=0, le=100_000)
     click_retention_days: int | None = Field(None, ge=3)  # raw clicks kept; rollups stay
     deactivate_unused_days: int | None = Field(None, ge=1)  # seed 002 job, off by default
     jobs_interval: float = Field(300.0, gt=0)  # seconds between periodic job runs

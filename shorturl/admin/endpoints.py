@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -12,8 +12,12 @@ from shorturl.accounts.dependencies import AdminPrincipal
 from shorturl.accounts.models import User
 from shorturl.accounts.presenter import public_user_id
 from shorturl.admin.schemas import AdminLinkList, Deactivated, UserChange, UserList, UserOut
+from shorturl.analytics import service as analytics
+from shorturl.analytics.orphans import OrphanFilter
+from shorturl.analytics.periods import parse_moment
+from shorturl.analytics.schemas import OrphanVisitList
 from shorturl.api.envelope import Envelope, ok
-from shorturl.errors import Forbidden, NotFound
+from shorturl.errors import Forbidden, NotFound, ValidationFailed
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.models import Link
 from shorturl.links.presenter import link_out
@@ -111,6 +115,32 @@ async def search_links(
         offset=offset,
     )
     return ok(request, _link_list(found, total, links.settings.base_url, limit, offset))
+
+
+@router.get("/orphan-visits", response_model=Envelope[OrphanVisitList])
+async def orphan_visits(
+    request: Request,
+    session: SessionDep,
+    _: AdminPrincipal,
+    limit: Limit = 20,
+    offset: Annotated[int | None, Query(ge=0)] = None,
+    page: Annotated[int | None, Query(ge=1)] = None,
+    visit_type: Annotated[
+        Literal["invalid_short_url", "base_url", "regular_404"] | None, Query(alias="type")
+    ] = None,
+    start: Annotated[str | None, Query(alias="from", description="A day or ISO time")] = None,
+    end: Annotated[str | None, Query(alias="to", description="A day (whole) or ISO time")] = None,
+) -> Envelope[OrphanVisitList]:
+    """Requests on the short domain that matched no link, newest first: unknown codes
+    (`invalid_short_url`), the base URL (`base_url`) and other missing pages (`regular_404`).
+    `left_out` counts those over the per-minute cap, kept as a count only."""
+    since = parse_moment(start, "from") if start else None
+    until = parse_moment(end, "to", end=True) if end else None
+    if since is not None and until is not None and since >= until:
+        raise ValidationFailed("from must be before to", details={"field": "from"})
+    first = offset if offset is not None else ((page or 1) - 1) * limit
+    spec = OrphanFilter(type=visit_type, since=since, until=until)
+    return ok(request, await analytics.orphan_visits(session, spec, limit=limit, offset=first))
 
 
 @router.get("/users", response_model=Envelope[UserList])

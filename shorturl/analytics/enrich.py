@@ -1,4 +1,4 @@
-"""Enrichment of raw click events in the worker: geography, device, bot, referrer, visitor.
+"""Enrichment of raw click events in the worker: geography, device, robot, referrer, UTM, visitor.
 
 `ClickEnricher.enrich(events, salts)` turns a batch of `ClickEvent`s into rows of the `clicks`
 table. It is synchronous CPU work (the worker runs it in a thread): countries come from
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import iptocc
 import pycountry
@@ -28,9 +28,15 @@ from crawlerdetect import CrawlerDetect
 from shorturl.analytics.events import ClickEvent
 
 __all__ = [
+    "BOT",
+    "HUMAN",
+    "KINDS",
+    "PREVIEW",
+    "UTM_FIELDS",
     "AgentFacts",
     "ClickEnricher",
     "anonymize_ip",
+    "campaign",
     "country_name",
     "describe_agent",
     "preferred_language",
@@ -39,15 +45,37 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+HUMAN: Final = "human"
+BOT: Final = "bot"
+PREVIEW: Final = "preview"
+KINDS: Final = (HUMAN, BOT, PREVIEW)
+UTM_FIELDS: Final = ("utm_source", "utm_medium", "utm_campaign")
 _AGENT_CACHE_SIZE: Final = 20_000
 _GEO_CACHE_SIZE: Final = 50_000
-# Fetchers that build a preview card when a link is pasted in a chat or a post: recorded, but
-# never a human click.
-_PREVIEW_FETCHERS: Final = re.compile(
-    r"facebookexternalhit|facebookcatalog|Facebot|Slackbot|Slack-ImgProxy|Twitterbot|"
-    r"WhatsApp|TelegramBot|Discordbot|LinkedInBot|SkypeUriPreview|Iframely|Embedly|"
-    r"redditbot|Pinterestbot|vkShare|Viber|Mastodon|Bluesky|Snap URL Preview|Google-PageRenderer",
-    re.IGNORECASE,
+# Which robots are link-preview fetchers (they build the card shown when a link is pasted in
+# a chat or a post), by the name crawlerdetect or ua-parser gives them. Neither library says
+# what a robot is for, so this is the one thing kept here: names, never patterns; a name
+# matches also with a suffix (`Slackbot-LinkExpanding`). iMessage and others fetch as
+# `facebookexternalhit` or `Twitterbot`.
+_PREVIEW_NAMES: Final = frozenset(
+    {
+        "facebookexternalhit",
+        "facebookbot",
+        "facebot",
+        "facebookcatalog",
+        "slackbot",
+        "twitterbot",
+        "whatsapp",
+        "telegrambot",
+        "discordbot",
+        "linkedinbot",
+        "skypeuripreview",
+        "iframely",
+        "embedly",
+        "redditbot",
+        "pinterestbot",
+        "vkshare",
+    }
 )
 _TABLET: Final = re.compile(r"iPad|Tablet|Kindle|Silk/|PlayBook|Nexus (7|9|10)\b|SM-[TX]\d|GT-P\d")
 _MOBILE_OS: Final = frozenset(
@@ -77,34 +105,42 @@ _DESKTOP_OS: Final = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class AgentFacts:
-    """What a user agent string says: device type, browser, OS, and whether it is a robot."""
+    """What a user agent string says: device type, browser, OS, and who sent it: a `human`
+    (a browser), a `bot` (crawler, monitor, script) or a link `preview` fetcher, by name."""
 
     device: str  # mobile, tablet, desktop or other
     browser: str | None
     os: str | None
-    is_bot: bool
-    is_preview: bool
+    kind: str = HUMAN
+    bot_name: str | None = None  # robots only: `Googlebot`, `Slackbot-LinkExpanding`, `curl`
+
+    @property
+    def is_bot(self) -> bool:
+        return self.kind != HUMAN
+
+    @property
+    def is_preview(self) -> bool:
+        return self.kind == PREVIEW
 
 
 def describe_agent(user_agent: str | None, crawlers: CrawlerDetect | None = None) -> AgentFacts:
     """Classify one user agent (uncached; `ClickEnricher` caches)."""
     if not user_agent:
-        return AgentFacts("other", None, None, is_bot=True, is_preview=False)
+        return AgentFacts("other", None, None, BOT, None)  # no browser sends none
     parsed = ua_parser.parse(user_agent)
     browser = parsed.user_agent.family if parsed.user_agent else None
     os = parsed.os.family if parsed.os else None
     device_family = parsed.device.family if parsed.device else ""
-    is_preview = bool(_PREVIEW_FETCHERS.search(user_agent))
-    is_bot = (
-        is_preview
-        or device_family == "Spider"
-        or (crawlers or CrawlerDetect()).isCrawler(user_agent)
-    )
-    if is_bot:
-        device = "other"
-    elif _TABLET.search(device_family) or (
-        _TABLET.search(user_agent) and "Mobile" not in user_agent
-    ):
+    crawlers = crawlers or CrawlerDetect()
+    crawler = crawlers.getMatches() if crawlers.isCrawler(user_agent) else None
+    if crawler or device_family == "Spider":
+        # ua-parser names the product (`FacebookBot`); crawlerdetect gives the text it
+        # matched, a name (`Discordbot`) or a word (`bot`): the product first.
+        named = browser if browser and browser != "Other" else None
+        name = named or crawler or "unknown"
+        kind = PREVIEW if _is_preview(named) or _is_preview(crawler) else BOT
+        return AgentFacts("other", _short(browser, 64), _short(os, 64), kind, name[:64])
+    if _TABLET.search(device_family) or (_TABLET.search(user_agent) and "Mobile" not in user_agent):
         device = "tablet"
     elif os == "Android" and "Mobile" not in user_agent:
         device = "tablet"  # Android's convention: phones say "Mobile", tablets do not
@@ -114,7 +150,24 @@ def describe_agent(user_agent: str | None, crawlers: CrawlerDetect | None = None
         device = "desktop"
     else:
         device = "other"
-    return AgentFacts(device, _short(browser, 64), _short(os, 64), is_bot, is_preview)
+    return AgentFacts(device, _short(browser, 64), _short(os, 64))
+
+
+def _is_preview(name: str | None) -> bool:
+    if not name:
+        return False
+    lowered = name.lower()
+    return lowered in _PREVIEW_NAMES or lowered.split("-", 1)[0] in _PREVIEW_NAMES
+
+
+def campaign(query: str | None) -> dict[str, str | None]:
+    """The `utm_source`, `utm_medium` and `utm_campaign` of a query string (None: absent)."""
+    values: dict[str, str | None] = dict.fromkeys(UTM_FIELDS)
+    if query and "utm_" in query:
+        for name, value in parse_qsl(query, max_num_fields=100):
+            if name in values and values[name] is None and value.strip():
+                values[name] = value.strip()[:128]
+    return values
 
 
 def referrer_host(referrer: str | None) -> str:
@@ -208,6 +261,7 @@ class ClickEnricher:
         for event, country in zip(events, countries, strict=True):
             clicked_at = datetime.fromtimestamp(event.at, UTC)
             facts = self.agent(event.user_agent)
+            trusted = not facts.is_bot or event.method == "POST"
             region = city = None
             if self._geoip is not None:
                 geo_country, region, city = self._place(event.ip)
@@ -234,8 +288,11 @@ class ClickEnricher:
                     "browser": facts.browser,
                     "os": facts.os,
                     # `POST /analytics/click` is a caller saying "this was a click": trusted.
-                    "is_bot": facts.is_bot and event.method != "POST",
-                    "is_counted": event.method != "HEAD" and not facts.is_preview,
+                    "is_bot": not trusted,
+                    "is_counted": event.method != "HEAD",
+                    "kind": HUMAN if trusted else facts.kind,
+                    "bot_name": None if trusted else facts.bot_name,
+                    **campaign(event.query),
                 }
             )
         return rows

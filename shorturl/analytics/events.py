@@ -8,7 +8,9 @@ the prefix followed by its number in hex, the batch's first number counting up. 
 appends a click's values to one list and numbers its clicks only when a batch leaves, so the
 redirect makes no object of its own per click. Events made elsewhere (tests, tools) keep the
 ids they have: with no first number (null), each click's values start with its whole id.
-The forms before are still read: `[id prefix, [row, ...]]`, a row a tuple of the fields with
+Since the query string and orphan visits were added (`extra`), a batch ends with its clicks' width
+(`[id prefix, first number, [value, ...], width]`): a batch of the three-item form before
+holds clicks of the eight values then. The forms before are still read: `[id prefix, [row, ...]]`, a row a tuple of the fields with
 the id as a number or whole, and, before prefixes, a plain array of whole-id rows.
 """
 
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 MAX_USER_AGENT = 512
 MAX_REFERRER = 1024
 MAX_LANGUAGE = 64
+MAX_QUERY = 1024
+MAX_PATH = 1024
 
 
 class ClickEvent(NamedTuple):
@@ -44,9 +48,28 @@ class ClickEvent(NamedTuple):
     referrer: str | None
     language: str | None  # the raw Accept-Language header
     use: int = 0  # for links with max_clicks: this request's number among the link's uses
+    # One value, so a plain click carries one null more, not two: the request's query
+    # string when it carries `utm_` values; for an orphan visit (a request that matched no
+    # link; link_id 0) a list [type, path, 0, query], or for a web process's count of those
+    # it left out over its per-minute cap [type, None, count, None].
+    extra: str | list[Any] | None = None
+
+    @property
+    def query(self) -> str | None:
+        """The query string with `utm_` values, of a click or an orphan visit."""
+        if isinstance(self.extra, list):
+            query = self.extra[3]
+            return query if isinstance(query, str) else None
+        return self.extra
+
+    @property
+    def orphan(self) -> list[Any] | None:
+        """[type, path or None (a count only), count] of an orphan visit; None for a click."""
+        return self.extra[:3] if isinstance(self.extra, list) else None
 
 
 WIDTH: Final = len(ClickEvent._fields) - 1  # values a click holds in a batch, after its id
+_FIRST_WIDTH: Final = 8  # before `extra`: batches of three items
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +87,14 @@ class ClickBatch:
         return cls("", None, [value for event in events for value in event])
 
     def __len__(self) -> int:
-        return len(self.values) // _click_width(self.first_number)
+        return len(self.values) // _click_width(self.first_number, WIDTH)
 
     def events(self) -> list[ClickEvent]:
         """The batch's events, read as a worker reads them off the wire (`decode_batch`)."""
-        return _flat_events(self.id_prefix, self.first_number, self.values)
+        return _flat_events(self.id_prefix, self.first_number, self.values, WIDTH)
 
     def encode(self) -> bytes:
-        return orjson.dumps((self.id_prefix, self.first_number, self.values))
+        return orjson.dumps((self.id_prefix, self.first_number, self.values, WIDTH))
 
 
 def decode_batch(raw: bytes | str) -> list[ClickEvent]:
@@ -82,10 +105,12 @@ def decode_batch(raw: bytes | str) -> list[ClickEvent]:
         log.error("dropping a click batch that is not JSON (%d bytes)", len(raw))
         return []
     if isinstance(batch, list) and batch and isinstance(batch[0], str):
-        if len(batch) == 3 and isinstance(batch[2], list):
-            prefix, first, values = batch
-            if first is None or (type(first) is int and first >= 0):
-                return _flat_events(prefix, first, values)
+        if len(batch) in (3, 4) and isinstance(batch[2], list):
+            prefix, first, values = batch[:3]
+            width = batch[3] if len(batch) == 4 else _FIRST_WIDTH
+            valid_first = first is None or (type(first) is int and first >= 0)
+            if valid_first and type(width) is int and _FIRST_WIDTH <= width <= WIDTH:
+                return _flat_events(prefix, first, values, width)
         elif len(batch) == 2:
             return _row_events(*batch)
         log.error("dropping a click batch of an unknown form (%d bytes)", len(raw))
@@ -93,13 +118,13 @@ def decode_batch(raw: bytes | str) -> list[ClickEvent]:
     return _row_events("", batch)  # the form before prefixes: whole-id rows only
 
 
-def _click_width(first_number: int | None) -> int:
+def _click_width(first_number: int | None, width: int) -> int:
     """Values a click takes in a batch: with no first number, its whole id comes first."""
-    return WIDTH if first_number is not None else WIDTH + 1
+    return width if first_number is not None else width + 1
 
 
-def _flat_events(prefix: str, first: int | None, values: list[Any]) -> list[ClickEvent]:
-    step = _click_width(first)
+def _flat_events(prefix: str, first: int | None, values: list[Any], width: int) -> list[ClickEvent]:
+    step = _click_width(first, width)
     if len(values) % step:
         log.error("dropping a click batch of %d values, not clicks of %d", len(values), step)
         return []
@@ -137,9 +162,14 @@ def _event(prefix: str, row: Any) -> ClickEvent | None:
         event = ClickEvent(event_id, *row[1:])
     except TypeError:
         return None
-    if type(event.link_id) is int and isinstance(event.at, int | float):
-        return event
-    return None
+    if type(event.link_id) is not int or not isinstance(event.at, int | float):
+        return None
+    extra = event.extra
+    if not (
+        extra is None or isinstance(extra, str) or (isinstance(extra, list) and len(extra) == 4)
+    ):
+        return None
+    return event
 
 
 def _event_id(prefix: str, number_or_id: Any) -> str | None:

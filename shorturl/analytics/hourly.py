@@ -43,7 +43,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.models import Click, ClickHourly
-from shorturl.analytics.rollups import DIMENSIONS, TOTAL
+from shorturl.analytics.rollups import DIMENSIONS, TOTAL, dimension_of
 from shorturl.links.models import Link, LinkStatus
 
 __all__ = [
@@ -174,9 +174,7 @@ class HourlyRepository:
         ]
         for dimension in (TOTAL, *DIMENSIONS):
             value = (
-                literal("")
-                if dimension == TOTAL
-                else func.coalesce(Click.__table__.c[dimension], "")
+                literal("") if dimension == TOTAL else func.coalesce(dimension_of(dimension), "")
             )
             await self._upsert(
                 select(
@@ -240,7 +238,7 @@ class HourlyRepository:
                 value = (
                     literal("")
                     if dimension == TOTAL
-                    else func.coalesce(Click.__table__.c[dimension], "")
+                    else func.coalesce(dimension_of(dimension), "")
                 )
                 await self._upsert(
                     select(

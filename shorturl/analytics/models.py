@@ -1,4 +1,5 @@
-"""The `clicks` table (one row per recorded request) and its daily and hourly rollups."""
+"""The `clicks` table (one row per recorded request), its daily and hourly rollups, and orphan
+visits."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shorturl.storage.base import Base, BigId, UTCDateTime
 
-__all__ = ["Click", "ClickHourly", "ClickRollup"]
+__all__ = ["Click", "ClickHourly", "ClickRollup", "OrphanOverflow", "OrphanVisit"]
 
 
 class Click(Base):
@@ -35,13 +36,19 @@ class Click(Base):
     browser: Mapped[str | None] = mapped_column(String(64), default=None)
     os: Mapped[str | None] = mapped_column(String(64), default=None)
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
-    # HEAD requests and link-preview fetchers are kept but never counted as human clicks.
+    # HEAD requests are kept but never counted (before kinds, link previews were not either).
     is_counted: Mapped[bool] = mapped_column(Boolean, default=True)
+    kind: Mapped[str] = mapped_column(String(8), default="human", server_default="human")
+    bot_name: Mapped[str | None] = mapped_column(String(64), default=None)  # robots only
+    utm_source: Mapped[str | None] = mapped_column(String(128), default=None)
+    utm_medium: Mapped[str | None] = mapped_column(String(128), default=None)
+    utm_campaign: Mapped[str | None] = mapped_column(String(128), default=None)
 
 
 class ClickRollup(Base):
     """Clicks of one link on one UTC day, per value of one dimension (`country`, `device`,
-    `browser`, `os`, `referrer_host`) and a `total` row (value ''); robots flagged.
+    `browser`, `os`, `referrer_host`, `bot` (`kind:name`), `utm_source`, `utm_medium`,
+    `utm_campaign`) and a `total` row (value ''); robots flagged.
 
     `unique_visitors` is exact per row (a visitor's hash lives one UTC day). The roll-up job
     fills rows for every finished day before `links.rolled_up_until` (analytics/rollups.py)."""
@@ -105,3 +112,33 @@ class ClickHourly(Base):
     clicks: Mapped[int] = mapped_column(BigInteger, default=0)
     unique_visitors: Mapped[int] = mapped_column(BigInteger, default=0)
     new_visitors: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class OrphanVisit(Base):
+    """A request on the short domain that matched no link (analytics/orphans.py)."""
+
+    __tablename__ = "orphan_visits"
+    __table_args__ = (Index("ix_orphan_visits_type_time", "type", "visited_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    type: Mapped[str] = mapped_column(String(20))  # invalid_short_url, base_url, regular_404
+    method: Mapped[str] = mapped_column(String(8), default="GET")
+    path: Mapped[str] = mapped_column(Text)
+    query: Mapped[str | None] = mapped_column(Text, default=None)  # only with utm_ values
+    ip: Mapped[str | None] = mapped_column(String(45), default=None)
+    user_agent: Mapped[str | None] = mapped_column(Text, default=None)
+    referrer: Mapped[str | None] = mapped_column(Text, default=None)
+    country: Mapped[str | None] = mapped_column(String(2), default=None)
+    kind: Mapped[str] = mapped_column(String(8), default="human")
+    bot_name: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class OrphanOverflow(Base):
+    """Orphan visits left out in one minute, over the cap (`ORPHAN_VISITS_PER_MINUTE`)."""
+
+    __tablename__ = "orphan_visit_overflow"
+
+    minute: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    dropped: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,16 +1,24 @@
-"""Report periods (`1h` … `1y`, `today`, `all`) and time-series buckets (hour, day, week,
-month)."""
+"""Report periods (`1h` … `1y`, `today`, `all`), time-series buckets (hour, day, week, month),
+and `from`/`to` ranges."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from shorturl.errors import ValidationFailed
 
-__all__ = ["GRANULARITIES", "PERIODS", "Period", "bucket_of", "bucket_starts"]
+__all__ = [
+    "GRANULARITIES",
+    "PERIODS",
+    "Period",
+    "bucket_of",
+    "bucket_starts",
+    "parse_moment",
+    "parse_range",
+]
 
 PERIODS: Final = {
     "1h": timedelta(hours=1),
@@ -93,3 +101,44 @@ def bucket_starts(first: datetime, last: datetime, granularity: str) -> Iterator
         "too many time-series buckets: choose a coarser granularity",
         details={"field": "granularity"},
     )
+
+
+def parse_moment(value: str, field: str, *, end: bool = False) -> datetime:
+    """A `from`/`to` query value: a day (`2026-12-04`; as `to`, that whole day) or an ISO
+    8601 time (naive: UTC). ValidationFailed (400) otherwise."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = datetime.combine(date.fromisoformat(text), time(), UTC)
+            return day + timedelta(days=1) if end else day
+        if "T" in text:  # an unescaped `+01:00` arrives as ` 01:00`
+            text = text.replace(" ", "+")
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed(
+            f"{field} must be a day (YYYY-MM-DD) or an ISO 8601 time, not {value[:40]!r}",
+            details={"field": field},
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_range(
+    start: str | None,
+    end: str | None,
+    now: datetime,
+    *,
+    default_span: timedelta,
+    max_span: timedelta | None = None,
+) -> tuple[datetime, datetime]:
+    """[since, until) from `from`/`to` query values: `to` defaults to now, `from` to
+    `default_span` before `to`; a range not in order, or over `max_span`, is refused."""
+    until = parse_moment(end, "to", end=True) if end else now
+    since = parse_moment(start, "from") if start else until - default_span
+    if since >= until:
+        raise ValidationFailed("from must be before to", details={"field": "from"})
+    if max_span is not None and until - since > max_span:
+        raise ValidationFailed(
+            f"The range is over {max_span.days} days; ask for it in parts",
+            details={"field": "from", "max_days": max_span.days},
+        )
+    return since, until

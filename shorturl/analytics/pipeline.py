@@ -1,5 +1,5 @@
-"""`ClickPipeline`: one process's click path — the max_clicks counter, the buffer, the transport
-and, when this process consumes too, the in-process worker."""
+"""`ClickPipeline`: one process's click path — the max_clicks counter, the buffer, the transport,
+the orphan-visit gate and, when this process consumes too, the in-process worker."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from shorturl.analytics.click_limit import ClickLimit
+from shorturl.analytics.orphans import OrphanGate
 from shorturl.analytics.tracker import ClickTracker
 from shorturl.errors import LinkExpired, LinkNotFound
 from shorturl.links.models import LinkStatus
@@ -55,6 +56,7 @@ class ClickPipeline:
             if settings.click_tracking
             else None
         )
+        self.orphans = OrphanGate(self.tracker, settings.orphan_visits_per_minute)
         # Nobody else can consume an in-memory queue: then the worker always runs here.
         self.runs_worker = settings.worker_in_process or isinstance(self.transport, QueueTransport)
         self.worker: Worker | None = None

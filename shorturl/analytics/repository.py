@@ -37,7 +37,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.hourly import HourlyRepository, hourly_ranges
 from shorturl.analytics.models import Click, ClickHourly, ClickRollup
-from shorturl.analytics.rollups import TOTAL, RollupRepository, first_full_day, utc_naive
+from shorturl.analytics.rollups import DIMENSIONS as ROLLED_UP
+from shorturl.analytics.rollups import (
+    TOTAL,
+    RollupRepository,
+    dimension_of,
+    first_full_day,
+    utc_naive,
+)
 from shorturl.links.models import Link, LinkStatus
 from shorturl.storage.base import UTCDateTime
 
@@ -45,13 +52,7 @@ __all__ = ["ClickFilter", "ClickRepository", "LinkTally"]
 
 _IDS_PER_QUERY = 5000  # bound parameters per IN list: SQLite and asyncpg cap them
 
-DIMENSIONS = {
-    "country": Click.country,
-    "device": Click.device,
-    "browser": Click.browser,
-    "os": Click.os,
-    "referrer_host": Click.referrer_host,
-}
+DIMENSIONS = {name: dimension_of(name) for name in ROLLED_UP}
 
 
 # (rolled_up_until, hourly_from, hourly_until) of a group of links, and a condition on a
@@ -112,6 +113,13 @@ class ClickRepository:
         )
         rows = await self.session.execute(select(Link.id, Link.status).where(Link.id.in_(ids)))
         return {row.id: row.status for row in rows}
+
+    async def destinations(self, link_ids: Iterable[int]) -> dict[int, str]:
+        """The destination URL of each of these links."""
+        rows = await self.session.execute(
+            select(Link.id, Link.long_url).where(Link.id.in_(sorted(set(link_ids))))
+        )
+        return {row.id: row.long_url for row in rows}
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert the clicks whose event id is not stored yet; the event ids inserted.

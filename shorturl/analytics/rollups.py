@@ -55,11 +55,22 @@ __all__ = [
     "TOTAL",
     "CountedClicks",
     "RollupRepository",
+    "dimension_of",
     "first_full_day",
     "utc_naive",
 ]
 
-DIMENSIONS: Final = ("country", "device", "browser", "os", "referrer_host")
+DIMENSIONS: Final = (
+    "country",
+    "device",
+    "browser",
+    "os",
+    "referrer_host",
+    "bot",  # `kind:name` (`preview:Twitterbot`, `human:`): bots and previews by name
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+)
 TOTAL: Final = "total"  # the row of a day with every click, value ''
 _KEY: Final = ("link_id", "day", "dimension", "value", "is_bot")
 
@@ -134,9 +145,7 @@ class RollupRepository:
         day = self._click_day()
         for dimension in (TOTAL, *DIMENSIONS):
             value = (
-                literal("")
-                if dimension == TOTAL
-                else func.coalesce(Click.__table__.c[dimension], "")
+                literal("") if dimension == TOTAL else func.coalesce(dimension_of(dimension), "")
             )
             grouped = (
                 select(
@@ -326,6 +335,13 @@ class RollupRepository:
         if self._dialect() == "postgresql":
             return cast(func.timezone(literal("UTC"), Click.clicked_at), Date)
         return func.substr(Click.clicked_at, 1, 10)  # SQLite keeps UTC as text
+
+
+def dimension_of(name: str) -> ColumnElement[Any]:
+    """The value of one of `DIMENSIONS` for a raw click."""
+    if name == "bot":
+        return Click.kind + literal(":") + func.coalesce(Click.bot_name, "")
+    return Click.__table__.c[name]
 
 
 def utc_naive(dialect: str, column: Any) -> ColumnElement[Any]:

@@ -10,13 +10,18 @@ from pydantic import BaseModel
 from shorturl.timestamps import UtcDateTime, iso_z
 
 __all__ = [
+    "BotShare",
     "BrowserShare",
+    "CampaignData",
+    "CampaignShare",
     "ClickRecorded",
     "ClickTrends",
     "CountryShare",
     "DeviceShare",
     "LinkAnalytics",
     "LinkStats",
+    "OrphanVisitList",
+    "OrphanVisitOut",
     "OsShare",
     "ReferrerShare",
     "RootAnalytics",
@@ -80,6 +85,26 @@ class OsShare(BaseModel):
     percentage: float
 
 
+class BotShare(BaseModel):
+    name: str  # as crawlerdetect or ua-parser names it: `Googlebot`, `Slackbot-LinkExpanding`
+    kind: str  # bot (crawlers, monitors, scripts) or preview (link-preview fetchers)
+    clicks: int
+
+
+class CampaignShare(BaseModel):
+    value: str
+    clicks: int
+    percentage: float
+
+
+class CampaignData(BaseModel):
+    """Clicks per `utm_*` value, of the request or of the link's destination URL."""
+
+    source: list[CampaignShare]
+    medium: list[CampaignShare]
+    campaign: list[CampaignShare]
+
+
 class LinkAnalytics(BaseModel):
     short_code: str
     total_clicks: int
@@ -92,6 +117,10 @@ class LinkAnalytics(BaseModel):
     device_data: list[DeviceShare]
     browser_data: list[BrowserShare]
     os_data: list[OsShare]
+    utm_data: CampaignData
+    bot_clicks: int  # robots' requests in the period, never in the totals unless include_bots
+    preview_clicks: int  # link-preview fetchers' requests
+    bot_data: list[BotShare]
 
 
 class TopLink(BaseModel):
@@ -113,6 +142,10 @@ class Summary(BaseModel):
     active_urls: int
     top_performing_urls: list[TopLink]
     click_trends: ClickTrends
+    bot_clicks: int
+    preview_clicks: int
+    bot_data: list[BotShare]
+    orphan_visits: int | None = None  # admins: requests that matched no link in the period
 
 
 class Visit(BaseModel):
@@ -123,6 +156,31 @@ class Visit(BaseModel):
     device: str
     browser: str | None
     os: str | None
+
+
+class OrphanVisitOut(BaseModel):
+    """A request on the short domain that matched no link."""
+
+    visited_at: UtcDateTime
+    type: str  # invalid_short_url, base_url or regular_404
+    method: str
+    path: str
+    query: str | None  # kept only when it carries utm_ values
+    referrer: str | None
+    user_agent: str | None
+    ip_address: str | None  # as IP_STORAGE keeps it
+    country: str | None
+    kind: str  # human, bot or preview
+    bot_name: str | None
+
+
+class OrphanVisitList(BaseModel):
+    visits: list[OrphanVisitOut]
+    total: int  # stored visits matching the filter
+    left_out: int  # visits over the per-minute cap in the range, counted but not kept
+    limit: int
+    offset: int
+    has_more: bool
 
 
 class LinkStats(BaseModel):

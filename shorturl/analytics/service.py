@@ -7,25 +7,33 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shorturl.analytics.enrich import country_name
+from shorturl.analytics.enrich import BOT, PREVIEW, UTM_FIELDS, campaign, country_name
 from shorturl.analytics.events import ClickEvent
 from shorturl.analytics.hourly import epoch_hour
 from shorturl.analytics.models import Click
+from shorturl.analytics.orphans import OrphanFilter, OrphanRepository
 from shorturl.analytics.periods import Period, bucket_of, bucket_starts
 from shorturl.analytics.repository import ClickFilter, ClickRepository, LinkTally
 from shorturl.analytics.schemas import (
+    BotShare,
     BrowserShare,
+    CampaignData,
+    CampaignShare,
     ClickTrends,
     CountryShare,
     DeviceShare,
     LinkAnalytics,
     LinkStats,
+    OrphanVisitList,
+    OrphanVisitOut,
     OsShare,
     ReferrerShare,
     RootAnalytics,
@@ -42,6 +50,7 @@ __all__ = [
     "delete_rolled_up_clicks",
     "link_analytics",
     "link_stats",
+    "orphan_visits",
     "owner_time_series",
     "record_clicks",
     "roll_up_finished_days",
@@ -69,6 +78,7 @@ async def record_clicks(
         if states.get(event.link_id, LinkStatus.DELETED) != LinkStatus.DELETED:
             unique.setdefault(event.event_id, (event, row))  # twice in one batch: once
     live = list(unique.values())
+    await _add_destination_campaigns(repository, [row for _, row in live])
     inserted_ids = await repository.insert_new([row for _, row in live])
     await _roll_up_late(repository, [row for _, row in live if row["event_id"] in inserted_ids])
     clicks: dict[int, int] = defaultdict(int)
@@ -94,6 +104,22 @@ async def record_clicks(
         ]
     )
     return stored
+
+
+async def _add_destination_campaigns(
+    repository: ClickRepository, rows: Sequence[dict[str, Any]]
+) -> None:
+    """A `utm_*` value the request did not carry is taken from the link's destination URL,
+    when set there (a link made for one campaign)."""
+    wanting = [row for row in rows if None in (row.get(field) for field in UTM_FIELDS)]
+    if not wanting:
+        return
+    destinations = await repository.destinations({row["link_id"] for row in wanting})
+    campaigns = {link_id: campaign(urlsplit(url).query) for link_id, url in destinations.items()}
+    for row in wanting:
+        for field, value in campaigns.get(row["link_id"], {}).items():
+            if row.get(field) is None:
+                row[field] = value
 
 
 async def _roll_up_late(repository: ClickRepository, rows: Sequence[dict[str, Any]]) -> None:
@@ -193,6 +219,7 @@ async def link_analytics(
     spec = ClickFilter(link_ids=[link.id], since=since, include_bots=include_bots)
     repository = ClickRepository(session)
     total, unique = await repository.totals(spec)
+    bot_clicks, preview_clicks, bot_data = await _robots(repository, spec)
     return LinkAnalytics(
         short_code=link.code,
         total_clicks=total,
@@ -215,13 +242,28 @@ async def link_analytics(
         device_data=await _shares(repository, "device", spec, total, DeviceShare, "device_type"),
         browser_data=await _shares(repository, "browser", spec, total, BrowserShare, "browser"),
         os_data=await _shares(repository, "os", spec, total, OsShare, "os"),
+        utm_data=CampaignData(
+            **{
+                field.removeprefix("utm_"): await _campaign_shares(repository, field, spec, total)
+                for field in UTM_FIELDS
+            }
+        ),
+        bot_clicks=bot_clicks,
+        preview_clicks=preview_clicks,
+        bot_data=bot_data,
     )
 
 
 async def summary(
-    session: AsyncSession, owner_id: int | None, period: Period, include_bots: bool = False
+    session: AsyncSession,
+    owner_id: int | None,
+    period: Period,
+    include_bots: bool = False,
+    *,
+    with_orphans: bool = False,
 ) -> Summary:
-    """Seed 003 `GET /analytics/summary`: the links of `owner_id` (None: anonymous links)."""
+    """Seed 003 `GET /analytics/summary`: the links of `owner_id` (None: anonymous links).
+    `with_orphans` (admins): also the requests in the period that matched no link."""
     now = utcnow()
     since = period.start(now, None)
     repository = ClickRepository(session)
@@ -245,6 +287,7 @@ async def summary(
             return None if current == 0 else 100.0
         return round((current - previous) / previous * 100, 2)
 
+    bot_clicks, preview_clicks, bot_data = await _robots(repository, spec)
     return Summary(
         total_urls=links,
         total_clicks=total,
@@ -261,6 +304,46 @@ async def summary(
             weekly_growth=await growth(timedelta(days=7)),
             monthly_growth=await growth(timedelta(days=30)),
         ),
+        bot_clicks=bot_clicks,
+        preview_clicks=preview_clicks,
+        bot_data=bot_data,
+        orphan_visits=(
+            await OrphanRepository(session).count(OrphanFilter(since=since))
+            if with_orphans
+            else None
+        ),
+    )
+
+
+async def orphan_visits(
+    session: AsyncSession, spec: OrphanFilter, *, limit: int, offset: int
+) -> OrphanVisitList:
+    """A page of orphan visits, newest first, with how many match and how many the cap left out."""
+    repository = OrphanRepository(session)
+    visits = await repository.page(spec, limit=limit, offset=offset)
+    total = await repository.count(spec)
+    return OrphanVisitList(
+        visits=[
+            OrphanVisitOut(
+                visited_at=visit.visited_at,
+                type=visit.type,
+                method=visit.method,
+                path=visit.path,
+                query=visit.query,
+                referrer=visit.referrer,
+                user_agent=visit.user_agent,
+                ip_address=visit.ip,
+                country=visit.country,
+                kind=visit.kind,
+                bot_name=visit.bot_name,
+            )
+            for visit in visits
+        ],
+        total=total,
+        left_out=await repository.left_out(spec),
+        limit=limit,
+        offset=offset,
+        has_more=offset + len(visits) < total,
     )
 
 
@@ -346,6 +429,33 @@ async def _shares(
             {key: value or UNKNOWN, "clicks": clicks, "percentage": _percent(clicks, total)}
         )
         for value, clicks in await repository.counts_by(dimension, spec)
+    ]
+
+
+async def _robots(
+    repository: ClickRepository, spec: ClickFilter
+) -> tuple[int, int, list[BotShare]]:
+    """(bot clicks, preview clicks, clicks per robot) in the filter's links and period,
+    whether the report counts robots or not."""
+    counts = await repository.counts_by("bot", replace(spec, include_bots=True))
+    robots = []
+    for value, clicks in counts:
+        kind, _, name = (value or "").partition(":")
+        if kind in (BOT, PREVIEW):
+            robots.append(BotShare(name=name or UNKNOWN, kind=kind, clicks=clicks))
+    bots = sum(robot.clicks for robot in robots if robot.kind == BOT)
+    previews = sum(robot.clicks for robot in robots if robot.kind == PREVIEW)
+    return bots, previews, robots
+
+
+async def _campaign_shares(
+    repository: ClickRepository, field: str, spec: ClickFilter, total: int
+) -> list[CampaignShare]:
+    """Clicks per value of one `utm_*` field, most first; clicks without it left out."""
+    return [
+        CampaignShare(value=value, clicks=clicks, percentage=_percent(clicks, total))
+        for value, clicks in await repository.counts_by(field, spec)
+        if value
     ]
 
 

@@ -42,6 +42,7 @@ from typing import Any, Final
 
 from shorturl.analytics.events import (
     MAX_LANGUAGE,
+    MAX_QUERY,
     MAX_REFERRER,
     MAX_USER_AGENT,
     WIDTH,
@@ -90,6 +91,8 @@ class ClickTracker:
         # Event ids: a random per-process prefix and a number, unique without a syscall.
         self._id_prefix = secrets.token_hex(8)
         self._first_number = 1  # the number of the first click in `_values`
+        # called before each flush: may record (the orphan-visit gate's count, orphans.py)
+        self.before_flush: Callable[[], None] | None = None
         self.recorded = 0
         self.dropped = 0
         self.largest_flush = 0  # most events in one batch sent
@@ -140,7 +143,30 @@ class ClickTracker:
                     client_ip = UNKNOWN_CLIENT
             else:
                 client_ip = self._client_ip.from_scope(scope)
-        values += (link_id, _now(), scope["method"], client_ip, user_agent, referrer, language, use)
+        # Only a query string with UTM values is kept: the rest may hold anything (tokens).
+        query = None
+        raw_query = scope.get("query_string")
+        if raw_query and b"utm_" in raw_query:
+            query = raw_query[:MAX_QUERY].decode("latin-1")
+        values += (
+            link_id,
+            _now(),
+            scope["method"],
+            client_ip,
+            user_agent,
+            referrer,
+            language,
+            use,
+            query,  # `extra`: see record_orphan
+        )
+
+    def record_orphan(self, scope: dict[str, Any], orphan: list[Any]) -> None:
+        """Queue an orphan visit (a request that matched no link, analytics/orphans.py):
+        recorded as a click on link 0 whose `extra` is `orphan` and its query. Not the hot path."""
+        before = len(self._values)
+        self.record(scope, 0)
+        if len(self._values) > before:
+            self._values[-1] = [*orphan, self._values[-1]]
 
     # the background side
 
@@ -164,6 +190,8 @@ class ClickTracker:
         """Send what is buffered now. False when the transport refused (kept for later).
 
         Clicks recorded while a batch is on its way join the buffer's end, for the next flush."""
+        if self.before_flush is not None:
+            self.before_flush()
         async with self._lock:
             values = self._values
             left = len(values) // WIDTH

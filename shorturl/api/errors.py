@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shorturl.analytics.orphans import REGULAR_404
 from shorturl.api.envelope import ErrorBody, ErrorEnvelope, meta_for
 from shorturl.errors import (
     AppError,
@@ -100,6 +101,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
+            runtime = getattr(request.app.state, "runtime", None)
+            if runtime is not None and not request.url.path.startswith("/api/"):
+                runtime.clicks.orphans.record(request.scope, REGULAR_404)  # a visit, not a call
             error: AppError = LinkNotFound("Not found")
             error.code = "NOT_FOUND"
         else:

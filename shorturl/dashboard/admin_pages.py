@@ -1,7 +1,9 @@
-"""Administrators' pages: every link and every user, disabling either, and the seed-002 jobs."""
+"""Administrators' pages: every link and every user, disabling either, orphan visits, and the
+seed-002 jobs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -9,6 +11,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts import service as accounts
+from shorturl.analytics import service as analytics
+from shorturl.analytics.orphans import ORPHAN_TYPES, OrphanFilter
 from shorturl.dashboard.csrf import VerifiedForm
 from shorturl.dashboard.forms import field_text
 from shorturl.dashboard.link_pages import links_table, tidy_table_url
@@ -26,6 +30,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/dashboard/admin", route_class=HtmlRoute, include_in_schema=False)
 
 USERS_PER_PAGE = 50
+ORPHANS_PER_PAGE = 50
 DEFAULT_IDLE_DAYS = 90
 
 
@@ -83,6 +88,43 @@ async def set_user_active(
     return RedirectResponse(
         back if back.startswith("/dashboard/admin/users") else "/dashboard/admin/users", 303
     )
+
+
+@router.get("/orphans")
+async def orphan_visits(request: Request, web: AdminSession, db: SessionDep) -> Response:
+    """Requests that matched no link, newest first, by type."""
+    query = LinkTableQuery.parse(request.query_params)  # only page is used
+    chosen = request.query_params.get("type") or None
+    if chosen is not None and chosen not in ORPHAN_TYPES:
+        raise ValidationFailed(details="Choose one of the listed types.")
+    paging = LinkTableQuery(page=query.page, per_page=ORPHANS_PER_PAGE)
+    listed = await analytics.orphan_visits(
+        db, OrphanFilter(type=chosen), limit=ORPHANS_PER_PAGE, offset=paging.offset
+    )
+    page = page_of(paging, "/dashboard/admin/orphans", listed.total, len(listed.visits))
+    if chosen:  # keep the filter on the pager's links
+        page = replace(
+            page,
+            previous_url=_with_type(page.previous_url, chosen),
+            next_url=_with_type(page.next_url, chosen),
+        )
+    return render(
+        request,
+        "admin_orphans.html",
+        {
+            "orphans": listed,
+            "types": ORPHAN_TYPES,
+            "chosen": chosen,
+            "page": page,
+            "tab": "orphans",
+        },
+    )
+
+
+def _with_type(url: str | None, chosen: str) -> str | None:
+    if url is None:
+        return None
+    return f"{url}{'&' if '?' in url else '?'}type={chosen}"
 
 
 async def _jobs(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from shorturl.accounts import service as accounts
+from shorturl.analytics.orphans import BASE_URL
 from shorturl.dashboard.csrf import VerifiedForm
 from shorturl.dashboard.forms import EXPIRY_CHOICES, ShortenForm, field_text
 from shorturl.dashboard.qr import qr_svg
@@ -48,6 +49,8 @@ def _landing(request: Request, form: ShortenForm, **context: Any) -> Response:
 
 @router.get("/")
 async def landing(request: Request, web: CurrentWebSession) -> Response:
+    # the base URL, visited with no link: an orphan visit (Shlink's `base_url`)
+    request.app.state.runtime.clicks.orphans.record(request.scope, BASE_URL)
     return _landing(request, ShortenForm())
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics import service as analytics
 from shorturl.analytics.periods import Period
-from shorturl.analytics.schemas import SeriesPoint, Visit
+from shorturl.analytics.schemas import BotShare, SeriesPoint, Visit
 from shorturl.dashboard.charts import ChartPoint, clicks_chart
 from shorturl.links.models import Link
 from shorturl.timestamps import as_utc, utcnow
@@ -93,6 +93,10 @@ class LinkReport:
     referrers: list[Share]
     visits: list[Visit]
     visits_total: int
+    bot_clicks: int
+    preview_clicks: int
+    robots: list[Share]  # `Googlebot (bot)`, `Twitterbot (preview)`
+    campaigns: list[tuple[str, list[Share]]]  # (`Source`, its values), each utm_ field
 
 
 def period_named(name: str | None) -> str:
@@ -127,7 +131,24 @@ async def link_report(session: AsyncSession, link: Link, period_name: str | None
         ),
         visits=stats.visits,
         visits_total=stats.visit_count,
+        bot_clicks=report.bot_clicks,
+        preview_clicks=report.preview_clicks,
+        robots=robot_list(report.bot_data),
+        campaigns=[
+            (title, top_list((row.value, row.clicks, row.percentage) for row in rows))
+            for title, rows in (
+                ("Source", report.utm_data.source),
+                ("Medium", report.utm_data.medium),
+                ("Campaign", report.utm_data.campaign),
+            )
+        ],
     )
+
+
+def robot_list(robots: Iterable[BotShare]) -> list[Share]:
+    """Robots and link previews by name, most requests first (no percentage: they are not
+    part of the clicks)."""
+    return top_list((f"{row.name} ({row.kind})", row.clicks, None) for row in robots)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +158,9 @@ class Overview:
     chart: str
     series: list[ChartPoint]
     top_links: list[Share]
+    bot_clicks: int
+    preview_clicks: int
+    robots: list[Share]
 
 
 async def owner_overview(session: AsyncSession, owner_id: int) -> Overview:
@@ -153,4 +177,7 @@ async def owner_overview(session: AsyncSession, owner_id: int) -> Overview:
         top_links=top_list(
             (row.short_code, row.clicks, row.click_rate) for row in summary.top_performing_urls
         ),
+        bot_clicks=summary.bot_clicks,
+        preview_clicks=summary.preview_clicks,
+        robots=robot_list(summary.bot_data),
     )

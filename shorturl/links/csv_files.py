@@ -11,17 +11,12 @@ row after the header) and the others go on.
 from __future__ import annotations
 
 import io
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from shorturl.console.exits import ExitCode, fail, run
+from shorturl.console.files import opened, progress_bar
 from shorturl.console.target import ApiKeyOption, ServerUrlOption, Target, open_urls
 from shorturl.links.csv_format import CsvProblem, read_import_rows
 
@@ -33,29 +28,6 @@ __all__ = ["export_links", "import_links"]
 FileArgument = Annotated[
     str, typer.Argument(help="CSV file, or - for standard output/input.", show_default=False)
 ]
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-
-
-@contextmanager
-def _opened(path: str, mode: str) -> Iterator[IO[str]]:
-    if path == "-":
-        yield sys.stdout if "w" in mode else sys.stdin
-        return
-    try:
-        with Path(path).open(mode, newline="", encoding="utf-8") as handle:
-            yield handle
-    except OSError as error:
-        fail(f"cannot open {path}: {error.strerror}", ExitCode.FAILED)
 
 
 def export_links(
@@ -75,7 +47,7 @@ def export_links(
 
     async def work(output: IO[str]) -> int:
         async with open_urls(Target(url, api_key)) as urls:
-            with _progress() as progress:
+            with progress_bar() as progress:
                 task = progress.add_task("exporting", total=None)
 
                 def advance(done: int, total: int | None) -> None:
@@ -90,7 +62,7 @@ def export_links(
                 )
                 return int(count)
 
-    with _opened(path, "w") as output:
+    with opened(path, "w") as output:
         count = run(work(output))
     typer.echo(f"exported {count} link{'s' if count != 1 else ''}", err=True)
 
@@ -119,7 +91,7 @@ def import_links(
 ) -> None:
     """Import short URLs from CSV (an export, or any file with a long_url column), with a
     progress bar. Failed rows are listed with their number; the exit code is then 1."""
-    with _opened(path, "r") as source:
+    with opened(path, "r") as source:
         text = source.read()
     try:
         total = sum(1 for _ in read_import_rows(io.StringIO(text, newline="")))
@@ -128,7 +100,7 @@ def import_links(
 
     async def work() -> BulkResult:
         async with open_urls(Target(url, api_key), as_user=owner) as urls:
-            with _progress() as progress:
+            with progress_bar() as progress:
                 task = progress.add_task("importing", total=total)
 
                 def advance(done: int, _total: int | None) -> None:

@@ -270,6 +270,50 @@ class LocalUrls:
                 output.close()
         return output.getvalue() if isinstance(output, io.StringIO) and file is None else total
 
+    async def export_clicks(
+        self,
+        code: str,
+        file: str | os.PathLike[str] | IO[str] | None = None,
+        *,
+        format: str = "csv",
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
+        on_progress: Progress | None = None,
+    ) -> str | int:
+        """Like `AsyncClient.urls.export_clicks`, read from the database."""
+        from shorturl.analytics import export
+        from shorturl.analytics.periods import parse_range
+        from shorturl.timestamps import utcnow
+
+        form = export.parse_format(format)
+        since, until = parse_range(
+            start.isoformat() if isinstance(start, datetime) else start,
+            end.isoformat() if isinstance(end, datetime) else end,
+            utcnow(),
+            default_span=export.DEFAULT_EXPORT_SPAN,
+            max_span=export.MAX_EXPORT_SPAN,
+        )
+        links = self.runtime.links
+
+        async def count(session: AsyncSession) -> tuple[int, int]:
+            link = await links.get_readable(session, code, self.principal)
+            return link.id, await export.count_clicks(session, link.id, since, until)
+
+        link_id, total = await self.transaction(count)
+        sessionmaker = self.runtime.database.sessionmaker
+        output: IO[str] = io.StringIO() if file is None else _opened_for_export(file)
+        try:
+            lines = 0
+            async for chunk in export.export_clicks(sessionmaker, link_id, since, until, form):
+                output.write(chunk)
+                lines += chunk.count("\n")
+                if on_progress is not None:
+                    on_progress(min(max(lines - (form == "csv"), 0), total), total)
+        finally:
+            if isinstance(file, str | os.PathLike):
+                output.close()
+        return output.getvalue() if isinstance(output, io.StringIO) and file is None else total
+
     async def transaction(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in a transaction, committed (then its after-commit actions, like cache
         invalidations, run) on success; the service's errors become the SDK's."""

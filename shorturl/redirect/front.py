@@ -12,6 +12,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Final
 
+from shorturl.analytics.orphans import INVALID_SHORT_URL
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus
 from shorturl.redirect.pages import error_body
@@ -57,6 +58,7 @@ class RedirectFront:
         self._ready: dict[str, ReadyRedirect] = {}
         self._ready_max = max(settings.local_cache_size, 1)
         self._tracker = runtime.clicks.tracker  # None when click tracking is off
+        self._orphans = runtime.clicks.orphans  # requests for no link: only errors pay
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] in _REDIRECT_METHODS:
@@ -75,6 +77,7 @@ class RedirectFront:
         # Only codes that passed this check are ever cached, so a hit skips it.
         if entry is None and not is_possible_code(code):
             await self._error(scope, send, 400, "Invalid short ID")
+            self._orphans.record(scope, INVALID_SHORT_URL)
             return
         limits = self.runtime.limits  # per-IP: in-memory counts, no I/O (ratelimit/redirects.py)
         client_ip = None  # found once, for the limit and the click
@@ -97,6 +100,7 @@ class RedirectFront:
         if ready is None or ready.link is not link:
             if link is None or link.status in (LinkStatus.DELETED, LinkStatus.DISABLED):
                 await self._error(scope, send, 404, "Short URL not found")
+                self._orphans.record(scope, INVALID_SHORT_URL)
                 return
             if link.status == LinkStatus.EXPIRED:
                 await self._error(scope, send, 410, "Short URL has expired")

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.repository import LinkFilter
-from shorturl.shlink.auth import ShlinkCaller, require_admin
+from shorturl.shlink.auth import ShlinkCaller
 from shorturl.shlink.problems import ShlinkProblem, invalid_data
 from shorturl.shlink.schemas import (
     DomainRedirectsEdit,
@@ -207,7 +207,7 @@ async def set_redirect_rules(
 async def visits_overview(
     session: SessionDep, principal: ShlinkCaller, shlink: Shlink
 ) -> dict[str, Any]:
-    """Visit counts of your links (an admin's key: of every link); orphan visits are 0."""
+    """Visit counts of your links (an admin's key: of every link, and the orphan visits)."""
     return _visits(await shlink.overview(session, principal))
 
 
@@ -220,6 +220,7 @@ async def non_orphan_visits(
 
 @v3.get("/visits/orphan")
 async def orphan_visits(
+    session: SessionDep,
     principal: ShlinkCaller,
     shlink: Shlink,
     query: Visits,
@@ -227,14 +228,15 @@ async def orphan_visits(
         str | None, Query(pattern="^(invalid_short_url|base_url|regular_404)$")
     ] = None,
 ) -> dict[str, Any]:
-    """Visits to codes that do not exist (an admin's key only): not recorded yet, so none."""
-    return _visits(await shlink.orphan_visits(principal, query))
+    """Requests that matched no link (an admin's key only): unknown codes, `/`, other 404s."""
+    return _visits(await shlink.orphan_visits(session, principal, query, type))
 
 
 @v3.delete("/visits/orphan")
-async def delete_orphan_visits(principal: ShlinkCaller) -> dict[str, Any]:
-    require_admin(principal, "Orphan visits")
-    return {"deletedVisits": 0}
+async def delete_orphan_visits(
+    session: SessionDep, principal: ShlinkCaller, shlink: Shlink
+) -> dict[str, Any]:
+    return {"deletedVisits": await shlink.delete_orphan_visits(session, principal)}
 
 
 @v3.get("/tags")

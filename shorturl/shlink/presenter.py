@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from shorturl.analytics.models import Click
+from shorturl.analytics.models import Click, OrphanVisit
 from shorturl.links.models import Link
 from shorturl.links.presenter import title_of
 from shorturl.shlink.models import ShlinkLinkSettings
@@ -71,6 +71,32 @@ def visit_out(click: Click, link: Link, base_url: str) -> dict[str, Any]:
         "potentialBot": click.is_bot,
         "visitedUrl": f"{base_url}/{link.code}",
         "redirectUrl": link.long_url,
+    }
+
+
+def orphan_visit_out(visit: OrphanVisit, base_url: str) -> dict[str, Any]:
+    """An OrphanVisit: a Visit with the `type` of the miss and no `redirectUrl`."""
+    location = None
+    if visit.country:
+        location = {
+            "countryCode": visit.country,
+            "countryName": "",
+            "regionName": "",
+            "cityName": "",
+            "latitude": None,
+            "longitude": None,
+            "timezone": None,
+            "isEmpty": False,
+        }
+    return {
+        "referer": visit.referrer or "",
+        "date": atom(visit.visited_at),
+        "userAgent": visit.user_agent or "",
+        "visitLocation": location,
+        "potentialBot": visit.kind != "human",
+        "visitedUrl": base_url + visit.path,
+        "redirectUrl": None,
+        "type": visit.type,
     }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts.principal import Principal
 from shorturl.analytics import visits
+from shorturl.analytics.orphans import OrphanFilter, OrphanRepository
 from shorturl.errors import CustomAliasTaken, LinkNotFound
 from shorturl.links import scope
 from shorturl.links import tags as link_tags
@@ -25,7 +26,13 @@ from shorturl.links.service import UNSET, LinkChanges, LinkService, NewLink
 from shorturl.links.urls import normalize_long_url
 from shorturl.shlink.auth import require_admin
 from shorturl.shlink.models import ShlinkLinkSettings
-from shorturl.shlink.presenter import pagination, short_url_out, summary, visit_out
+from shorturl.shlink.presenter import (
+    orphan_visit_out,
+    pagination,
+    short_url_out,
+    summary,
+    visit_out,
+)
 from shorturl.shlink.problems import (
     ShlinkProblem,
     domain_not_found,
@@ -338,21 +345,46 @@ class ShlinkService:
         data = [visit_out(click, links[click.link_id], self.base_url) for click in clicks]
         return {"data": data, "pagination": pagination(query.page, per_page, len(data), total)}
 
-    async def orphan_visits(self, principal: Principal, query: VisitsQuery) -> dict[str, Any]:
-        """Requests for codes that do not exist: not recorded yet (no orphan visits table),
-        so always an empty page."""
+    async def orphan_visits(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        query: VisitsQuery,
+        visit_type: str | None = None,
+    ) -> dict[str, Any]:
+        """Requests that matched no link (an admin's key only), newest first."""
         require_admin(principal, "Orphan visits")
         per_page = page_size(query.items_per_page, MAX_PAGE)
-        return {"data": [], "pagination": pagination(query.page, per_page, 0, 0)}
+        spec = OrphanFilter(
+            type=visit_type,
+            since=query.start,
+            until=query.end,
+            include_bots=not query.exclude_bots,
+        )
+        orphans = OrphanRepository(session)
+        total = await orphans.count(spec)
+        rows = await orphans.page(spec, limit=per_page, offset=(query.page - 1) * per_page)
+        data = [orphan_visit_out(row, self.base_url) for row in rows]
+        return {"data": data, "pagination": pagination(query.page, per_page, len(data), total)}
+
+    async def delete_orphan_visits(self, session: AsyncSession, principal: Principal) -> int:
+        require_admin(principal, "Orphan visits")
+        return await OrphanRepository(session).delete_all()
 
     async def overview(self, session: AsyncSession, principal: Principal) -> dict[str, Any]:
         human = await scope.human_clicks(session, principal)
         bots = await visits.bot_clicks(
             session, owner_id=principal.user_id, every_link=principal.is_admin
         )
+        orphans = {"human": 0, "robots": 0}
+        if principal.is_admin:  # orphan visits belong to no account
+            repository = OrphanRepository(session)
+            everything = await repository.count(OrphanFilter())
+            orphans["human"] = await repository.count(OrphanFilter(include_bots=False))
+            orphans["robots"] = everything - orphans["human"]
         return {
             "nonOrphanVisits": summary(human, sum(bots.values())),
-            "orphanVisits": summary(0, 0),
+            "orphanVisits": summary(orphans["human"], orphans["robots"]),
         }
 
     async def delete_link_visits(

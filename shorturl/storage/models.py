@@ -1,7 +1,13 @@
 """Every table, imported in one place so metadata (and Alembic) sees the whole schema."""
 
 from shorturl.accounts.models import ApiKey, BrowserSession, User
-from shorturl.analytics.models import Click, ClickHourly, ClickRollup
+from shorturl.analytics.models import (
+    Click,
+    ClickHourly,
+    ClickRollup,
+    OrphanOverflow,
+    OrphanVisit,
+)
 from shorturl.imports.models import ImportedLink, ImportJob
 from shorturl.links.models import Link, Tag, link_tags
 from shorturl.shlink.models import ShlinkLinkSettings
@@ -19,6 +25,8 @@ __all__ = [
     "ClickRollup",
     "ImportJob",
     "ImportedLink",
+    "OrphanOverflow",
+    "OrphanVisit",
     "Link",
     "ShlinkLinkSettings",
     "Tag",

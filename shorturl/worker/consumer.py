@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shorturl.analytics import service as analytics
 from shorturl.analytics.enrich import ClickEnricher
+from shorturl.analytics.events import ClickEvent
+from shorturl.analytics.orphans import store_orphan_visits
 from shorturl.analytics.visitors import VisitorSalts
 from shorturl.background import cancel_and_wait
 from shorturl.storage.db import run_after_commit
@@ -59,6 +61,7 @@ class ClickConsumer:
         listeners: Sequence[ClicksStored] = (),
         in_transaction: Sequence[ClicksStoring] = (),
         heartbeat: float | None = None,
+        orphans_per_minute: int = 60,
     ) -> None:
         self.transport = transport
         self.sessionmaker = sessionmaker
@@ -70,6 +73,7 @@ class ClickConsumer:
         self.listeners = list(listeners)
         self.in_transaction = list(in_transaction)
         self.heartbeat = heartbeat  # seconds between touches of the batches in hand
+        self.orphans_per_minute = orphans_per_minute
         self.stored = 0  # clicks stored by this consumer
         self.batches = 0
         self._failing = False  # in an outage already logged
@@ -167,8 +171,25 @@ class ClickConsumer:
             days = {datetime.fromtimestamp(event.at, UTC).date() for event in events}
             salts = dict(await self.salts.for_days(days))
             rows = await asyncio.to_thread(self.enricher.enrich, events, salts)
+            clicks: list[tuple[ClickEvent, dict[str, Any]]] = []
+            orphans: list[tuple[ClickEvent, dict[str, Any]]] = []
+            for pair in zip(events, rows, strict=True):
+                (orphans if pair[0].orphan is not None else clicks).append(pair)
             async with self.sessionmaker() as session:
-                stored = await analytics.record_clicks(session, events, rows)
+                stored = (
+                    await analytics.record_clicks(
+                        session, [event for event, _ in clicks], [row for _, row in clicks]
+                    )
+                    if clicks
+                    else []
+                )
+                if orphans:
+                    await store_orphan_visits(
+                        session,
+                        [event for event, _ in orphans],
+                        [row for _, row in orphans],
+                        self.orphans_per_minute,
+                    )
                 for hook in self.in_transaction:
                     await hook(session, stored)
                 await run_after_commit(session)

@@ -60,6 +60,7 @@ class Worker:
             listeners=[
                 LivePublisher(runtime.live_feed, runtime.database.sessionmaker).on_clicks_stored
             ],
+            orphans_per_minute=settings.orphan_visits_per_minute,
         )
         self.jobs = PeriodicJobs(runtime) if jobs else None
         self._stop = asyncio.Event()

@@ -151,16 +151,30 @@ def test_the_wire_form_round_trips_and_refuses_garbage() -> None:
     events = [ClickEvent("a", 1, 1.5, "GET", "1.1.1.1", None, "https://x.test/", "en", 3)]
     assert decode_batch(ClickBatch.of(events).encode()) == events
     # as the tracker sends them: numbered from the batch's first number, after its prefix
-    head = [2, 2.5, "HEAD", "::1", "curl/8", None, None, 0]
-    numbered = ClickBatch("p7", 26, [*head, 3, 4.5, "GET", "::2", None, "https://r.test/", "de", 5])
+    head = [2, 2.5, "HEAD", "::1", "curl/8", None, None, 0, None]
+    tail = [3, 4.5, "GET", "::2", None, "https://r.test/", "de", 5, "utm_source=x"]
+    numbered = ClickBatch("p7", 26, [*head, *tail])
     assert len(numbered) == 2
     assert decode_batch(numbered.encode()) == numbered.events()
     assert numbered.events() == [
         ClickEvent("p71a", 2, 2.5, "HEAD", "::1", "curl/8", None, None),
-        ClickEvent("p71b", 3, 4.5, "GET", "::2", None, "https://r.test/", "de", 5),
+        ClickEvent("p71b", 3, 4.5, "GET", "::2", None, "https://r.test/", "de", 5, "utm_source=x"),
     ]
+    # the form before the query and orphans: three items, clicks of eight values
+    assert decode_batch(b'["p", 1, [2, 2.5, "GET", "ip", null, null, null, 0]]') == [
+        ClickEvent("p1", 2, 2.5, "GET", "ip", None, None, None, 0)
+    ]
+    # an orphan visit: link 0, extra [type, path, count, query]
+    orphan = ClickEvent(
+        "o", 0, 1.0, "GET", "ip", None, None, None, 0, ["base_url", "/", 0, "utm_a=1"]
+    )
+    assert decode_batch(ClickBatch.of([orphan]).encode()) == [orphan]
+    assert (orphan.orphan, orphan.query) == (["base_url", "/", 0], "utm_a=1")
+    assert decode_batch(b'[["o", 0, 1.0, "GET", "ip", null, null, null, 0, ["x"]]]') == []
+    assert decode_batch(b'[["o", 0, 1.0, "GET", "ip", null, null, null, 0, 7]]') == []
     # values that are not whole clicks, or a first number that is not one: nothing is kept
     assert decode_batch(b'["p", 1, [2, 2.5, "GET"]]') == []
+    assert decode_batch(b'["p", 1, [2, 2.5, "GET", "ip", null, null, null, 0], 99]') == []
     assert decode_batch(b'["p", -1, [2, 2.5, "GET", "ip", null, null, null, 0]]') == []
     assert decode_batch(b'["p", 1, [2, 2.5, "GET", "ip", null, null, null, 0], 9]') == []
     # the form of stop 12: rows numbered after the prefix

@@ -89,8 +89,8 @@ async def test_robots_previews_and_head_are_recorded_but_not_counted(
     stats = (await client.get(f"/api/v1/urls/{code}/stats")).json()["data"]
     assert stats["visit_count"] == 1
     with_bots = (await client.get(f"/api/v1/urls/{code}/stats?include_bots=true")).json()
-    # the robot's GET counts on request; the link preview and the HEAD never count
-    assert with_bots["data"]["visit_count"] == 2
+    # the robot's and the link preview's GETs count on request; the HEAD never counts
+    assert with_bots["data"]["visit_count"] == 3
 
 
 async def test_clicks_on_owned_links_are_for_the_owner(

@@ -92,3 +92,61 @@ async def test_no_analytics_of_other_peoples_links(signed_in: SignedIn) -> None:
     await create(alice, url="https://example.com/a", alias="secret")
     response = await bob.get("/dashboard/links/secret?period=7d")
     assert response.status_code == 404 and "period-clicks" not in response.text
+
+
+PREVIEW_AGENTS = (
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "Twitterbot/1.0",
+    "WhatsApp/2.23.20.0 A",
+    "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+    "TelegramBot (like TwitterBot)",
+)
+
+
+async def test_bots_previews_and_campaigns_are_shown_on_the_link_page_and_overview(
+    signed_in: SignedIn, visit: Visit, runtime: Runtime
+) -> None:
+    browser, _ = await signed_in("alice")
+    await create(browser, url="https://example.com/launch", alias="launch")
+    assert (
+        await visit("/launch?utm_source=news&utm_campaign=fall", ua=UA["mobile"])
+    ).status_code == 301
+    assert (await visit("/launch", ua=UA["googlebot"])).status_code == 301
+    for agent in PREVIEW_AGENTS:
+        assert (await visit("/launch", ua=agent)).status_code == 301
+    await runtime.clicks.drain()
+
+    page = (await browser.get("/dashboard/links/launch")).text
+    assert stat(page, "period-clicks") == "1"
+    assert stat(page, "period-bots") == "1" and stat(page, "period-previews") == "7"
+    robots = page[page.index('id="robots-title"') :]
+    for name in ("Googlebot (bot)", "Twitterbot (preview)", "Slackbot-LinkExpanding (preview)"):
+        assert name in robots, name
+    assert "news" in page and "fall" in page and "utm_campaign" in page
+
+    overview = (await browser.get("/dashboard")).text
+    assert stat(overview, "overview-clicks") == "1"
+    assert stat(overview, "overview-bots") == "1" and stat(overview, "overview-previews") == "7"
+    assert "Discordbot (preview)" in overview and "Googlebot (bot)" in overview
+
+
+async def test_admins_see_orphan_visits(
+    signed_in: SignedIn, visit: Visit, runtime: Runtime
+) -> None:
+    await visit("/no-such-link", ua=UA["googlebot"])
+    await visit("/a/missing/<script>page", ua=UA["desktop"])
+    await runtime.clicks.drain()
+    admin, _ = await signed_in("root", role="admin")
+    page = (await admin.get("/dashboard/admin/orphans")).text
+    assert stat(page, "orphans-total") == "2"
+    assert page.count('<tr data-type="') == 2
+    assert "/no-such-link" in page and "Googlebot" in page
+    assert "<script>page" not in page and "&lt;script&gt;page" in page
+    only = (await admin.get("/dashboard/admin/orphans?type=regular_404")).text
+    assert stat(only, "orphans-total") == "1" and "/no-such-link" not in only
+    bad = await admin.get("/dashboard/admin/orphans?type=nope")
+    assert bad.status_code == 400
+    user, _ = await signed_in("bob")
+    assert (await user.get("/dashboard/admin/orphans")).status_code == 403

@@ -335,13 +335,37 @@ test('visits: per short URL, tag, domain, non-orphan, overview; bots; deleting t
   assert.equal((await user.getShortUrlVisits({ shortCode: link.shortCode })).pagination.totalItems, 0);
 });
 
-test('orphan visits: an admin\'s key only, none recorded yet', async () => {
-  const orphans = await admin.getOrphanVisits({ type: 'invalid_short_url' });
-  assert.deepEqual(orphans.data, []);
-  assert.equal(orphans.pagination.totalItems, 0);
-  assert.deepEqual(await admin.deleteOrphanVisits(), { deletedVisits: 0 });
+test('orphan visits: recorded for unknown codes, / and other 404s; an admin\'s key only', async () => {
+  const missing = unique('nolink');
+  const response = await fetch(`${baseUrl}/${missing}`, { redirect: 'manual', headers: { 'User-Agent': HUMAN } });
+  assert.equal(response.status, 404);
+  await fetch(`${baseUrl}/${missing}/deeper/path`, { redirect: 'manual', headers: { 'User-Agent': BOT } });
+  const deadline = Date.now() + 15000;
+  let orphans;
+  for (;;) {
+    orphans = await admin.getOrphanVisits({ type: 'invalid_short_url', itemsPerPage: 500 });
+    if (orphans.data.some((v) => v.visitedUrl === `${baseUrl}/${missing}`)) break;
+    assert.ok(Date.now() < deadline, `orphan visit of ${missing} not recorded: ${JSON.stringify(orphans)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const mine = orphans.data.find((v) => v.visitedUrl === `${baseUrl}/${missing}`);
+  assert.equal(mine.type, 'invalid_short_url');
+  assert.equal(mine.potentialBot, false);
+  assert.equal(mine.userAgent, HUMAN);
+  assert.match(mine.date, ATOM);
+  assert.ok(orphans.data.every((v) => v.type === 'invalid_short_url'));
+  assert.ok(orphans.pagination.totalItems >= 1);
+
+  const overview = await admin.getVisitsOverview();
+  assert.ok(overview.orphanVisits.total >= 1);
+  assert.equal(overview.orphanVisits.total, overview.orphanVisits.nonBots + overview.orphanVisits.bots);
+  assert.deepEqual((await user.getVisitsOverview()).orphanVisits, { total: 0, nonBots: 0, bots: 0 });
+
   await rejectsWith(user.getOrphanVisits(), 'https://shlink.io/api/error/forbidden-operation', 403);
   await rejectsWith(user.deleteOrphanVisits(), 'https://shlink.io/api/error/forbidden-operation', 403);
+  const { deletedVisits } = await admin.deleteOrphanVisits();
+  assert.ok(deletedVisits >= 1);
+  assert.equal((await admin.getOrphanVisits()).pagination.totalItems, 0);
 });
 
 test('a short URL with more than 15 visits cannot be deleted', async () => {
