@@ -2,13 +2,14 @@
 to the worker, and their compact wire form.
 
 A web process sends its clicks in batches (a Redis Stream entry holds one batch), as an orjson
-array `[id prefix, first number, [value, ...]]`, about 200 bytes an event: each click is
-`WIDTH` values in a row of one flat list, a `ClickEvent`'s fields after its id, and its id is
+array `[id prefix, first number, [value, ...], width]`, about 200 bytes an event: each click is
+`width` (`WIDTH`) values in a row of one flat list, a `ClickEvent`'s fields after its id, and its id is
 the prefix followed by its number in hex, the batch's first number counting up. The tracker
 appends a click's values to one list and numbers its clicks only when a batch leaves, so the
 redirect makes no object of its own per click. Events made elsewhere (tests, tools) keep the
 ids they have: with no first number (null), each click's values start with its whole id.
-The forms before are still read: `[id prefix, [row, ...]]`, a row a tuple of the fields with
+The forms before are still read: `[id prefix, first number, [value, ...]]` (no width: the
+clicks have no `destination`, one value fewer), `[id prefix, [row, ...]]`, a row a tuple of the fields with
 the id as a number or whole, and, before prefixes, a plain array of whole-id rows.
 """
 
@@ -44,9 +45,12 @@ class ClickEvent(NamedTuple):
     referrer: str | None
     language: str | None  # the raw Accept-Language header
     use: int = 0  # for links with max_clicks: this request's number among the link's uses
+    destination: str | None = None  # smart links: where it went (None: the link's long_url)
 
 
 WIDTH: Final = len(ClickEvent._fields) - 1  # values a click holds in a batch, after its id
+# Batches before smart links had no `destination`: three-element wire batches are that wide.
+_WIDTH_BEFORE_DESTINATION: Final = WIDTH - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +61,22 @@ class ClickBatch:
     id_prefix: str
     first_number: int | None
     values: list[Any]
+    width: int = WIDTH  # values a click (after its id): older batches lack the last ones
 
     @classmethod
     def of(cls, events: Iterable[ClickEvent]) -> ClickBatch:
         """A batch of events that carry their ids whole."""
-        return cls("", None, [value for event in events for value in event])
+        return cls("", None, [value for event in events for value in event], WIDTH)
 
     def __len__(self) -> int:
-        return len(self.values) // _click_width(self.first_number)
+        return len(self.values) // _click_width(self.first_number, self.width)
 
     def events(self) -> list[ClickEvent]:
         """The batch's events, read as a worker reads them off the wire (`decode_batch`)."""
-        return _flat_events(self.id_prefix, self.first_number, self.values)
+        return _flat_events(self.id_prefix, self.first_number, self.values, self.width)
 
     def encode(self) -> bytes:
-        return orjson.dumps((self.id_prefix, self.first_number, self.values))
+        return orjson.dumps((self.id_prefix, self.first_number, self.values, self.width))
 
 
 def decode_batch(raw: bytes | str) -> list[ClickEvent]:
@@ -82,10 +87,14 @@ def decode_batch(raw: bytes | str) -> list[ClickEvent]:
         log.error("dropping a click batch that is not JSON (%d bytes)", len(raw))
         return []
     if isinstance(batch, list) and batch and isinstance(batch[0], str):
-        if len(batch) == 3 and isinstance(batch[2], list):
-            prefix, first, values = batch
-            if first is None or (type(first) is int and first >= 0):
-                return _flat_events(prefix, first, values)
+        if len(batch) in (3, 4) and isinstance(batch[2], list):
+            prefix, first, values = batch[:3]
+            width = batch[3] if len(batch) == 4 else _WIDTH_BEFORE_DESTINATION
+            if (first is None or (type(first) is int and first >= 0)) and width in (
+                WIDTH,
+                _WIDTH_BEFORE_DESTINATION,
+            ):
+                return _flat_events(prefix, first, values, width)
         elif len(batch) == 2:
             return _row_events(*batch)
         log.error("dropping a click batch of an unknown form (%d bytes)", len(raw))
@@ -93,13 +102,13 @@ def decode_batch(raw: bytes | str) -> list[ClickEvent]:
     return _row_events("", batch)  # the form before prefixes: whole-id rows only
 
 
-def _click_width(first_number: int | None) -> int:
+def _click_width(first_number: int | None, width: int) -> int:
     """Values a click takes in a batch: with no first number, its whole id comes first."""
-    return WIDTH if first_number is not None else WIDTH + 1
+    return width if first_number is not None else width + 1
 
 
-def _flat_events(prefix: str, first: int | None, values: list[Any]) -> list[ClickEvent]:
-    step = _click_width(first)
+def _flat_events(prefix: str, first: int | None, values: list[Any], width: int) -> list[ClickEvent]:
+    step = _click_width(first, width)
     if len(values) % step:
         log.error("dropping a click batch of %d values, not clicks of %d", len(values), step)
         return []

@@ -37,6 +37,9 @@ class Click(Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     # HEAD requests and link-preview fetchers are kept but never counted as human clicks.
     is_counted: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where a smart link sent this click (links/routing.py `destination_label`); None: the
+    # link's own long_url (every plain link).
+    destination: Mapped[str | None] = mapped_column(String(255), default=None)
 
 
 class ClickRollup(Base):

@@ -48,6 +48,7 @@ DIMENSIONS = {
     "browser": Click.browser,
     "os": Click.os,
     "referrer_host": Click.referrer_host,
+    "destination": Click.destination,
 }
 
 

@@ -51,7 +51,7 @@ from shorturl.links.models import Link, LinkStatus
 
 __all__ = ["DIMENSIONS", "TOTAL", "RollupRepository", "first_full_day", "utc_naive"]
 
-DIMENSIONS: Final = ("country", "device", "browser", "os", "referrer_host")
+DIMENSIONS: Final = ("country", "device", "browser", "os", "referrer_host", "destination")
 TOTAL: Final = "total"  # the row of a day with every click, value ''
 _KEY: Final = ("link_id", "day", "dimension", "value", "is_bot")
 

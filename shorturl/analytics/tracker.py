@@ -97,11 +97,17 @@ class ClickTracker:
     # the hot path
 
     def record(
-        self, scope: dict[str, Any], link_id: int, use: int = 0, client_ip: str | None = None
+        self,
+        scope: dict[str, Any],
+        link_id: int,
+        use: int = 0,
+        client_ip: str | None = None,
+        destination: str | None = None,
     ) -> None:
         """Queue a click on `link_id` from this ASGI request. O(1); never awaits.
 
-        `client_ip`: the request's client address when the caller has found it already."""
+        `client_ip`: the request's client address when the caller has found it already;
+        `destination`: where a smart link sent it (None: the link's long_url)."""
         values = self._values
         if len(values) >= self._capacity:
             self.dropped += 1
@@ -129,7 +135,7 @@ class ClickTracker:
                     )
         except TypeError:  # another form ASGI allows (pairs as lists, a tuple of pairs): made so
             pairs = [(bytes(name), bytes(value)) for name, value in scope["headers"]]
-            return self.record({**scope, "headers": pairs}, link_id, use, client_ip)
+            return self.record({**scope, "headers": pairs}, link_id, use, client_ip, destination)
         if client_ip is None:
             # ClientIpResolver.from_scope's rule for a resolver that trusts no proxy, inline:
             # the call is ~10% of a click's instructions (bench/tracker.py --instructions).
@@ -140,7 +146,17 @@ class ClickTracker:
                     client_ip = UNKNOWN_CLIENT
             else:
                 client_ip = self._client_ip.from_scope(scope)
-        values += (link_id, _now(), scope["method"], client_ip, user_agent, referrer, language, use)
+        values += (
+            link_id,
+            _now(),
+            scope["method"],
+            client_ip,
+            user_agent,
+            referrer,
+            language,
+            use,
+            destination,
+        )
 
     # the background side
 

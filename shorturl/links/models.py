@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -86,6 +88,12 @@ class Link(Base):
     # Safety check result (seed 003 `safe_browsing`).
     is_safe: Mapped[bool] = mapped_column(Boolean, default=True)
     safety_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Smart links (links/routing.py): a visitor password (argon2id), redirect rules and
+    # weighted A/B variants (JSON lists as validated), and where an expired link sends.
+    password_hash: Mapped[str | None] = mapped_column(Text, default=None)
+    rules: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    variants: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    expired_redirect: Mapped[str | None] = mapped_column(Text, default=None)
 
     tags: Mapped[list[Tag]] = relationship(secondary=link_tags, lazy="selectin", order_by=Tag.name)
     owner: Mapped[User | None] = relationship(lazy="joined")

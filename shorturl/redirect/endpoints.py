@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from shorturl.api.envelope import Envelope, ok
+from shorturl.errors import Forbidden
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.schemas import SafeBrowsing
 from shorturl.storage.db import SessionDep
@@ -32,6 +33,8 @@ async def redirect_info(
 ) -> Envelope[RedirectInfo]:
     """The target of a short URL and what its page says about itself."""
     link = await links.get(session, code)
+    if link.password_hash is not None:
+        raise Forbidden(details="This short URL is password-protected")
     return ok(
         request,
         RedirectInfo(

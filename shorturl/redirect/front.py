@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus
 from shorturl.redirect.pages import error_body
+from shorturl.redirect.routed import RoutedRedirects
 from shorturl.storage.cache import CachedLink
 
 if TYPE_CHECKING:
@@ -35,12 +36,13 @@ _EMPTY_BODY: Final[Message] = {"type": "http.response.body", "body": b""}
 class ReadyRedirect:
     """A followable link with its `http.response.start` message built once."""
 
-    __slots__ = ("expires_at", "link", "start")
+    __slots__ = ("expires_at", "link", "routing", "start")
 
     def __init__(self, link: CachedLink, start: Message) -> None:
         self.link = link
         self.start = start
         self.expires_at = link.expires_at
+        self.routing = link.routing  # None but for smart links (redirect/routed.py)
 
 
 class RedirectFront:
@@ -56,6 +58,7 @@ class RedirectFront:
         self._ready: dict[str, ReadyRedirect] = {}
         self._ready_max = max(settings.local_cache_size, 1)
         self._tracker = runtime.clicks.tracker  # None when click tracking is off
+        self.routed = RoutedRedirects(runtime, self._error)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] in _REDIRECT_METHODS:
@@ -63,6 +66,12 @@ class RedirectFront:
             if path.rfind("/") == 0 and len(path) > 1 and path[1:] not in RESERVED_WORDS:
                 await self.redirect(scope, send, path[1:])
                 return
+        elif (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and await self.routed.unlock(scope, receive, send)  # a link's password form
+        ):
+            return
         await self.app(scope, receive, send)
 
     async def redirect(self, scope: Scope, send: Any, code: str) -> None:
@@ -99,11 +108,14 @@ class RedirectFront:
                 await self._error(scope, send, 404, "Short URL not found")
                 return
             if link.status == LinkStatus.EXPIRED:
-                await self._error(scope, send, 410, "Short URL has expired")
+                await self.routed.expired(scope, send, link)
                 return
             ready = self._prepare(code, link)
         if ready.expires_at is not None and ready.expires_at <= time.time():
-            await self._error(scope, send, 410, "Short URL has expired")
+            await self.routed.expired(scope, send, ready.link)
+            return
+        if ready.routing is not None:  # a smart link: password, rules, variants
+            await self.routed.serve(scope, send, ready.link, client_ip)
             return
         use = 0
         if ready.link.max_clicks is not None:  # only limited links pay for the counter
@@ -116,7 +128,7 @@ class RedirectFront:
                 await self._error(scope, send, 500, "Internal server error")
                 return
             if taken is None:
-                await self._error(scope, send, 410, "Short URL has expired")
+                await self.routed.expired(scope, send, ready.link)
                 return
             use = taken
         await send(ready.start)
