@@ -80,6 +80,15 @@ class OsShare(BaseModel):
     percentage: float
 
 
+class DestinationShare(BaseModel):
+    """Clicks per place a smart link sent them (rules, A/B variants); a plain link has one."""
+
+    destination: str  # the URL (past 255 characters: its start and a hash)
+    is_default: bool  # the link's own long_url
+    clicks: int
+    percentage: float
+
+
 class LinkAnalytics(BaseModel):
     short_code: str
     total_clicks: int
@@ -92,6 +101,7 @@ class LinkAnalytics(BaseModel):
     device_data: list[DeviceShare]
     browser_data: list[BrowserShare]
     os_data: list[OsShare]
+    destination_data: list[DestinationShare]
 
 
 class TopLink(BaseModel):

@@ -52,7 +52,7 @@ class RoutedRedirects:
         settings = runtime.settings
         # The analytics enricher's own user agent cache and GeoIP, for the rules' facts.
         self._facts = ClickEnricher(ip_storage=settings.ip_storage, geoip_db=settings.geoip_db)
-        self._salts = VisitorSalts(runtime.database.sessionmaker)
+        self.salts = VisitorSalts(runtime.database.sessionmaker)
         self._throttle = LinkPasswordThrottle(
             RateLimiter.create(runtime.redis, runtime.redis_key("rl"))
         )
@@ -136,7 +136,7 @@ class RoutedRedirects:
                 return chosen
         if routing.variants:
             try:
-                salt = await self._salts.today()
+                salt = await self.salts.today()
             except Exception:
                 log.exception("the visitor salt could not be read; sending to the long URL")
                 return routing.default
