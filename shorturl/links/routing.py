@@ -25,8 +25,10 @@ from pydantic import (
     ConfigDict,
     Field,
     TypeAdapter,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -104,6 +106,11 @@ class Conditions(BaseModel):
         if value is not None and any(not name or len(name) > 100 for name in value):
             raise ValueError("query parameter names must be 1 to 100 characters")
         return value
+
+    @model_serializer(mode="wrap")
+    def _given_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a rule shows the conditions it has, not seven keys most of them null
+        return {name: value for name, value in handler(self).items() if value is not None}
 
     @model_validator(mode="after")
     def _something_and_ordered(self) -> Conditions:
