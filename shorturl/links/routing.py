@@ -5,7 +5,7 @@ condition is refused). `validated_rules`/`validated_variants` add what pydantic 
 (each target normalised and refused when it points back at us) and give what is stored.
 `LinkRouting.compile` turns a stored link's password, rules and variants into the object the
 cache keeps beside the link: every condition becomes a predicate once, so a redirect only
-calls them (`VisitFacts` gives them the request's facts, each computed on first use).
+calls them (`Visit` finds the request's facts that the link's rules ask for, once a request).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, Protocol
+from urllib.parse import parse_qs
 
 import pycountry
 from pydantic import (
@@ -43,7 +44,9 @@ __all__ = [
     "LinkRouting",
     "RedirectRule",
     "Variant",
-    "VisitFacts",
+    "Destination",
+    "FactSource",
+    "Visit",
     "destination_label",
     "validated_rules",
     "validated_target",
@@ -242,98 +245,114 @@ _OS_NAMES: Final = {
 }
 
 
-class VisitFacts:
-    """What the rules may ask about one request; each fact is computed on first use only
-    (a rule on `query` never parses the user agent)."""
+# The facts a rule may ask about a request, as indexes into the tuple `Visit.facts` makes.
+NOW, QUERY, LANGUAGE, DEVICE, OS, COUNTRY = range(6)
+_FACT_OF_CONDITION: Final = {
+    "after": NOW,
+    "before": NOW,
+    "query": QUERY,
+    "language": LANGUAGE,
+    "device": DEVICE,
+    "os": OS,
+    "country": COUNTRY,
+}
 
-    __slots__ = ("_agent", "_country", "_language", "_query", "client_ip", "now", "source", "scope")
 
-    def __init__(self, scope: dict[str, Any], client_ip: str, source: Any) -> None:
+class FactSource(Protocol):
+    """Facts of raw request values, cached per value (redirect/routed.py `RequestFacts`)."""
+
+    def user_agent_text(self, raw: bytes | None) -> str | None: ...
+
+    def agent_of(self, raw: bytes | None) -> tuple[str, str | None]: ...
+
+    def language_of(self, raw: bytes | None) -> str | None: ...
+
+    def country_of(self, ip: str) -> str | None: ...
+
+    def client_ip_of(self, scope: dict[str, Any]) -> str: ...
+
+
+def os_name(family: str | None) -> str | None:
+    """A user agent's OS family as rules name it (`Mac OS X` → `macos`), None for others."""
+    return _OS_NAMES.get(family) if family else None
+
+
+class Visit:
+    """One request to a smart link: the facts its rules need, found once and only those
+    (a link whose rules ask for the query string never reads a header)."""
+
+    __slots__ = ("client_ip", "scope", "source", "user_agent_raw")
+
+    def __init__(self, scope: dict[str, Any], client_ip: str | None, source: FactSource) -> None:
         self.scope = scope
-        self.client_ip = client_ip
-        self.source = source  # a ClickEnricher: agent parsing and GeoIP, shared with analytics
-        self.now = time.time()
-        self._agent: Any = None
-        self._country: str | None | bool = False
-        self._language: str | None | bool = False
-        self._query: dict[str, list[str]] | None = None
+        self.client_ip = client_ip  # found here when a rule asks for the country
+        self.source = source
+        self.user_agent_raw: bytes | None = None
 
-    def header(self, wanted: bytes) -> bytes | None:
-        for name, value in self.scope["headers"]:
-            if name == wanted:
-                return bytes(value)
-        return None
+    def facts(self, needed: frozenset[int]) -> tuple[Any, ...]:
+        """(now, query, language, device, os, country): the needed ones, None the others."""
+        now = time.time() if NOW in needed else None
+        query: dict[str, list[str]] | None = None
+        if QUERY in needed:
+            raw_query = self.scope.get("query_string") or b""
+            query = (
+                parse_qs(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else {}
+            )
+        language = device = system = country = None
+        if LANGUAGE in needed or DEVICE in needed or OS in needed:
+            accept_language = None
+            for name, value in self.scope["headers"]:  # one pass for both headers
+                if name == b"user-agent":
+                    self.user_agent_raw = value
+                elif name == b"accept-language":
+                    accept_language = value
+            if LANGUAGE in needed:
+                language = self.source.language_of(accept_language)
+            if DEVICE in needed or OS in needed:
+                device, system = self.source.agent_of(self.user_agent_raw)
+        if COUNTRY in needed:
+            if self.client_ip is None:
+                self.client_ip = self.source.client_ip_of(self.scope)
+            country = self.source.country_of(self.client_ip)
+        return (now, query, language, device, system, country)
 
     def user_agent(self) -> str | None:
-        from shorturl.analytics.events import MAX_USER_AGENT
-
-        raw = self.header(b"user-agent")
-        return None if raw is None else raw[:MAX_USER_AGENT].decode("latin-1")
-
-    def device(self) -> str:
-        return self._facts().device
-
-    def os(self) -> str | None:
-        family = self._facts().os
-        return _OS_NAMES.get(family) if family else None
-
-    def _facts(self) -> Any:
-        if self._agent is None:
-            self._agent = self.source.agent(self.user_agent())
-        return self._agent
-
-    def country(self) -> str | None:
-        if self._country is False:
-            self._country = self.source.country_of(self.client_ip)
-        return self._country  # type: ignore[return-value]
-
-    def language(self) -> str | None:
-        if self._language is False:
-            from shorturl.analytics.enrich import preferred_language
-
-            raw = self.header(b"accept-language")
-            tag = preferred_language(raw.decode("latin-1")) if raw else None
-            self._language = tag.split("-", 1)[0].lower() if tag else None
-        return self._language  # type: ignore[return-value]
-
-    def query(self) -> dict[str, list[str]]:
-        if self._query is None:
-            from urllib.parse import parse_qs
-
-            raw = self.scope.get("query_string") or b""
-            self._query = parse_qs(raw.decode("latin-1"), keep_blank_values=True)
-        return self._query
+        """The user agent as the click tracker records it (the daily visitor id uses it)."""
+        if self.user_agent_raw is None:
+            for name, value in self.scope["headers"]:
+                if name == b"user-agent":
+                    self.user_agent_raw = value
+        return self.source.user_agent_text(self.user_agent_raw)
 
 
-Predicate = Callable[[VisitFacts], bool]
+Predicate = Callable[[tuple[Any, ...]], bool]
 
 
 def _predicates(conditions: dict[str, Any]) -> list[Predicate]:
-    """One predicate a condition, cheapest first: the clock and the query string before the
-    headers, the user agent and GeoIP last (a rule fails at its first false one)."""
+    """One predicate a condition, on the facts tuple; the clock and the query first."""
     found: list[Predicate] = []
     if "after" in conditions:
         after = datetime.fromisoformat(conditions["after"]).timestamp()
-        found.append(lambda visit: visit.now >= after)
+        found.append(lambda facts: facts[NOW] >= after)
     if "before" in conditions:
         before = datetime.fromisoformat(conditions["before"]).timestamp()
-        found.append(lambda visit: visit.now < before)
+        found.append(lambda facts: facts[NOW] < before)
     if "query" in conditions:
         wanted = tuple(conditions["query"].items())
-        found.append(lambda visit: _query_matches(visit.query(), wanted))
-    if "language" in conditions:
-        languages = frozenset(conditions["language"])
-        found.append(lambda visit: visit.language() in languages)
-    if "device" in conditions:
-        devices = frozenset(conditions["device"])
-        found.append(lambda visit: visit.device() in devices)
-    if "os" in conditions:
-        systems = frozenset(conditions["os"])
-        found.append(lambda visit: visit.os() in systems)
-    if "country" in conditions:
-        countries = frozenset(conditions["country"])
-        found.append(lambda visit: visit.country() in countries)
+        found.append(lambda facts: _query_matches(facts[QUERY], wanted))
+    for name, index in (
+        ("language", LANGUAGE),
+        ("device", DEVICE),
+        ("os", OS),
+        ("country", COUNTRY),
+    ):
+        if name in conditions:
+            found.append(_one_of(index, frozenset(conditions[name])))
     return found
+
+
+def _one_of(index: int, allowed: frozenset[str]) -> Predicate:
+    return lambda facts: facts[index] in allowed
 
 
 def _query_matches(query: dict[str, list[str]], wanted: tuple[tuple[str, str], ...]) -> bool:
@@ -345,14 +364,25 @@ def _query_matches(query: dict[str, list[str]], wanted: tuple[tuple[str, str], .
 
 
 class Destination:
-    """One place a smart link can send a visitor, with what its click records."""
+    """One place a smart link can send a visitor, with what its click records and the
+    `http.response.start` message that sends a visitor there, built once."""
 
-    __slots__ = ("label", "location", "url")
+    __slots__ = ("label", "start", "url")
 
     def __init__(self, url: str, label: str | None) -> None:
         self.url = url
-        self.location = url.encode("latin-1")
         self.label = label  # None: the link's own long_url
+        # 302 and no-store whatever REDIRECT_STATUS says: a browser that kept the answer
+        # would skip the rules, the variant draw or the password next time.
+        self.start = {
+            "type": "http.response.start",
+            "status": 302,
+            "headers": [
+                (b"location", url.encode("latin-1")),
+                (b"cache-control", b"no-store"),
+                (b"content-length", b"0"),
+            ],
+        }
 
 
 class LinkRouting:
@@ -361,6 +391,7 @@ class LinkRouting:
     __slots__ = (
         "default",
         "expired_redirect",
+        "needed",
         "password_hash",
         "rules",
         "total_weight",
@@ -383,6 +414,10 @@ class LinkRouting:
             (_predicates(rule["conditions"]), self._destination(rule["long_url"], long_url))
             for rule in rules or ()
         ]
+        # the facts any rule asks for: only these are found for a request
+        self.needed = frozenset(
+            _FACT_OF_CONDITION[name] for rule in rules or () for name in rule["conditions"]
+        )
         self.variants = [
             (int(variant["weight"]), self._destination(variant["long_url"], long_url))
             for variant in variants or ()
@@ -414,11 +449,12 @@ class LinkRouting:
     def _destination(url: str, long_url: str) -> Destination:
         return Destination(url, None if url == long_url else destination_label(url))
 
-    def rule_destination(self, visit: VisitFacts) -> Destination | None:
+    def rule_destination(self, visit: Visit) -> Destination | None:
         """The first rule whose conditions all hold, if any."""
+        facts = visit.facts(self.needed)
         for predicates, destination in self.rules:
             for predicate in predicates:
-                if not predicate(visit):
+                if not predicate(facts):
                     break
             else:
                 return destination

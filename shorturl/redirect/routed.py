@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs
 
 from shorturl.accounts.passwords import verify_password
-from shorturl.analytics.enrich import ClickEnricher, visitor_hash
+from shorturl.analytics.enrich import ClickEnricher, preferred_language, visitor_hash
+from shorturl.analytics.events import MAX_USER_AGENT
 from shorturl.analytics.visitors import VisitorSalts
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus
-from shorturl.links.routing import MAX_PASSWORD_LENGTH, Destination, VisitFacts
+from shorturl.links.routing import MAX_PASSWORD_LENGTH, Destination, Visit, os_name
+from shorturl.net.client_ip import ClientIpResolver
 from shorturl.ratelimit.limiter import RateLimiter
 from shorturl.ratelimit.link_passwords import LinkPasswordThrottle
 from shorturl.redirect.pages import password_page
@@ -36,6 +38,8 @@ Scope = dict[str, Any]
 SendError = Callable[..., Awaitable[None]]
 
 MAX_FORM_BYTES: Final = 4096
+MAX_FACTS: Final = 4096  # distinct header values whose facts are kept, emptied when full
+_EMPTY_BODY: Final = {"type": "http.response.body", "body": b""}
 _PAGE_HEADERS: Final = [
     (b"content-type", b"text/html; charset=utf-8"),
     (b"cache-control", b"no-store"),
@@ -45,13 +49,67 @@ _PAGE_HEADERS: Final = [
 ]
 
 
+class RequestFacts:
+    """`FactSource` of the rules: raw header values to facts, each value parsed once (a few
+    hundred user agents and languages make most traffic), by the analytics enricher."""
+
+    def __init__(self, enricher: ClickEnricher, client_ip: ClientIpResolver) -> None:
+        self.enricher = enricher
+        self.client_ip_of = client_ip.from_scope
+        self._texts: dict[bytes | None, str | None] = {}
+        self._agents: dict[bytes | None, tuple[str, str | None]] = {}
+        self._languages: dict[bytes | None, str | None] = {}
+
+    def user_agent_text(self, raw: bytes | None) -> str | None:
+        """Cut and decoded as the click tracker records it."""
+        text = self._texts.get(raw, _NOT_SEEN)
+        if text is _NOT_SEEN:
+            text = None if raw is None else raw[:MAX_USER_AGENT].decode("latin-1")
+            _keep(self._texts, raw, text)
+        return text  # type: ignore[return-value]
+
+    def agent_of(self, raw: bytes | None) -> tuple[str, str | None]:
+        """(device, os as rules name it) of a user agent."""
+        found = self._agents.get(raw)
+        if found is None:
+            facts = self.enricher.agent(self.user_agent_text(raw))
+            found = (facts.device, os_name(facts.os))
+            _keep(self._agents, raw, found)
+        return found
+
+    def language_of(self, raw: bytes | None) -> str | None:
+        """The primary tag of the first language (`fr-CA,fr;q=0.9` → `fr`)."""
+        tag = self._languages.get(raw, _NOT_SEEN)
+        if tag is _NOT_SEEN:
+            first = preferred_language(raw.decode("latin-1")) if raw else None
+            tag = first.split("-", 1)[0].lower() if first else None
+            _keep(self._languages, raw, tag)
+        return tag  # type: ignore[return-value]
+
+    def country_of(self, ip: str) -> str | None:
+        return self.enricher.country_of(ip)
+
+
+_NOT_SEEN: Final[Any] = object()
+
+
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= MAX_FACTS:
+        cache.clear()
+    cache[key] = value
+
+
 class RoutedRedirects:
     def __init__(self, runtime: Runtime, send_error: SendError) -> None:
         self.runtime = runtime
         self._send_error = send_error  # RedirectFront._error: the redirect's error pages
         settings = runtime.settings
-        # The analytics enricher's own user agent cache and GeoIP, for the rules' facts.
-        self._facts = ClickEnricher(ip_storage=settings.ip_storage, geoip_db=settings.geoip_db)
+        # The analytics enricher's parsing and GeoIP, for the rules' facts.
+        self._facts = RequestFacts(
+            ClickEnricher(ip_storage=settings.ip_storage, geoip_db=settings.geoip_db),
+            runtime.client_ip,
+        )
+        self._tracker = runtime.clicks.tracker  # None when click tracking is off
         self.salts = VisitorSalts(runtime.database.sessionmaker)
         self._throttle = LinkPasswordThrottle(
             RateLimiter.create(runtime.redis, runtime.redis_key("rl"))
@@ -65,7 +123,16 @@ class RoutedRedirects:
         if routing.password_hash is not None:
             await self._page(scope, send, 200, password_page())
             return
-        await self._redirect(scope, send, link, client_ip)
+        if link.max_clicks is not None or routing.variants:
+            await self._redirect(scope, send, link, client_ip)
+            return
+        # rules alone (the common smart link): no await before the answer
+        visit = Visit(scope, client_ip, self._facts)
+        destination = routing.rule_destination(visit) or routing.default
+        await send(destination.start)
+        await send(_EMPTY_BODY)
+        if self._tracker is not None:
+            self._tracker.record(scope, link.id, 0, visit.client_ip, destination.label)
 
     async def unlock(self, scope: Scope, receive: Any, send: Any) -> bool:
         """`POST /{code}` with the password form: True when answered here, False when the
@@ -120,7 +187,8 @@ class RoutedRedirects:
         """An expired or used-up link: to its `expired_redirect` if it has one, else 410."""
         routing = link.routing
         if routing is not None and routing.expired_redirect:
-            await _send_redirect(send, routing.expired_redirect.encode("latin-1"))
+            await send(Destination(routing.expired_redirect, None).start)
+            await send(_EMPTY_BODY)
             return
         await self._send_error(scope, send, 410, "Short URL has expired")
 
@@ -129,7 +197,7 @@ class RoutedRedirects:
         else the link's long_url."""
         routing = link.routing
         assert routing is not None
-        visit = VisitFacts(scope, client_ip, self._facts)
+        visit = Visit(scope, client_ip, self._facts)
         if routing.rules:
             chosen = routing.rule_destination(visit)
             if chosen is not None:
@@ -161,10 +229,10 @@ class RoutedRedirects:
                 return
             use = taken
         destination = await self.destination(scope, link, client_ip)
-        await _send_redirect(send, destination.location)
-        tracker = self.runtime.clicks.tracker
-        if tracker is not None:
-            tracker.record(scope, link.id, use, client_ip, destination.label)
+        await send(destination.start)
+        await send(_EMPTY_BODY)
+        if self._tracker is not None:
+            self._tracker.record(scope, link.id, use, client_ip, destination.label)
 
     async def _page(
         self,
@@ -179,23 +247,6 @@ class RoutedRedirects:
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
         )
-
-
-async def _send_redirect(send: Any, location: bytes) -> None:
-    # 302 and no-store whatever REDIRECT_STATUS says: a browser that kept this answer would
-    # skip the rules, the variant draw or the password next time.
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 302,
-            "headers": [
-                (b"location", location),
-                (b"cache-control", b"no-store"),
-                (b"content-length", b"0"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": b""})
 
 
 async def _read_body(receive: Any) -> bytes:
