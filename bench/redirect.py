@@ -520,17 +520,43 @@ def _check_workers(log_path: Path, workers: int, timeout: float = 60) -> None:
         raise RuntimeError(f"a worker does not run on uvloop: {slow[0]}")
 
 
-def ensure_link(base: str, timeout: float = 10) -> str:
-    """Create the benchmark link (once per storage) and check that it redirects."""
-    response = httpx.post(
-        f"{base}/api/v1/urls", json={"long_url": TARGET, "custom_alias": CODE}, timeout=timeout
-    )
+# Five rules the benchmark's requests all fail, each asking for another fact of the request
+# (query string, Accept-Language, the user agent parsed twice over, the country): the most a
+# 5-rule link costs before it falls back to its long_url.
+FIVE_RULES: Final = [
+    {"conditions": {"query": {"utm_source": "newsletter"}}, "long_url": "https://example.com/n"},
+    {"conditions": {"language": "fr"}, "long_url": "https://example.com/fr"},
+    {"conditions": {"device": "tablet"}, "long_url": "https://example.com/tablet"},
+    {"conditions": {"os": ["ios", "android"]}, "long_url": "https://example.com/app"},
+    {"conditions": {"country": "FR"}, "long_url": "https://example.com/france"},
+]
+LINKS: Final = {"plain": CODE, "rules5": "bench-rules5"}
+
+
+def ensure_link(base: str, kind: str = "plain", timeout: float = 10) -> str:
+    """Create the benchmark link (once per storage) and check that it redirects: `plain`, or
+    `rules5`, a link with `FIVE_RULES` (smart links need an account: one is signed up)."""
+    code = LINKS[kind]
+    body: dict[str, object] = {"long_url": TARGET, "custom_alias": code}
+    headers = {}
+    if kind == "rules5":
+        body["rules"] = FIVE_RULES
+        headers = {"Authorization": f"Bearer {_bench_account(base, timeout)}"}
+    response = httpx.post(f"{base}/api/v1/urls", json=body, headers=headers, timeout=timeout)
     if response.status_code not in (201, 409):
         raise RuntimeError(f"creating the link failed: {response.status_code} {response.text}")
-    check = httpx.get(f"{base}/{CODE}", timeout=timeout)
+    check = httpx.get(f"{base}/{code}", headers={"user-agent": BROWSER_UA}, timeout=timeout)
     if check.status_code not in (301, 302, 307, 308) or check.headers["location"] != TARGET:
         raise RuntimeError(f"the link does not redirect: {check.status_code} {check.headers}")
-    return f"{base}/{CODE}"
+    return f"{base}/{code}"
+
+
+def _bench_account(base: str, timeout: float) -> str:
+    account = {"email": "bench@example.com", "username": "bench", "password": "bench-Secret-1!"}
+    httpx.post(f"{base}/api/v1/auth/signup", json=account, timeout=timeout)  # 409 if there
+    login = httpx.post(f"{base}/api/v1/auth/login", json=account, timeout=timeout)
+    login.raise_for_status()
+    return str(login.json()["data"]["access_token"])
 
 
 def clicks_stored(base: str, settle: float = 5.0, timeout: float = 120.0) -> int:
@@ -816,6 +842,14 @@ def parse_args() -> argparse.Namespace:
         help="what each request carries: wrk's two headers (Host, a browser's User-Agent), or "
         "the fourteen of a browser following a link; tracking reads every one",
     )
+    parser.add_argument(
+        "--links",
+        nargs="+",
+        choices=list(LINKS),
+        default=["plain"],
+        help="which links to load, one after the other on each server: `plain`, and `rules5` "
+        "(five rules that every request fails, so all five run before the long_url)",
+    )
     parser.add_argument("--port", type=int, default=18000, help="first port used (range of 40)")
     parser.add_argument("--no-nginx", action="store_true", help="skip the nginx baseline")
     parser.add_argument(
@@ -944,16 +978,23 @@ def run(args: argparse.Namespace, pin: Pin) -> None:
                         worker=args.worker,
                     ) as (base, group),
                 ):
-                    url = ensure_link(base)
-                    result, cpu_us, load = measure(wrk, url, group, args, pin)
+                    # each kind of link on the same server in turn: the drift touches both
+                    measured = []
+                    for kind in args.links:
+                        url = ensure_link(base, kind)
+                        measured.append((kind, *measure(wrk, url, group, args, pin)))
                     with (
                         click_worker(env, Path(tmp_name)) if separate else contextlib.nullcontext()
                     ):
-                        stored = clicks_stored(base) if track else None
-                name = f"shorturl {mode} {server}"
-                rows.append(Row(name, workers, result, cpu_us, load))
-                extra = f", {stored:,} clicks stored" if stored is not None else ""
-                print(f"  {name} x{workers}: {result.requests_per_s:,.0f} req/s{extra}", flush=True)
+                        stored = clicks_stored(base) if track and args.links == ["plain"] else None
+                for kind, result, cpu_us, load in measured:
+                    name = f"shorturl {mode} {server}" + ("" if kind == "plain" else f" {kind}")
+                    rows.append(Row(name, workers, result, cpu_us, load))
+                    extra = f", {stored:,} clicks stored" if stored is not None else ""
+                    print(
+                        f"  {name} x{workers}: {result.requests_per_s:,.0f} req/s{extra}",
+                        flush=True,
+                    )
     report(rows)
     if costs:
         report_tracking(costs, args.side_by_side)

@@ -41,6 +41,7 @@ __all__ = [
     "describe_agent",
     "preferred_language",
     "referrer_host",
+    "visitor_hash",
 ]
 
 log = logging.getLogger(__name__)
@@ -231,6 +232,7 @@ class ClickEnricher:
         self._crawlers = CrawlerDetect()
         self._agents: OrderedDict[str, AgentFacts] = OrderedDict()
         self._countries: dict[str, str | None] = {}
+        self._ip_countries: dict[str, str | None] = {}
         self._stored_ips: dict[str, str | None] = {}  # address → as IP_STORAGE keeps it
         self._places: OrderedDict[str, tuple[str | None, str | None, str | None]] = OrderedDict()
         self._geoip: Any = None
@@ -252,6 +254,19 @@ class ClickEnricher:
             if len(self._agents) > _AGENT_CACHE_SIZE:
                 self._agents.popitem(last=False)
         return facts
+
+    def country_of(self, ip: str) -> str | None:
+        """One address's country, as `enrich` finds it (iptocc, then the GeoIP database);
+        cached per address, for smart links' country rules."""
+        if ip in self._ip_countries:
+            return self._ip_countries[ip]
+        country = iptocc.country_code([ip])[0]
+        if country is None and self._geoip is not None:
+            country = self._place(ip)[0]
+        if len(self._ip_countries) >= _GEO_CACHE_SIZE:
+            self._ip_countries.clear()
+        self._ip_countries[ip] = country
+        return country
 
     def enrich(self, events: Sequence[ClickEvent], salts: dict[date, str]) -> list[dict[str, Any]]:
         """Rows for the `clicks` table, in the order of `events`. `salts` holds the visitor
@@ -293,6 +308,7 @@ class ClickEnricher:
                     "kind": HUMAN if trusted else facts.kind,
                     "bot_name": None if trusted else facts.bot_name,
                     **campaign(event.query),
+                    "destination": event.destination,
                 }
             )
         return rows

@@ -8,7 +8,7 @@ the prefix followed by its number in hex, the batch's first number counting up. 
 appends a click's values to one list and numbers its clicks only when a batch leaves, so the
 redirect makes no object of its own per click. Events made elsewhere (tests, tools) keep the
 ids they have: with no first number (null), each click's values start with its whole id.
-Since the query string and orphan visits were added (`extra`), a batch ends with its clicks' width
+Since the query string and orphan visits (`extra`) and smart links' `destination` were added, a batch ends with its clicks' width
 (`[id prefix, first number, [value, ...], width]`): a batch of the three-item form before
 holds clicks of the eight values then. The forms before are still read: `[id prefix, [row, ...]]`, a row a tuple of the fields with
 the id as a number or whole, and, before prefixes, a plain array of whole-id rows.
@@ -53,6 +53,7 @@ class ClickEvent(NamedTuple):
     # link; link_id 0) a list [type, path, 0, query], or for a web process's count of those
     # it left out over its per-minute cap [type, None, count, None].
     extra: str | list[Any] | None = None
+    destination: str | None = None  # smart links: where it went (None: the link's long_url)
 
     @property
     def query(self) -> str | None:
@@ -80,21 +81,22 @@ class ClickBatch:
     id_prefix: str
     first_number: int | None
     values: list[Any]
+    width: int = WIDTH  # values a click (after its id): older batches lack the last ones
 
     @classmethod
     def of(cls, events: Iterable[ClickEvent]) -> ClickBatch:
         """A batch of events that carry their ids whole."""
-        return cls("", None, [value for event in events for value in event])
+        return cls("", None, [value for event in events for value in event], WIDTH)
 
     def __len__(self) -> int:
-        return len(self.values) // _click_width(self.first_number, WIDTH)
+        return len(self.values) // _click_width(self.first_number, self.width)
 
     def events(self) -> list[ClickEvent]:
         """The batch's events, read as a worker reads them off the wire (`decode_batch`)."""
-        return _flat_events(self.id_prefix, self.first_number, self.values, WIDTH)
+        return _flat_events(self.id_prefix, self.first_number, self.values, self.width)
 
     def encode(self) -> bytes:
-        return orjson.dumps((self.id_prefix, self.first_number, self.values, WIDTH))
+        return orjson.dumps((self.id_prefix, self.first_number, self.values, self.width))
 
 
 def decode_batch(raw: bytes | str) -> list[ClickEvent]:

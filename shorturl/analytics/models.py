@@ -43,6 +43,9 @@ class Click(Base):
     utm_source: Mapped[str | None] = mapped_column(String(128), default=None)
     utm_medium: Mapped[str | None] = mapped_column(String(128), default=None)
     utm_campaign: Mapped[str | None] = mapped_column(String(128), default=None)
+    # Where a smart link sent this click (links/routing.py `destination_label`); None: the
+    # link's own long_url (every plain link).
+    destination: Mapped[str | None] = mapped_column(String(255), default=None)
 
 
 class ClickRollup(Base):

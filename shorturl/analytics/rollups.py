@@ -70,6 +70,7 @@ DIMENSIONS: Final = (
     "utm_source",
     "utm_medium",
     "utm_campaign",
+    "destination",
 )
 TOTAL: Final = "total"  # the row of a day with every click, value ''
 _KEY: Final = ("link_id", "day", "dimension", "value", "is_bot")

@@ -97,6 +97,15 @@ class CampaignShare(BaseModel):
     percentage: float
 
 
+class DestinationShare(BaseModel):
+    """Clicks per place a smart link sent them (rules, A/B variants); a plain link has one."""
+
+    destination: str  # the URL (past 255 characters: its start and a hash)
+    is_default: bool  # the link's own long_url
+    clicks: int
+    percentage: float
+
+
 class CampaignData(BaseModel):
     """Clicks per `utm_*` value, of the request or of the link's destination URL."""
 
@@ -121,6 +130,7 @@ class LinkAnalytics(BaseModel):
     bot_clicks: int  # robots' requests in the period, never in the totals unless include_bots
     preview_clicks: int  # link-preview fetchers' requests
     bot_data: list[BotShare]
+    destination_data: list[DestinationShare]
 
 
 class TopLink(BaseModel):

@@ -29,6 +29,7 @@ from shorturl.analytics.schemas import (
     CampaignShare,
     ClickTrends,
     CountryShare,
+    DestinationShare,
     DeviceShare,
     LinkAnalytics,
     LinkStats,
@@ -251,6 +252,7 @@ async def link_analytics(
         bot_clicks=bot_clicks,
         preview_clicks=preview_clicks,
         bot_data=bot_data,
+        destination_data=await destination_shares(repository, link, spec, total),
     )
 
 
@@ -413,6 +415,25 @@ async def _series(
         points.append(SeriesPoint.at(bucket, period.granularity, clicks, unique))
     points.reverse()  # newest first, as seed 003 shows
     return points
+
+
+async def destination_shares(
+    repository: ClickRepository, link: Link, spec: ClickFilter, total: int
+) -> list[DestinationShare]:
+    """Clicks per destination, most first; clicks that recorded none went to the long_url."""
+    counts: dict[str, int] = {}
+    for value, clicks in await repository.counts_by("destination", spec):
+        url = value or link.long_url
+        counts[url] = counts.get(url, 0) + clicks
+    return [
+        DestinationShare(
+            destination=url,
+            is_default=url == link.long_url,
+            clicks=clicks,
+            percentage=_percent(clicks, total),
+        )
+        for url, clicks in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 async def _shares(

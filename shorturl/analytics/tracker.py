@@ -100,11 +100,17 @@ class ClickTracker:
     # the hot path
 
     def record(
-        self, scope: dict[str, Any], link_id: int, use: int = 0, client_ip: str | None = None
+        self,
+        scope: dict[str, Any],
+        link_id: int,
+        use: int = 0,
+        client_ip: str | None = None,
+        destination: str | None = None,
     ) -> None:
         """Queue a click on `link_id` from this ASGI request. O(1); never awaits.
 
-        `client_ip`: the request's client address when the caller has found it already."""
+        `client_ip`: the request's client address when the caller has found it already;
+        `destination`: where a smart link sent it (None: the link's long_url)."""
         values = self._values
         if len(values) >= self._capacity:
             self.dropped += 1
@@ -132,7 +138,7 @@ class ClickTracker:
                     )
         except TypeError:  # another form ASGI allows (pairs as lists, a tuple of pairs): made so
             pairs = [(bytes(name), bytes(value)) for name, value in scope["headers"]]
-            return self.record({**scope, "headers": pairs}, link_id, use, client_ip)
+            return self.record({**scope, "headers": pairs}, link_id, use, client_ip, destination)
         if client_ip is None:
             # ClientIpResolver.from_scope's rule for a resolver that trusts no proxy, inline:
             # the call is ~10% of a click's instructions (bench/tracker.py --instructions).
@@ -158,6 +164,7 @@ class ClickTracker:
             language,
             use,
             query,  # `extra`: see record_orphan
+            destination,
         )
 
     def record_orphan(self, scope: dict[str, Any], orphan: list[Any]) -> None:
@@ -165,8 +172,8 @@ class ClickTracker:
         recorded as a click on link 0 whose `extra` is `orphan` and its query. Not the hot path."""
         before = len(self._values)
         self.record(scope, 0)
-        if len(self._values) > before:
-            self._values[-1] = [*orphan, self._values[-1]]
+        if len(self._values) > before:  # `extra` is the value before the last (`destination`)
+            self._values[-2] = [*orphan, self._values[-2]]
 
     # the background side
 

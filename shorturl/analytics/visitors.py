@@ -41,6 +41,14 @@ class VisitorSalts:
                 del self._known[day]
         return salts
 
+    async def today(self) -> str:
+        """The salt of the current UTC day (the redirect's sticky A/B variants use it)."""
+        day = utcnow().date()
+        salt = self._known.get(day)
+        if salt is None:
+            salt = (await self.for_days((day,)))[day]
+        return salt
+
     async def forget_old_salts(self) -> int:
         """Delete salts older than `KEEP_DAYS` days. Returns how many."""
         keep_from = (utcnow().date() - timedelta(days=KEEP_DAYS)).isoformat()

@@ -26,6 +26,7 @@ __all__ = [
     "ClickTrends",
     "CountryClicks",
     "DeletedLink",
+    "DestinationClicks",
     "DeviceClicks",
     "Health",
     "Link",
@@ -80,6 +81,11 @@ class Link(ApiObject):
     last_clicked_at: datetime | None
     status: str
     owner: LinkOwner | None
+    # smart links (None from a server that predates them)
+    password_protected: bool | None = None
+    rules: list[dict[str, Any]] | None = None
+    variants: list[dict[str, Any]] | None = None
+    expired_redirect: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,6 +230,16 @@ class OsClicks(ApiObject):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DestinationClicks(ApiObject):
+    """Clicks a smart link sent to one destination (its rules' and variants' URLs)."""
+
+    destination: str
+    is_default: bool
+    clicks: int
+    percentage: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class LinkAnalytics(ApiObject):
     """Clicks of one short URL over a period (`GET /urls/{code}/analytics`)."""
 
@@ -238,6 +254,7 @@ class LinkAnalytics(ApiObject):
     device_data: list[DeviceClicks]
     browser_data: list[BrowserClicks]
     os_data: list[OsClicks]
+    destination_data: list[DestinationClicks] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -62,8 +62,16 @@ def create(
     max_clicks: int | None = None,
     description: str | None = None,
     tags: Sequence[str] | None = None,
+    password: str | None = None,
+    rules: Sequence[Mapping[str, Any]] | None = None,
+    variants: Sequence[Mapping[str, Any]] | None = None,
+    expired_redirect: str | None = None,
 ) -> Call[Link]:
     """Create a short URL (`POST /urls`); random code unless `custom_alias` is given.
+
+    Smart links (signed in): `password` (visitors enter it first), `rules`
+    (`[{"conditions": {"os": "ios"}, "long_url": …}]`, first match wins), `variants`
+    (`[{"long_url": …, "weight": 70}, …]`, sticky per daily visitor), `expired_redirect`.
 
     Raises InvalidUrl, CustomAliasTaken, ValidationError, QuotaExceeded, RateLimited.
     """
@@ -74,10 +82,18 @@ def create(
         "max_clicks": max_clicks,
         "description": description,
         "tags": _tag_list(tags) if tags is not None else None,
+        "password": password,
+        "rules": _plain_list(rules),
+        "variants": _plain_list(variants),
+        "expired_redirect": expired_redirect,
     }
     return Call(
         "POST", "/urls", Link.from_data, json={k: v for k, v in body.items() if v is not None}
     )
+
+
+def _plain_list(items: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]] | None:
+    return None if items is None else [dict(item) for item in items]
 
 
 def get(code: str) -> Call[Link]:
@@ -94,9 +110,14 @@ def update(
     description: str | None | NotGiven = NOT_GIVEN,
     tags: Sequence[str] | None | NotGiven = NOT_GIVEN,
     status: Literal["active", "disabled"] | NotGiven = NOT_GIVEN,
+    password: str | None | NotGiven = NOT_GIVEN,
+    rules: Sequence[Mapping[str, Any]] | None | NotGiven = NOT_GIVEN,
+    variants: Sequence[Mapping[str, Any]] | None | NotGiven = NOT_GIVEN,
+    expired_redirect: str | None | NotGiven = NOT_GIVEN,
 ) -> Call[Link]:
     """Change a short URL (`PATCH /urls/{code}`): only the arguments given change, and
-    `None` clears a field (no expiry, no click limit, no description)."""
+    `None` clears a field (no expiry, no click limit, no description, no password, no
+    rules, no variants, no expired_redirect)."""
     body = {
         "long_url": long_url,
         "expiration_date": expiration_date,
@@ -104,6 +125,10 @@ def update(
         "description": description,
         "tags": _tag_list(tags) if tags is not None and not isinstance(tags, NotGiven) else tags,
         "status": status,
+        "password": password,
+        "rules": rules if isinstance(rules, NotGiven) else _plain_list(rules),
+        "variants": variants if isinstance(variants, NotGiven) else _plain_list(variants),
+        "expired_redirect": expired_redirect,
     }
     given = {k: v for k, v in body.items() if not isinstance(v, NotGiven)}
     # Setting fields to given values is idempotent, so a PATCH here may be retried.

@@ -14,6 +14,7 @@ from shorturl.dashboard.forms import LinkForm, field_text
 from shorturl.dashboard.qr import qr_svg
 from shorturl.dashboard.rendering import error_headers, plain_error, render
 from shorturl.dashboard.reports import PERIOD_CHOICES, link_report, owner_overview
+from shorturl.dashboard.routing_form import DEVICES, OPERATING_SYSTEMS, RoutingForm
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import SignedInSession, WebSession
 from shorturl.dashboard.table import SORTS, STATUSES, LinkTableQuery, page_of
@@ -153,9 +154,15 @@ async def _link_page(
     *,
     form: LinkForm | None = None,
     error: str | None = None,
+    routing: RoutingForm | None = None,
+    routing_error: str | None = None,
     status: int = 200,
 ) -> Response:
-    notices = {"created": "Your short link is ready.", "saved": "Changes saved."}
+    notices = {
+        "created": "Your short link is ready.",
+        "saved": "Changes saved.",
+        "routed": "Routing saved.",
+    }
     flash = next((text for key, text in notices.items() if key in request.query_params), None)
     context = {
         "link": link,
@@ -167,6 +174,10 @@ async def _link_page(
         "qr_svg": qr_svg(links.short_url(link.code)),
         "report": await link_report(db, link, request.query_params.get("period")),
         "period_choices": PERIOD_CHOICES,
+        "routing": routing or RoutingForm.of(link),
+        "routing_error": routing_error,
+        "devices": DEVICES,
+        "systems": OPERATING_SYSTEMS,
     }
     return render(request, "link.html", context, status=status)
 
@@ -206,6 +217,36 @@ async def update_link(
             status=error.status_code,
         )
     return RedirectResponse(f"/dashboard/links/{code}?saved=1#settings", 303)
+
+
+@router.post("/links/{code}/routing")
+async def update_routing(
+    request: Request,
+    code: str,
+    form: VerifiedForm,
+    web: SignedInSession,
+    db: SessionDep,
+    links: LinkServiceDep,
+) -> Response:
+    """Save the link's password, rules, A/B variants and expired_redirect."""
+    link = await _managed(db, links, code, web)
+    entered = RoutingForm.read(form, has_password=link.password_hash is not None)
+    try:
+        await links.update(db, code, LinkChanges(routing=entered.changes()), web.principal)
+    except AppError as error:
+        await db.rollback()
+        link = await _managed(db, links, code, web)
+        return await _link_page(
+            request,
+            web,
+            db,
+            links,
+            link,
+            routing=entered,
+            routing_error=plain_error(error),
+            status=error.status_code,
+        )
+    return RedirectResponse(f"/dashboard/links/{code}?routed=1#routing", 303)
 
 
 @router.post("/links/{code}/status")

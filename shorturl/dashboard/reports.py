@@ -91,6 +91,7 @@ class LinkReport:
     browsers: list[Share]
     systems: list[Share]
     referrers: list[Share]
+    destinations: list[Share]  # where a smart link sent its clicks
     visits: list[Visit]
     visits_total: int
     bot_clicks: int
@@ -128,6 +129,9 @@ async def link_report(session: AsyncSession, link: Link, period_name: str | None
         systems=top_list((row.os, row.clicks, row.percentage) for row in report.os_data),
         referrers=top_list(
             (row.referrer, row.clicks, row.percentage) for row in report.referrer_data
+        ),
+        destinations=top_list(
+            (row.destination, row.clicks, row.percentage) for row in report.destination_data
         ),
         visits=stats.visits,
         visits_total=stats.visit_count,

@@ -18,6 +18,14 @@ from shorturl.console.exits import EXIT_CODES_HELP, ExitCode, fail, run
 from shorturl.console.output import console, print_json, short_time, table
 from shorturl.console.target import ApiKeyOption, ServerUrlOption, Target, open_urls
 from shorturl.links.csv_files import export_links, import_links
+from shorturl.links.smart_options import (
+    ExpiredRedirect,
+    Password,
+    RulesJson,
+    VariantOption,
+    parse_rules,
+    parse_variant,
+)
 
 if TYPE_CHECKING:
     from shorturl.client.models import Link
@@ -107,6 +115,13 @@ def _show(link: Link) -> None:
         ("description", link.description or ""),
         ("tags", ", ".join(link.tags)),
         ("owner", link.owner.username if link.owner else "anonymous"),
+        ("password", "yes" if link.password_protected else "no"),
+        ("rules", len(link.rules or ())),
+        (
+            "variants",
+            ", ".join(f"{v['weight']}:{v['long_url']}" for v in link.variants or ()) or "none",
+        ),
+        ("when expired", link.expired_redirect or "410 Gone"),
         ("created", short_time(link.created_at)),
         ("updated", short_time(link.updated_at)),
     ]
@@ -125,12 +140,18 @@ def create(
     ] = None,
     description: Annotated[str | None, typer.Option(help="A note for yourself.")] = None,
     tags: Tags = None,
+    password: Password = None,
+    rules: RulesJson = None,
+    variants: VariantOption = None,
+    expired_redirect: ExpiredRedirect = None,
     owner: Owner = None,
     as_json: AsJson = False,
     url: ServerUrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
     """Create a short URL and print it (the whole link with --json)."""
+    rule_list = parse_rules(rules) if rules is not None else None
+    variant_list = [parse_variant(v) for v in variants] if variants else None
 
     async def work() -> Link:
         async with open_urls(Target(url, api_key), as_user=owner) as urls:
@@ -141,6 +162,10 @@ def create(
                 max_clicks=max_clicks,
                 description=description,
                 tags=tags or [],
+                password=password,
+                rules=rule_list,
+                variants=variant_list,
+                expired_redirect=expired_redirect,
             )
 
     link = run(work())
@@ -258,6 +283,18 @@ def update(
         bool | None,
         typer.Option("--enable/--disable", help="Turn the link on or off.", show_default=False),
     ] = None,
+    password: Password = None,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="Remove the password.")
+    ] = False,
+    rules: RulesJson = None,
+    no_rules: Annotated[bool, typer.Option("--no-rules", help="Remove every rule.")] = False,
+    variants: VariantOption = None,
+    no_variants: Annotated[bool, typer.Option("--no-variants", help="End the A/B test.")] = False,
+    expired_redirect: ExpiredRedirect = None,
+    no_expired_redirect: Annotated[
+        bool, typer.Option("--no-expired-redirect", help="Expired: 410 Gone again.")
+    ] = False,
     as_json: AsJson = False,
     url: ServerUrlOption = None,
     api_key: ApiKeyOption = None,
@@ -269,6 +306,15 @@ def update(
         (max_clicks is not None, no_max_clicks, "max_clicks", max_clicks),
         (description is not None, no_description, "description", description),
         (tags is not None, no_tags, "tags", tags),
+        (password is not None, no_password, "password", password),
+        (rules is not None, no_rules, "rules", parse_rules(rules) if rules else None),
+        (
+            bool(variants),
+            no_variants,
+            "variants",
+            [parse_variant(v) for v in variants or ()],
+        ),
+        (expired_redirect is not None, no_expired_redirect, "expired_redirect", expired_redirect),
     ):
         if given and clear:
             fail(f"{name}: give a new value or remove it, not both", ExitCode.USAGE)

@@ -19,7 +19,7 @@ from shorturl.links.schemas import (
     LinkUpdate,
     Pagination,
 )
-from shorturl.links.service import UNSET, LinkChanges, NewLink
+from shorturl.links.service import UNSET, LinkChanges, NewLink, RoutingChanges, plain_items
 from shorturl.storage.db import SessionDep
 
 __all__ = ["router"]
@@ -123,7 +123,8 @@ async def update_link(
     principal: CurrentPrincipal,
     body: Annotated[LinkUpdate, Body()],
 ) -> Envelope[LinkOut]:
-    """Change a link's target, expiry, click limit, description, tags or status."""
+    """Change a link's target, expiry, click limit, description, tags, status, password,
+    rules, A/B variants or expired_redirect (`null` removes one of the last four)."""
     given = body.model_fields_set
     changes = LinkChanges(
         long_url=body.long_url if "long_url" in given and body.long_url is not None else UNSET,
@@ -133,6 +134,12 @@ async def update_link(
         tags=body.tags if "tags" in given else UNSET,
         status=body.status if "status" in given and body.status is not None else UNSET,
         disabled_reason=body.disabled_reason if "disabled_reason" in given else UNSET,
+        routing=RoutingChanges(
+            password=body.password if "password" in given else UNSET,
+            rules=plain_items(body.rules) if "rules" in given else UNSET,
+            variants=plain_items(body.variants) if "variants" in given else UNSET,
+            expired_redirect=body.expired_redirect if "expired_redirect" in given else UNSET,
+        ),
     )
     link = await links.update(session, code, changes, principal)
     return ok(request, link_out(link, links.settings.base_url))

@@ -40,7 +40,7 @@ from shorturl.errors import AppError
 from shorturl.links.presenter import bulk_result, link_out
 from shorturl.links.repository import LinkFilter
 from shorturl.links.schemas import LinkCreate, LinkUpdate
-from shorturl.links.service import UNSET, LinkChanges, NewLink
+from shorturl.links.service import UNSET, LinkChanges, NewLink, RoutingChanges, plain_items
 from shorturl.links.transfer import export_csv, export_total, import_entries, parse_import
 from shorturl.runtime import Runtime
 from shorturl.storage.db import run_after_commit
@@ -69,6 +69,10 @@ class LocalUrls:
         max_clicks: int | None = None,
         description: str | None = None,
         tags: Sequence[str] | None = None,
+        password: str | None = None,
+        rules: Sequence[Any] | None = None,
+        variants: Sequence[Any] | None = None,
+        expired_redirect: str | None = None,
     ) -> models.Link:
         body = checked(
             LinkCreate,
@@ -79,6 +83,10 @@ class LocalUrls:
                 "max_clicks": max_clicks,
                 "description": description,
                 "tags": list(tags or []),
+                "password": password,
+                "rules": None if rules is None else list(rules),
+                "variants": None if variants is None else list(variants),
+                "expired_redirect": expired_redirect,
             },
         )
         new = NewLink.from_request(body)
@@ -103,6 +111,10 @@ class LocalUrls:
         description: str | None | NotGiven = NOT_GIVEN,
         tags: Sequence[str] | None | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
+        password: str | None | NotGiven = NOT_GIVEN,
+        rules: Sequence[Any] | None | NotGiven = NOT_GIVEN,
+        variants: Sequence[Any] | None | NotGiven = NOT_GIVEN,
+        expired_redirect: str | None | NotGiven = NOT_GIVEN,
     ) -> models.Link:
         given = {
             "long_url": long_url,
@@ -111,6 +123,10 @@ class LocalUrls:
             "description": description,
             "tags": list(tags) if isinstance(tags, list | tuple) else tags,
             "status": status,
+            "password": password,
+            "rules": list(rules) if isinstance(rules, list | tuple) else rules,
+            "variants": list(variants) if isinstance(variants, list | tuple) else variants,
+            "expired_redirect": expired_redirect,
         }
         body = checked(LinkUpdate, given)
         fields = body.model_fields_set
@@ -121,6 +137,12 @@ class LocalUrls:
             description=body.description if "description" in fields else UNSET,
             tags=body.tags if "tags" in fields else UNSET,
             status=body.status if "status" in fields and body.status else UNSET,
+            routing=RoutingChanges(
+                password=body.password if "password" in fields else UNSET,
+                rules=plain_items(body.rules) if "rules" in fields else UNSET,
+                variants=plain_items(body.variants) if "variants" in fields else UNSET,
+                expired_redirect=(body.expired_redirect if "expired_redirect" in fields else UNSET),
+            ),
         )
         links = self.runtime.links
         return await self.transaction(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -103,6 +105,12 @@ class Link(Base):
     disabled_by: Mapped[str | None] = mapped_column(String(16), default=None)
     disabled_by_user_id: Mapped[int | None] = mapped_column(Integer, default=None)
     disabled_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Smart links (links/routing.py): a visitor password (argon2id), redirect rules and
+    # weighted A/B variants (JSON lists as validated), and where an expired link sends.
+    password_hash: Mapped[str | None] = mapped_column(Text, default=None)
+    rules: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    variants: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    expired_redirect: Mapped[str | None] = mapped_column(Text, default=None)
 
     tags: Mapped[list[Tag]] = relationship(secondary=link_tags, lazy="selectin", order_by=Tag.name)
     owner: Mapped[User | None] = relationship(lazy="joined")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from shorturl.links.bulk import BulkOutcome
 from shorturl.links.models import Link
+from shorturl.links.routing import RedirectRule, Variant
 from shorturl.links.schemas import (
     BulkCreatedItem,
     BulkFailedItem,
@@ -52,6 +53,10 @@ def link_out(link: Link, base_url: str) -> LinkOut:
         disabled_by=link.disabled_by,
         disabled_reason=link.disabled_reason,
         owner=owner,
+        password_protected=link.password_hash is not None,
+        rules=[RedirectRule.model_validate(rule) for rule in link.rules or ()],
+        variants=[Variant.model_validate(variant) for variant in link.variants or ()],
+        expired_redirect=link.expired_redirect,
         metadata=PageMetadataOut(
             title=link.title,
             description=link.page_description,

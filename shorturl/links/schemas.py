@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
+from shorturl.links.routing import MAX_PASSWORD_LENGTH, RedirectRule, Rules, Variant, Variants
 from shorturl.timestamps import UtcDateTime
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Tags = Annotated[list[TagName], Field(max_length=20)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
+LinkPassword = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+TargetUrl = Annotated[str, StringConstraints(max_length=2048)]
 
 
 class LinkCreate(BaseModel):
@@ -56,6 +59,19 @@ class LinkCreate(BaseModel):
     max_clicks: int | None = Field(None, ge=1)
     description: Description | None = None
     tags: Tags = []
+    # smart links (signed-in callers): links/routing.py
+    password: LinkPassword | None = Field(
+        None, description="Visitors must enter it first (stored hashed, never shown)"
+    )
+    rules: Rules | None = Field(
+        None, description="Evaluated in order, first match wins; else variants or long_url"
+    )
+    variants: Variants | None = Field(
+        None, description="Weighted A/B destinations, sticky per daily visitor"
+    )
+    expired_redirect: TargetUrl | None = Field(
+        None, description="Where visitors go once the link expired or ran out of clicks"
+    )
 
 
 class LinkUpdate(BaseModel):
@@ -85,6 +101,10 @@ class LinkUpdate(BaseModel):
     disabled_reason: str | None = Field(
         None, max_length=500, description="Why the link is disabled (kept with `status`)"
     )
+    password: LinkPassword | None = Field(None, description="`null` removes the password")
+    rules: Rules | None = None
+    variants: Variants | None = None
+    expired_redirect: TargetUrl | None = None
 
 
 class LinkOwner(BaseModel):
@@ -127,6 +147,10 @@ class LinkOut(BaseModel):
     disabled_by: str | None = None
     disabled_reason: str | None = None
     owner: LinkOwner | None
+    password_protected: bool
+    rules: list[RedirectRule]
+    variants: list[Variant]
+    expired_redirect: str | None
     metadata: PageMetadataOut
     safe_browsing: SafeBrowsing
     # seed 004 names

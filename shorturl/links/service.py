@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts.models import User
+from shorturl.accounts.passwords import hash_password
 from shorturl.accounts.principal import Principal
 from shorturl.config import Settings
 from shorturl.errors import (
@@ -25,6 +27,12 @@ from shorturl.links.codes import alias_problem, generate_code
 from shorturl.links.events import LinkEvent, LinkEventHandler, TargetCheck
 from shorturl.links.models import DisabledBy, Link, LinkStatus
 from shorturl.links.repository import LinkFilter, LinkRepository
+from shorturl.links.routing import (
+    MAX_PASSWORD_LENGTH,
+    validated_rules,
+    validated_target,
+    validated_variants,
+)
 from shorturl.links.urls import normalize_long_url
 from shorturl.ratelimit.plans import plan_named
 from shorturl.storage.cache import LinkCache
@@ -41,9 +49,11 @@ __all__ = [
     "LinkService",
     "NewLink",
     "OwnerUsage",
+    "RoutingChanges",
     "ensure_can_manage",
     "ensure_can_read",
     "month_start",
+    "plain_items",
     "quota_exceeded",
     "unique_names",
 ]
@@ -68,6 +78,11 @@ class NewLink:
     description: str | None = None
     tags: list[str] = field(default_factory=list)
     code_length: int | None = None  # of a random code; None: the CODE_LENGTH setting
+    # smart links (links/routing.py), signed-in callers only
+    password: str | None = None
+    rules: list[Any] | None = None
+    variants: list[Any] | None = None
+    expired_redirect: str | None = None
 
     @classmethod
     def from_request(cls, body: LinkCreate) -> NewLink:
@@ -79,7 +94,20 @@ class NewLink:
             max_clicks=body.max_clicks,
             description=body.description,
             tags=body.tags,
+            password=body.password,
+            rules=plain_items(body.rules),
+            variants=plain_items(body.variants),
+            expired_redirect=body.expired_redirect,
         )
+
+    @property
+    def routing(self) -> RoutingChanges:
+        given = {
+            name: value
+            for name in ("password", "rules", "variants", "expired_redirect")
+            if (value := getattr(self, name)) is not None
+        }
+        return RoutingChanges(**given)
 
 
 @dataclass(slots=True)
@@ -93,6 +121,23 @@ class LinkChanges:
     tags: list[str] | None | _Unset = UNSET
     status: str | _Unset = UNSET
     disabled_reason: str | None | _Unset = UNSET  # why, recorded when this change disables
+    routing: RoutingChanges = field(default_factory=lambda: RoutingChanges())
+
+
+@dataclass(slots=True)
+class RoutingChanges:
+    """A smart link's fields to set; UNSET leaves one alone, None (or []) removes it."""
+
+    password: str | None | _Unset = UNSET
+    rules: list[Any] | None | _Unset = UNSET
+    variants: list[Any] | None | _Unset = UNSET
+    expired_redirect: str | None | _Unset = UNSET
+
+    def any_set(self) -> bool:
+        return any(
+            not isinstance(value, _Unset) and value not in (None, [])
+            for value in (self.password, self.rules, self.variants, self.expired_redirect)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +165,7 @@ class LinkService:
         """Create a link for `principal`; raises InvalidUrl, ValidationFailed, CustomAliasTaken,
         QuotaExceeded (a signed-in caller past their plan's monthly quota)."""
         long_url, expires_at = self.validate_new(new)
+        routing = await self.validated_routing(new.routing, principal)
         repository = LinkRepository(session)
         await self.ensure_within_quota(session, principal)
         checked_at = await self.check_target(long_url)
@@ -132,6 +178,7 @@ class LinkService:
             tags=await repository.tags_named(unique_names(new.tags)),
             is_safe=True,
             safety_checked_at=checked_at,
+            **routing,
         )
         if principal.user_id is not None:
             # Usually already in the session (authentication loaded it): no query.
@@ -177,6 +224,45 @@ class LinkService:
                 raise ValidationFailed(problem, details={"field": "custom_alias"})
         return long_url, expires_at
 
+    async def validated_routing(
+        self, changes: RoutingChanges, principal: Principal
+    ) -> dict[str, Any]:
+        """The `links` columns a smart link's changes set (password hashed, rules and variants
+        validated, every target normalised and checked like a long_url). ValidationFailed
+        naming the field; Unauthorized for an anonymous caller (nobody but an admin could
+        change it)."""
+        if changes.any_set() and not (principal.is_authenticated or principal.is_admin):
+            raise Unauthorized(details="Sign in to create password-protected or smart links")
+        short_host = self.settings.short_host
+        columns: dict[str, Any] = {}
+        if not isinstance(changes.password, _Unset):
+            password = changes.password
+            if password is not None and not 1 <= len(password) <= MAX_PASSWORD_LENGTH:
+                raise ValidationFailed(
+                    f"Password must be 1 to {MAX_PASSWORD_LENGTH} characters",
+                    details={"field": "password"},
+                )
+            columns["password_hash"] = await hash_password(password) if password else None
+        if not isinstance(changes.rules, _Unset):
+            columns["rules"] = (
+                validated_rules(changes.rules, short_host=short_host) if changes.rules else None
+            )
+        if not isinstance(changes.variants, _Unset):
+            columns["variants"] = (
+                validated_variants(changes.variants, short_host=short_host)
+                if changes.variants
+                else None
+            )
+        if not isinstance(changes.expired_redirect, _Unset):
+            columns["expired_redirect"] = (
+                validated_target(changes.expired_redirect, "expired_redirect", short_host)
+                if changes.expired_redirect
+                else None
+            )
+        for url in _routing_targets(columns):
+            await self.check_target(url)
+        return columns
+
     async def check_target(self, long_url: str) -> datetime | None:
         """Run the target checks on `long_url` (raising to refuse it); when they ran."""
         for check in self.target_checks:
@@ -212,6 +298,8 @@ class LinkService:
         self, session: AsyncSession, code: str, changes: LinkChanges, principal: Principal
     ) -> Link:
         link = await self.get_managed(session, code, principal)
+        for name, value in (await self.validated_routing(changes.routing, principal)).items():
+            setattr(link, name, value)
         if not isinstance(changes.long_url, _Unset):
             long_url = normalize_long_url(changes.long_url, short_host=self.settings.short_host)
             if long_url != link.long_url:
@@ -428,6 +516,19 @@ def _future_or_none(value: datetime | None) -> datetime | None:
             "Expiration date must be in the future", details={"field": "expiration_date"}
         )
     return value
+
+
+def _routing_targets(columns: dict[str, Any]) -> list[str]:
+    urls = [rule["long_url"] for rule in columns.get("rules") or ()]
+    urls += [variant["long_url"] for variant in columns.get("variants") or ()]
+    if columns.get("expired_redirect"):
+        urls.append(columns["expired_redirect"])
+    return list(dict.fromkeys(urls))
+
+
+def plain_items(items: Sequence[BaseModel] | None) -> list[Any] | None:
+    """Request models back to plain data: the service validates what every caller gives."""
+    return None if items is None else [item.model_dump(exclude_none=True) for item in items]
 
 
 def unique_names(names: list[str]) -> list[str]:

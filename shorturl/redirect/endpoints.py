@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from shorturl.api.envelope import Envelope, ok
+from shorturl.errors import Forbidden
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.models import LinkStatus
 from shorturl.links.schemas import SafeBrowsing
@@ -33,6 +34,8 @@ async def redirect_info(
 ) -> Envelope[RedirectInfo]:
     """The target of a short URL and what its page says about itself."""
     link = await links.get(session, code)
+    if link.password_hash is not None:
+        raise Forbidden(details="This short URL is password-protected")
     # A disabled or unsafe link's target (and what its page says) is not shown: disabling a
     # phishing link must not leave a public page that names the phishing site.
     shown = link.status == LinkStatus.ACTIVE and link.is_safe

@@ -16,6 +16,7 @@ from shorturl.analytics.orphans import INVALID_SHORT_URL
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus
 from shorturl.redirect.pages import error_body
+from shorturl.redirect.routed import RoutedRedirects
 from shorturl.storage.cache import CachedLink
 from shorturl.storage.outage import is_outage
 
@@ -37,12 +38,13 @@ _EMPTY_BODY: Final[Message] = {"type": "http.response.body", "body": b""}
 class ReadyRedirect:
     """A followable link with its `http.response.start` message built once."""
 
-    __slots__ = ("expires_at", "link", "start")
+    __slots__ = ("expires_at", "link", "routing", "start")
 
     def __init__(self, link: CachedLink, start: Message) -> None:
         self.link = link
         self.start = start
         self.expires_at = link.expires_at
+        self.routing = link.routing  # None but for smart links (redirect/routed.py)
 
 
 class RedirectFront:
@@ -59,6 +61,7 @@ class RedirectFront:
         self._ready_max = max(settings.local_cache_size, 1)
         self._tracker = runtime.clicks.tracker  # None when click tracking is off
         self._orphans = runtime.clicks.orphans  # requests for no link: only errors pay
+        self.routed = RoutedRedirects(runtime, self._error)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] in _REDIRECT_METHODS:
@@ -66,6 +69,12 @@ class RedirectFront:
             if path.rfind("/") == 0 and len(path) > 1 and path[1:] not in RESERVED_WORDS:
                 await self.redirect(scope, send, path[1:])
                 return
+        elif (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and await self.routed.unlock(scope, receive, send)  # a link's password form
+        ):
+            return
         await self.app(scope, receive, send)
 
     async def redirect(self, scope: Scope, send: Any, code: str) -> None:
@@ -103,11 +112,14 @@ class RedirectFront:
                 self._orphans.record(scope, INVALID_SHORT_URL)
                 return
             if link.status == LinkStatus.EXPIRED:
-                await self._error(scope, send, 410, "Short URL has expired")
+                await self.routed.expired(scope, send, link)
                 return
             ready = self._prepare(code, link)
         if ready.expires_at is not None and ready.expires_at <= time.time():
-            await self._error(scope, send, 410, "Short URL has expired")
+            await self.routed.expired(scope, send, ready.link)
+            return
+        if ready.routing is not None:  # a smart link: password, rules, variants
+            await self.routed.serve(scope, send, ready.link, client_ip)
             return
         use = 0
         if ready.link.max_clicks is not None:  # only limited links pay for the counter
@@ -119,7 +131,7 @@ class RedirectFront:
                 await self._failed(scope, send, exc, f"counting a use of {code!r} failed")
                 return
             if taken is None:
-                await self._error(scope, send, 410, "Short URL has expired")
+                await self.routed.expired(scope, send, ready.link)
                 return
             use = taken
         await send(ready.start)

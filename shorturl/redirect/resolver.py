@@ -76,7 +76,15 @@ class LinkResolver:
 
     async def _load(self, code: str) -> CachedLink | Missing:
         statement = select(
-            Link.id, Link.long_url, Link.status, Link.expires_at, Link.max_clicks
+            Link.id,
+            Link.long_url,
+            Link.status,
+            Link.expires_at,
+            Link.max_clicks,
+            Link.password_hash,
+            Link.rules,
+            Link.variants,
+            Link.expired_redirect,
         ).where(Link.code == code)
         async with self.sessionmaker() as session:
             row = (await session.execute(statement)).first()
@@ -88,4 +96,8 @@ class LinkResolver:
             status=row.status,
             expires_at=row.expires_at.timestamp() if row.expires_at else None,
             max_clicks=row.max_clicks,
+            password_hash=row.password_hash,
+            rules=row.rules,
+            variants=row.variants,
+            expired_redirect=row.expired_redirect,
         )

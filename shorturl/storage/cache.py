@@ -20,13 +20,14 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
-from typing import Final
+from dataclasses import dataclass, field, fields
+from typing import Any, Final
 
 import orjson
 from redis.asyncio import Redis
 
 from shorturl.background import cancel_and_wait
+from shorturl.links.routing import LinkRouting
 from shorturl.storage.outage import Availability
 
 __all__ = ["NOT_FOUND", "CachedLink", "LinkCache", "LocalLRU", "Missing"]
@@ -36,13 +37,31 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class CachedLink:
-    """What the redirect needs to know about a link, and nothing more."""
+    """What the redirect needs to know about a link, and nothing more.
+
+    A smart link (password, rules, variants, expired_redirect) carries them compiled in
+    `routing`, built once here when the link enters the cache; a plain link has None."""
 
     id: int
     long_url: str
     status: str
     expires_at: float | None  # epoch seconds
     max_clicks: int | None
+    password_hash: str | None = None
+    rules: list[dict[str, Any]] | None = None
+    variants: list[dict[str, Any]] | None = None
+    expired_redirect: str | None = None
+    routing: LinkRouting | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        routing = LinkRouting.compile(
+            self.long_url,
+            password_hash=self.password_hash,
+            rules=self.rules,
+            variants=self.variants,
+            expired_redirect=self.expired_redirect,
+        )
+        object.__setattr__(self, "routing", routing)
 
 
 class Missing:
@@ -240,8 +259,13 @@ class LinkCache:
                 await pubsub.aclose()
 
 
+_STORED: Final = tuple(f.name for f in fields(CachedLink) if f.init)
+
+
 def _encode(entry: Entry) -> bytes:
-    return b"-" if entry is NOT_FOUND else orjson.dumps(asdict(entry))  # type: ignore[arg-type]
+    if isinstance(entry, Missing):
+        return b"-"
+    return orjson.dumps({name: getattr(entry, name) for name in _STORED})
 
 
 def _decode(raw: bytes | str) -> Entry:

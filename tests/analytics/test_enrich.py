@@ -151,14 +151,37 @@ def test_the_wire_form_round_trips_and_refuses_garbage() -> None:
     events = [ClickEvent("a", 1, 1.5, "GET", "1.1.1.1", None, "https://x.test/", "en", 3)]
     assert decode_batch(ClickBatch.of(events).encode()) == events
     # as the tracker sends them: numbered from the batch's first number, after its prefix
-    head = [2, 2.5, "HEAD", "::1", "curl/8", None, None, 0, None]
-    tail = [3, 4.5, "GET", "::2", None, "https://r.test/", "de", 5, "utm_source=x"]
+    head = [2, 2.5, "HEAD", "::1", "curl/8", None, None, 0, None, None]
+    tail = [
+        3,
+        4.5,
+        "GET",
+        "::2",
+        None,
+        "https://r.test/",
+        "de",
+        5,
+        "utm_source=x",
+        "https://b.test/",
+    ]
     numbered = ClickBatch("p7", 26, [*head, *tail])
     assert len(numbered) == 2
     assert decode_batch(numbered.encode()) == numbered.events()
     assert numbered.events() == [
         ClickEvent("p71a", 2, 2.5, "HEAD", "::1", "curl/8", None, None),
-        ClickEvent("p71b", 3, 4.5, "GET", "::2", None, "https://r.test/", "de", 5, "utm_source=x"),
+        ClickEvent(
+            "p71b",
+            3,
+            4.5,
+            "GET",
+            "::2",
+            None,
+            "https://r.test/",
+            "de",
+            5,
+            "utm_source=x",
+            "https://b.test/",
+        ),
     ]
     # the form before the query and orphans: three items, clicks of eight values
     assert decode_batch(b'["p", 1, [2, 2.5, "GET", "ip", null, null, null, 0]]') == [
@@ -177,6 +200,7 @@ def test_the_wire_form_round_trips_and_refuses_garbage() -> None:
     assert decode_batch(b'["p", 1, [2, 2.5, "GET", "ip", null, null, null, 0], 99]') == []
     assert decode_batch(b'["p", -1, [2, 2.5, "GET", "ip", null, null, null, 0]]') == []
     assert decode_batch(b'["p", 1, [2, 2.5, "GET", "ip", null, null, null, 0], 9]') == []
+    assert decode_batch(b'["p", 1, [2, 2.5, "GET", "ip", null, null, null, 0], 4]') == []
     # the form of stop 12: rows numbered after the prefix
     assert decode_batch(b'["p7", [[26, 2, 2.5, "HEAD", "::1", "curl/8", null, null, 0]]]') == [
         ClickEvent("p71a", 2, 2.5, "HEAD", "::1", "curl/8", None, None)
