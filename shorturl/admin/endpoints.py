@@ -13,6 +13,7 @@ from shorturl.accounts.models import User
 from shorturl.accounts.presenter import public_user_id
 from shorturl.admin.schemas import AdminLinkList, Deactivated, UserChange, UserList, UserOut
 from shorturl.api.envelope import Envelope, ok
+from shorturl.api.paging import MAX_OFFSET
 from shorturl.errors import Forbidden, NotFound
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.models import Link
@@ -26,7 +27,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 MAX_CODES_SHOWN = 1_000
 
 
