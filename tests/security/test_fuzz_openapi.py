@@ -5,8 +5,8 @@ No answer may be a 5xx.
 
 Left out, and why:
 - the redirect catch-all `/{code}` is not in the schema (a bare ASGI app, tests/redirect);
-- `/rest/v3/mercure-info` answers 501 on purpose, as Shlink does without a Mercure hub: it
-  is asserted to be exactly that instead;
+- `/rest/v3/mercure-info` answers GET with 501 on purpose, as Shlink does without a Mercure
+  hub: that 501 is asserted to be Shlink's problem body instead;
 - `/api/v1/urls/{code}/clicks/stream` and `/api/v1/analytics/stream` are SSE streams that
   never end on their own, so a request would hang the run (tests/live covers them).
 """
@@ -99,7 +99,8 @@ def identities(fuzzed_server: LiveServer) -> Identities:
 
 def _openapi() -> dict[str, Any]:
     """The `/openapi.json` the server answers, built by the same code at collection time so
-    pytest gets a test per operation (schemathesis' lazy fixture loader needs pytest < 9)."""
+    pytest gets a test per operation (schemathesis' lazy fixture loader
+    fails on pytest 9.2 here: AttributeError '_nodeid')."""
     application: Any = create_app(
         Settings(_env_file=None, database_url="sqlite+aiosqlite://", secret_key="x" * 40)  # type: ignore[call-arg]
     )
