@@ -23,7 +23,7 @@ def public_key_id(key_id: int) -> str:
 def key_id_from(text: str) -> int:
     """The numeric id in `key_12` (or `12`); NotFound for anything else."""
     number = text.removeprefix("key_")
-    if not number.isdigit() or len(number) > 18:
+    if not (number.isascii() and number.isdigit()) or len(number) > 18:
         raise NotFound("API key not found", details=f"No API key '{text}'")
     return int(number)
 

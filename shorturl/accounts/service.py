@@ -160,7 +160,7 @@ async def find_user(session: AsyncSession, login: str) -> User | None:
         return await repository.user_by_email(login.lower())
     user = await repository.user_by_username(login.lower())
     number = login.removeprefix("user_")
-    if user is None and number.isdigit():
+    if user is None and number.isascii() and number.isdigit():  # not '³': int() refuses it
         user = await repository.user(int(number))
     return user
 

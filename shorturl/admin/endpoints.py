@@ -17,6 +17,7 @@ from shorturl.analytics.orphans import OrphanFilter
 from shorturl.analytics.periods import parse_moment
 from shorturl.analytics.schemas import OrphanVisitList
 from shorturl.api.envelope import Envelope, ok
+from shorturl.api.paging import MAX_OFFSET, MAX_PAGE
 from shorturl.errors import Forbidden, NotFound, ValidationFailed
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.models import Link
@@ -30,7 +31,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 MAX_CODES_SHOWN = 1_000
 
 
@@ -123,8 +124,8 @@ async def orphan_visits(
     session: SessionDep,
     _: AdminPrincipal,
     limit: Limit = 20,
-    offset: Annotated[int | None, Query(ge=0)] = None,
-    page: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+    page: Annotated[int | None, Query(ge=1, le=MAX_PAGE)] = None,
     visit_type: Annotated[
         Literal["invalid_short_url", "base_url", "regular_404"] | None, Query(alias="type")
     ] = None,

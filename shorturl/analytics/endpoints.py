@@ -13,6 +13,7 @@ from shorturl.analytics import export, service
 from shorturl.analytics.periods import Period, parse_range
 from shorturl.analytics.schemas import LinkAnalytics, LinkStats, Summary
 from shorturl.api.envelope import Envelope, ok
+from shorturl.api.paging import MAX_OFFSET, MAX_PAGE
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.storage.db import SessionDep
 from shorturl.timestamps import utcnow
@@ -54,8 +55,8 @@ async def link_stats(
     links: LinkServiceDep,
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int | None, Query(ge=0)] = None,
-    page: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+    page: Annotated[int | None, Query(ge=1, le=MAX_PAGE)] = None,
     include_bots: IncludeBots = False,
 ) -> Envelope[LinkStats]:
     """Visit count, unique visitors and the visits themselves, newest first (seed 004).

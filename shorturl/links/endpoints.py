@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Query, Request, status
 
 from shorturl.accounts.dependencies import CurrentPrincipal
 from shorturl.api.envelope import Envelope, ok
+from shorturl.api.paging import MAX_OFFSET, MAX_PAGE
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.presenter import link_out
 from shorturl.links.repository import LinkFilter
@@ -54,8 +55,8 @@ async def list_links(
     links: LinkServiceDep,
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int | None, Query(ge=0)] = None,
-    page: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+    page: Annotated[int | None, Query(ge=1, le=MAX_PAGE)] = None,
     status_filter: Annotated[
         Literal["active", "expired", "disabled", "deleted"] | None, Query(alias="status")
     ] = None,

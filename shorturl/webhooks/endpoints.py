@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts.dependencies import CurrentUser
 from shorturl.api.envelope import Envelope, ErrorEnvelope, ok
+from shorturl.api.paging import MAX_OFFSET, MAX_PAGE
 from shorturl.links.schemas import Pagination
 from shorturl.storage.db import SessionDep, run_after_commit
 from shorturl.webhooks import service
@@ -137,8 +138,8 @@ async def list_deliveries(
     user: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int | None, Query(ge=0)] = None,
-    page: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+    page: Annotated[int | None, Query(ge=1, le=MAX_PAGE)] = None,
 ) -> Envelope[DeliveryList]:
     """The delivery log, newest first: event, status, attempts, last answer and error."""
     start = offset if offset is not None else ((page or 1) - 1) * limit

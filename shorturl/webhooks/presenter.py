@@ -27,7 +27,7 @@ def public_delivery_id(delivery_id: int) -> str:
 
 def _number(text: str, prefix: str, what: str) -> int:
     number = text.removeprefix(prefix)
-    if not number.isdigit() or len(number) > 18:
+    if not (number.isascii() and number.isdigit()) or len(number) > 18:
         raise NotFound(f"{what} not found", details=f"No {what.lower()} '{text}'")
     return int(number)
 

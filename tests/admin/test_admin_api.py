@@ -146,3 +146,32 @@ async def test_list_and_change_users(
         f"/api/v1/admin/users/user_{admin.user_id}", headers=admin.headers, json={"role": "user"}
     )
     assert myself.status_code == 403
+
+
+async def test_offset_42549412348858300092224707487630098432_is_refused(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    """Found by tests/security/test_fuzz_openapi.py: an OFFSET past 64 bits made SQL raise."""
+    for path in ("/api/v1/admin/links/search?url=x", "/api/v1/admin/links/expired"):
+        response = await client.get(
+            f"{path}{'&' if '?' in path else '?'}offset=42549412348858300092224707487630098432",
+            headers=admin.headers,
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+async def test_patch_user_superscript_three_is_not_found(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    """Found by the fuzzer: `"³".isdigit()` is true but `int("³")` raises (a 500)."""
+    for user_id in ("³", "user_³"):
+        response = await client.patch(
+            f"/api/v1/admin/users/{user_id}", headers=admin.headers, json={"is_active": True}
+        )
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "NOT_FOUND"
+    key = await client.delete("/api/v1/user/api-keys/key_³", headers=admin.headers)
+    assert key.status_code == 404, key.text
+    hook = await client.get("/api/v1/webhooks/wh_³", headers=admin.headers)
+    assert hook.status_code == 404, hook.text
