@@ -13,6 +13,7 @@ from shorturl.accounts.endpoints import router as accounts_router
 from shorturl.admin.endpoints import router as admin_router
 from shorturl.analytics.endpoints import router as analytics_router
 from shorturl.api.body_limit import BodySizeLimit
+from shorturl.api.docs_pages import router as docs_router
 from shorturl.api.errors import install_error_handlers
 from shorturl.api.security_headers import SecurityHeaders
 from shorturl.compat.endpoints import router as compat_router
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by api/docs_pages.py, from the package, under a CSP
+        redoc_url=None,
     )
     api.state.runtime = runtime
     api.state.database = runtime.database
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     v1.include_router(webhooks_router)
     api.include_router(v1)
     api.include_router(health_router)
+    api.include_router(docs_router)
     api.include_router(live_router)  # /api/v1 too, with a session cookie's caller
     api.include_router(compat_router)
     api.include_router(shlink_router)

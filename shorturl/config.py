@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # can share one Redis server.
     redis_namespace: str = "shorturl"
     base_url: str = "http://localhost:8080"
+    # Comma-separated, newest first: the first signs tokens, session cookies and CSRF tokens,
+    # any verifies them (rotation: put the new key first, drop the old one a session later).
     secret_key: str | None = None
     # Fernet keys (newest first) that encrypt webhook secrets at rest: the first encrypts,
     # any decrypts (`shorturl webhooks reencrypt` after adding one). Unset: derived from
@@ -109,9 +111,20 @@ class Settings(BaseSettings):
     @field_validator("secret_key")
     @classmethod
     def _check_secret_key(cls, value: str | None) -> str | None:
-        if value is not None and len(value) < 32:
-            raise ValueError("SECRET_KEY must be at least 32 characters (or unset to generate one)")
-        return value
+        if value is None:
+            return None
+        keys = [key.strip() for key in value.split(",")]
+        if any(len(key) < 32 for key in keys):
+            raise ValueError(
+                "SECRET_KEY must be at least 32 characters, each key of a comma-separated "
+                "list too (or unset to generate one)"
+            )
+        return ",".join(keys)
+
+    @property
+    def secret_keys(self) -> list[str]:
+        """`SECRET_KEY` as its list of keys, newest (the signing one) first; empty if unset."""
+        return self.secret_key.split(",") if self.secret_key else []
 
     @property
     def is_sqlite(self) -> bool:

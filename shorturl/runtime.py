@@ -68,7 +68,9 @@ class Runtime:
             self.cache, self.database.sessionmaker, self.database_availability
         )
         self.links = LinkService(settings, self.cache)
-        self.secret_key: str = settings.secret_key or ""
+        # SECRET_KEY's keys, newest first: `secret_key` signs, any of `secret_keys` verifies.
+        self.secret_keys: tuple[str, ...] = tuple(settings.secret_keys)
+        self.secret_key: str = self.secret_keys[0] if self.secret_keys else ""
         self.accepting = False  # started and not stopping: /health/ready
         self.client_ip = ClientIpResolver(settings.trusted_proxies)
         self.limits: RateLimits | None = (
@@ -133,6 +135,7 @@ class Runtime:
     async def start(self) -> None:
         if not self.secret_key:
             self.secret_key = await load_or_create_secret(self.database.sessionmaker, "secret_key")
+            self.secret_keys = (self.secret_key,)
             log.warning(
                 "SHORTURL_SECRET_KEY is not set: tokens, sessions and (without "
                 "SHORTURL_ENCRYPTION_KEYS) webhook secrets are protected by a key stored in "
@@ -140,7 +143,7 @@ class Runtime:
                 "and read webhook secrets. Set SHORTURL_SECRET_KEY (docs/security.md)."
             )
             self.webhooks.secret_box = secret_box_for(
-                self.settings.encryption_keys, self.secret_key
+                self.settings.encryption_keys, self.secret_keys
             )
         await self.cache.start()
         if self.limits is not None:

@@ -51,7 +51,7 @@ async def principal_from_headers(request: Request, session: SessionDep) -> Princ
             raise Unauthorized(details="Use 'Authorization: Bearer <token>' or 'X-API-Key'")
         if credentials.startswith("sk_"):
             return await principal_from_api_key(session, credentials)
-        return await service.principal_from_token(session, credentials, runtime.secret_key)
+        return await service.principal_from_token(session, credentials, runtime.secret_keys)
     except Unauthorized as error:
         raise _unauthorized(error) from None
 

@@ -253,9 +253,11 @@ def principal_for(user: User, key: ApiKey | None = None) -> Principal:
     )
 
 
-async def principal_from_token(session: AsyncSession, token: str, secret_key: str) -> Principal:
+async def principal_from_token(
+    session: AsyncSession, token: str, secret_keys: str | Sequence[str]
+) -> Principal:
     """The caller a bearer token stands for; Unauthorized when it is not (or no longer) valid."""
-    claims = read_token(token, secret_key)
+    claims = read_token(token, secret_keys)
     user = await AccountRepository(session).user(claims.user_id)
     if (
         user is None

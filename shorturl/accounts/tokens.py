@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -64,20 +65,29 @@ def issue_token(
     return AccessToken(jwt.encode(claims, secret_key, algorithm=_ALGORITHM), expires_at)
 
 
-def read_token(token: str, secret_key: str) -> TokenClaims:
-    """The claims of a valid token; `Unauthorized` for a forged, expired or malformed one."""
-    try:
-        claims = jwt.decode(
-            token,
-            secret_key,
-            algorithms=[_ALGORITHM],
-            issuer=_ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized(details="The access token has expired") from None
-    except jwt.PyJWTError:
-        raise Unauthorized(details="The access token is not valid") from None
+def read_token(token: str, secret_keys: str | Sequence[str]) -> TokenClaims:
+    """The claims of a token valid under any of `secret_keys` (`SECRET_KEY` rotation);
+    `Unauthorized` for a forged, expired or malformed one."""
+    keys = [secret_keys] if isinstance(secret_keys, str) else list(secret_keys)
+    claims = None
+    for key in keys:
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[_ALGORITHM],
+                issuer=_ISSUER,
+                options={"require": ["exp", "iat", "sub", "iss"]},
+            )
+            break
+        except jwt.InvalidSignatureError:
+            continue  # signed with another key of the list, perhaps
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized(details="The access token has expired") from None
+        except jwt.PyJWTError:
+            raise Unauthorized(details="The access token is not valid") from None
+    if claims is None:
+        raise Unauthorized(details="The access token is not valid")
     subject, version = claims.get("sub"), claims.get("cv")
     if claims.get("typ") != "access" or not isinstance(version, str):
         raise Unauthorized(details="The access token is not valid")

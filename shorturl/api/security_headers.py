@@ -2,8 +2,8 @@
 response of the FastAPI app (API JSON included), as constants added to the start message.
 
 The redirect front never reaches this. Pages that set their own (the dashboard's stricter
-set, shorturl/dashboard/security.py) keep theirs; `/docs` and `/redoc` get no CSP, since
-FastAPI's pages load their scripts from a CDN.
+set, shorturl/dashboard/security.py; `/docs` and `/redoc`, shorturl/api/docs_pages.py) keep
+theirs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ API_HEADERS: Final = (
     (b"referrer-policy", b"no-referrer"),
 )
 _CSP: Final = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
-_NO_CSP_PATHS: Final = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 
 
 class SecurityHeaders:
@@ -29,7 +28,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = API_HEADERS if scope["path"] in _NO_CSP_PATHS else (*API_HEADERS, _CSP)
+        wanted = (*API_HEADERS, _CSP)
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":

@@ -6,13 +6,12 @@ of another site can neither read nor forge it; SameSite=Lax on the cookie is a s
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Final
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from shorturl.dashboard.sessions import CurrentWebSession
+from shorturl.dashboard.sessions import CurrentWebSession, csrf_token_matches
 from shorturl.errors import AppError
 
 __all__ = [
@@ -48,7 +47,7 @@ async def _verified(request: Request, web: CurrentWebSession, *, max_files: int)
     except Exception:  # noqa: BLE001 - a body that is not a form is refused the same way
         raise CsrfRejected(details="The form could not be read") from None
     sent = form.get(CSRF_FIELD)
-    if not isinstance(sent, str) or not hmac.compare_digest(sent, web.csrf_token):
+    if not isinstance(sent, str) or not csrf_token_matches(request, web, sent):
         raise CsrfRejected(details="Reload the page and send the form again")
     return form
 

@@ -1,7 +1,8 @@
 """Browser sessions: a signed cookie naming the visitor, the user signed in, and the CSRF secret.
 
 The cookie is an HS256 JWT signed with a key derived from `SECRET_KEY` (so it can never pass
-for an API access token, nor the reverse). Every visitor gets one on their first page with a
+for an API access token, nor the reverse); one signed with an older key of the list is
+accepted and signed again with the newest. Every visitor gets one on their first page with a
 form, so even the sign-in form carries a CSRF token. Signing in or out starts a new session id.
 A signed-in cookie is only good while its server-side row lives (accounts/browser_sessions.py):
 sign-out deletes it, so does a password change, a disabled account, "sign out everywhere",
@@ -38,6 +39,7 @@ __all__ = [
     "SignInRequired",
     "SignedInSession",
     "WebSession",
+    "csrf_token_matches",
     "derived_key",
     "sign_in",
     "sign_out",
@@ -101,6 +103,10 @@ def _secret(request: Request) -> str:
     return request.app.state.runtime.secret_key
 
 
+def _secrets(request: Request) -> tuple[str, ...]:
+    return request.app.state.runtime.secret_keys or (_secret(request),)
+
+
 def _new_session(request: Request, user: User | None) -> WebSession:
     sid = secrets.token_urlsafe(24)
     return WebSession(
@@ -117,22 +123,35 @@ def _csrf_token(secret_key: str, sid: str) -> str:
     return hmac.new(derived_key(secret_key, "csrf"), sid.encode(), hashlib.sha256).hexdigest()
 
 
-def _read_cookie(request: Request) -> dict[str, object] | None:
+def csrf_token_matches(request: Request, web: WebSession, sent: str) -> bool:
+    """True when `sent` is this session's CSRF token under any key of `SECRET_KEY` (a form
+    rendered before a rotation still posts)."""
+    if hmac.compare_digest(sent, web.csrf_token):
+        return True
+    return any(hmac.compare_digest(sent, _csrf_token(key, web.sid)) for key in _secrets(request))
+
+
+def _read_cookie(request: Request) -> tuple[dict[str, object], bool] | None:
+    """The cookie's claims, and whether they were signed with an older key (to sign again)."""
     raw = request.cookies.get(cookie_name(request))
     if not raw or len(raw) > 4096:
         return None
-    try:
-        claims = jwt.decode(
-            raw,
-            derived_key(_secret(request), "session"),
-            algorithms=[_ALGORITHM],
-            options={"require": ["exp", "sid", "typ"]},
-        )
-    except jwt.PyJWTError:
-        return None
-    if claims.get("typ") != _TYPE or not isinstance(claims.get("sid"), str):
-        return None
-    return claims
+    for index, key in enumerate(_secrets(request)):
+        try:
+            claims = jwt.decode(
+                raw,
+                derived_key(key, "session"),
+                algorithms=[_ALGORITHM],
+                options={"require": ["exp", "sid", "typ"]},
+            )
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.PyJWTError:
+            return None
+        if claims.get("typ") != _TYPE or not isinstance(claims.get("sid"), str):
+            return None
+        return claims, index > 0
+    return None
 
 
 async def load_web_session(request: Request, db: SessionDep) -> WebSession:
@@ -141,11 +160,12 @@ async def load_web_session(request: Request, db: SessionDep) -> WebSession:
     existing = getattr(request.state, "web_session", None)
     if existing is not None:
         return existing
-    claims = _read_cookie(request)
+    cookie = _read_cookie(request)
     web: WebSession
-    if claims is None:
+    if cookie is None:
         web = _new_session(request, None)
     else:
+        claims, old_key = cookie
         sid = str(claims["sid"])
         user_id, credential = claims.get("uid"), claims.get("cv")
         user = await accounts.user_by_id(db, user_id) if isinstance(user_id, int) else None
@@ -164,6 +184,7 @@ async def load_web_session(request: Request, db: SessionDep) -> WebSession:
                 display_name=user.display_name if user is not None else None,
                 credential=str(credential) if user is not None else None,
                 csrf_token=_csrf_token(_secret(request), sid),
+                changed=old_key,
             )
     request.state.web_session = web
     return web

@@ -242,10 +242,10 @@ async def _reencrypt() -> int:
     settings = Settings()
     database = Database(settings.database_url)
     try:
-        secret_key = settings.secret_key or await load_or_create_secret(
-            database.sessionmaker, "secret_key"
-        )
-        box = secret_box_for(settings.encryption_keys, secret_key)
+        secret_keys = settings.secret_keys or [
+            await load_or_create_secret(database.sessionmaker, "secret_key")
+        ]
+        box = secret_box_for(settings.encryption_keys, secret_keys)
         async with database.sessionmaker() as session:
             changed = await service.reencrypt(session, box)
             await session.commit()

@@ -66,7 +66,7 @@ class WebhookDispatcher:
         self.lease = timedelta(seconds=settings.webhook_timeout) + _LEASE_MARGIN
         # Replaced at start-up when SECRET_KEY is the generated one (Runtime.start).
         self.secret_box: SecretBox = secret_box_for(
-            settings.encryption_keys, settings.secret_key or ""
+            settings.encryption_keys, settings.secret_keys or [""]
         )
         self._pumping = False  # a sweep is running in this process
         self._again = False  # rows were committed meanwhile: it takes another round

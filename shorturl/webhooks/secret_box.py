@@ -86,6 +86,10 @@ class SecretBox:
         return True
 
 
-def secret_box_for(encryption_keys: Sequence[str], secret_key: str) -> SecretBox:
-    """The box of the settings: `ENCRYPTION_KEYS`, else a key derived from `SECRET_KEY`."""
-    return SecretBox(list(encryption_keys) or [derive_key(secret_key)])
+def secret_box_for(encryption_keys: Sequence[str], secret_keys: str | Sequence[str]) -> SecretBox:
+    """The box of the settings: `ENCRYPTION_KEYS`, else keys derived from `SECRET_KEY`'s
+    (newest first, so rotating `SECRET_KEY` keeps old secrets readable until `reencrypt`)."""
+    derived = [
+        derive_key(key) for key in ([secret_keys] if isinstance(secret_keys, str) else secret_keys)
+    ]
+    return SecretBox(list(encryption_keys) or derived)

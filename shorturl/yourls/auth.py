@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 from fastapi import Request
@@ -62,14 +62,14 @@ async def authenticate(
         timestamp = params.get("timestamp", "").strip()
         if timestamp:
             return await _timestamped(
-                session, signature, timestamp, params.get("hash"), runtime.secret_key
+                session, signature, timestamp, params.get("hash"), runtime.secret_keys
             )
         if looks_like_api_key(signature):
             try:
                 return await principal_from_api_key(session, signature)
             except Unauthorized:
                 raise NotAuthenticated() from None
-        return await _by_token(session, runtime.secret_key, lambda token: _same(signature, token))
+        return await _by_token(session, runtime.secret_keys, lambda token: _same(signature, token))
     username, password = params.get("username", ""), params.get("password", "")
     if username and password:
         limits = runtime.limits
@@ -88,7 +88,11 @@ async def authenticate(
 
 
 async def _timestamped(
-    session: AsyncSession, signature: str, timestamp: str, algorithm: str | None, secret_key: str
+    session: AsyncSession,
+    signature: str,
+    timestamp: str,
+    algorithm: str | None,
+    secret_keys: Sequence[str],
 ) -> Principal:
     name = (algorithm or "md5").strip().lower()
     if not timestamp.isdigit() or name not in _DIGESTS:
@@ -102,16 +106,17 @@ async def _timestamped(
             for message in (timestamp + token, token + timestamp)
         )
 
-    return await _by_token(session, secret_key, signed_by)
+    return await _by_token(session, secret_keys, signed_by)
 
 
 async def _by_token(
-    session: AsyncSession, secret_key: str, matches: Callable[[str], bool]
+    session: AsyncSession, secret_keys: Sequence[str], matches: Callable[[str], bool]
 ) -> Principal:
     """The owner of the key whose token `matches`. YOURLS's requests do not say whose
-    signature they carry, so every active key's token is tried (as YOURLS tries each user)."""
+    signature they carry, so every active key's token is tried (as YOURLS tries each user),
+    under each key of `SECRET_KEY` (tokens handed out before a rotation still work)."""
     for key_hash in await active_key_hashes(session):
-        if matches(signature_token(key_hash, secret_key)):
+        if any(matches(signature_token(key_hash, key)) for key in secret_keys):
             try:
                 return await principal_from_key_hash(session, key_hash)
             except Unauthorized:
