@@ -61,7 +61,7 @@ class RedirectFront:
         self._ready_max = max(settings.local_cache_size, 1)
         self._tracker = runtime.clicks.tracker  # None when click tracking is off
         self._orphans = runtime.clicks.orphans  # requests for no link: only errors pay
-        self.routed = RoutedRedirects(runtime, self._error)
+        self.routed = RoutedRedirects(runtime, self._error, self._failed)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] in _REDIRECT_METHODS:

@@ -26,6 +26,7 @@ from shorturl.ratelimit.limiter import RateLimiter
 from shorturl.ratelimit.link_passwords import LinkPasswordThrottle
 from shorturl.redirect.pages import password_page
 from shorturl.storage.cache import CachedLink
+from shorturl.storage.outage import is_outage
 
 if TYPE_CHECKING:
     from shorturl.runtime import Runtime
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
 SendError = Callable[..., Awaitable[None]]
+SendFailure = Callable[..., Awaitable[None]]
 
 MAX_FORM_BYTES: Final = 4096
 MAX_FACTS: Final = 4096  # distinct header values whose facts are kept, emptied when full
@@ -100,9 +102,10 @@ def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
 
 
 class RoutedRedirects:
-    def __init__(self, runtime: Runtime, send_error: SendError) -> None:
+    def __init__(self, runtime: Runtime, send_error: SendError, send_failure: SendFailure) -> None:
         self.runtime = runtime
         self._send_error = send_error  # RedirectFront._error: the redirect's error pages
+        self._send_failure = send_failure  # RedirectFront._failed: 503 in an outage, else 500
         settings = runtime.settings
         # The analytics enricher's parsing and GeoIP, for the rules' facts.
         self._facts = RequestFacts(
@@ -147,9 +150,8 @@ class RoutedRedirects:
                 return False
             try:
                 entry = await self.runtime.resolver.resolve(code)
-            except Exception:
-                log.exception("resolving %r failed", code)
-                await self._send_error(scope, send, 500, "Internal server error")
+            except Exception as exc:
+                await self._send_failure(scope, send, exc, f"resolving {code!r} failed")
                 return True
         if not isinstance(entry, CachedLink) or entry.routing is None:
             return False
@@ -205,8 +207,11 @@ class RoutedRedirects:
         if routing.variants:
             try:
                 salt = await self.salts.today()
-            except Exception:
-                log.exception("the visitor salt could not be read; sending to the long URL")
+            except Exception as exc:
+                if is_outage(exc):  # one warning per outage, not a traceback per visit
+                    self.runtime.report_outage(exc)
+                else:
+                    log.exception("the visitor salt could not be read; sending to the long URL")
                 return routing.default
             return routing.variant_for(visitor_hash(salt, client_ip, visit.user_agent()), link.id)
         return routing.default
@@ -220,9 +225,10 @@ class RoutedRedirects:
         if link.max_clicks is not None:
             try:
                 taken = await self.runtime.clicks.limit.take(link, use=scope["method"] != "HEAD")
-            except Exception:
-                log.exception("counting a use of link %d failed", link.id)
-                await self._send_error(scope, send, 500, "Internal server error")
+            except Exception as exc:
+                await self._send_failure(
+                    scope, send, exc, f"counting a use of link {link.id} failed"
+                )
                 return
             if taken is None:
                 await self.expired(scope, send, link)

@@ -18,7 +18,7 @@ import pytest
 from shorturl.runtime import Runtime
 from shorturl.storage.migrate import upgrade
 from tests.analytics.conftest import make_link, visit_app
-from tests.conftest import Backend, new_namespace, running
+from tests.conftest import Backend, new_namespace, running, sign_up
 from tests.own_services import OwnPostgres, OwnRedis, own_postgres, own_redis
 from tests.resilience.test_redis_outage import clicks_of, wait_for
 
@@ -91,6 +91,46 @@ async def test_cached_redirects_answer_and_writes_get_503_while_the_database_is_
     outage = [r for r in caplog.records if r.name == "shorturl.storage.outage"]
     assert [r.getMessage().split(" ")[0:2] for r in outage][:1] == [["database", "unavailable"]]
     assert len([r for r in outage if "unavailable" in r.getMessage()]) == 1
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+async def test_smart_links_answer_503_not_500_while_the_database_is_down(
+    postgres: OwnPostgres, redis: OwnRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The password form's unlock and a click-limited smart link fail like plain links do:
+    503 with `Retry-After`, one warning for the outage, no traceback per request."""
+    async with running(settings_for(postgres, redis)) as (app, client):
+        account = await sign_up(client, app.runtime, "smart")
+        client.headers.update(account.headers)
+        locked = await make_link(client, long_url="https://example.com/locked", password="pw")
+        limited = await make_link(
+            client,
+            long_url="https://example.com/limited",
+            max_clicks=100,
+            rules=[{"conditions": {"os": "ios"}, "long_url": "https://example.com/ios"}],
+        )
+        assert (await visit_app(app, f"/{limited}")).status_code in (301, 302)
+        caplog.clear()
+        caplog.set_level(logging.INFO)
+
+        postgres.stop()
+        redis.stop()  # the click counter lives in Redis (scaled) or the database
+        try:
+            for _ in range(3):
+                unlock = await visit_app(
+                    app,
+                    f"/{locked}",
+                    method="POST",
+                    headers={"content-type": "application/x-www-form-urlencoded"},
+                )
+                assert unlock.status_code == 503, unlock.text
+                assert int(unlock.headers["retry-after"]) >= 1
+                counted = await visit_app(app, f"/{limited}")
+                assert counted.status_code == 503, counted.text
+                assert int(counted.headers["retry-after"]) >= 1
+        finally:
+            postgres.start()
+            redis.start()
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
 
 
