@@ -119,10 +119,12 @@ async def update_profile(
     request: Request,
     body: ProfileUpdate,
     user: CurrentUser,
+    principal: CurrentPrincipal,
     session: SessionDep,
     links: LinkServiceDep,
 ) -> Envelope[ProfileOut]:
-    """Change the display name, email, username or password (with `current_password`)."""
+    """Change the display name, email, username or password (with `current_password`; an
+    email change takes a sign-in of the last 10 minutes instead)."""
     await service.update_profile(
         session,
         user,
@@ -132,7 +134,8 @@ async def update_profile(
             username=body.username,
             password=body.password,
             current_password=body.current_password,
-            email_needs_password=True,
+            # a password given is checked; none is needed just after a sign-in
+            email_needs_password=body.current_password is not None or not principal.fresh_login,
         ),
         **_throttled(request),
     )
@@ -142,14 +145,18 @@ async def update_profile(
 @router.delete("/user/account", response_model=Envelope[AccountDeleted])
 async def delete_account(
     request: Request,
-    body: AccountDeletion,
     user: CurrentUser,
+    principal: CurrentPrincipal,
     session: SessionDep,
     links: LinkServiceDep,
+    body: AccountDeletion | None = None,
 ) -> Envelope[AccountDeleted]:
     """Delete the account, its API keys and webhooks, its links' clicks, and its links
-    (their codes stay reserved, pointing nowhere). Takes the `current_password`."""
-    await service.check_current_password(user, body.current_password, **_throttled(request))
+    (their codes stay reserved, pointing nowhere). Takes the `current_password`, or a
+    sign-in of the last 10 minutes."""
+    password = body.current_password if body is not None else None
+    if password is not None or not principal.fresh_login:  # a password given is checked
+        await service.check_current_password(user, password, **_throttled(request))
     user_id = public_user_id(user.id)
     erased = await service.delete_account(session, user, links)
     return ok(

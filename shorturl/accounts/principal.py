@@ -18,6 +18,9 @@ class Principal:
     permissions: frozenset[str] = field(default_factory=lambda: frozenset({"read", "write"}))
     api_key_id: int | None = None
     rate_limit: int | None = None
+    # Signed in moments ago with a bearer token (accounts/tokens.FRESH_LOGIN): may change the
+    # email or delete the account without typing the password again. Never for an API key.
+    fresh_login: bool = False
 
     @property
     def is_authenticated(self) -> bool:

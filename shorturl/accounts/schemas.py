@@ -125,9 +125,10 @@ class ProfileUpdate(BaseModel):
 
 
 class AccountDeletion(BaseModel):
-    """Deleting an account takes its current password (a stolen token alone cannot)."""
+    """Deleting an account takes its current password (a stolen token alone cannot), unless
+    the caller signed in within the last 10 minutes."""
 
-    current_password: Password
+    current_password: Password | None = None
 
 
 class CredentialsRevoked(BaseModel):

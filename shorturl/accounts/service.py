@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from email_validator import EmailNotValidError, validate_email
@@ -266,7 +266,7 @@ async def principal_from_token(
         or (user.token_generation or 0) != claims.generation
     ):
         raise Unauthorized(details="The access token is no longer valid")
-    return principal_for(user)
+    return replace(principal_for(user), fresh_login=claims.is_fresh())
 
 
 async def update_profile(

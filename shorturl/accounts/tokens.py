@@ -12,9 +12,19 @@ import jwt
 from shorturl.errors import Unauthorized
 from shorturl.timestamps import utcnow
 
-__all__ = ["ACCESS_TOKEN_LIFETIME", "AccessToken", "TokenClaims", "issue_token", "read_token"]
+__all__ = [
+    "ACCESS_TOKEN_LIFETIME",
+    "FRESH_LOGIN",
+    "AccessToken",
+    "TokenClaims",
+    "issue_token",
+    "read_token",
+]
 
 ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
+# A token this young since its sign-in (`auth_time`) stands in for the current password where
+# one is asked (email change, account deletion), as GitHub's sudo mode and OIDC's max_age do.
+FRESH_LOGIN = timedelta(minutes=10)
 _ALGORITHM = "HS256"
 _ISSUER = "shorturl"
 
@@ -34,6 +44,14 @@ class TokenClaims:
     user_id: int
     credential_version: str
     generation: int = 0  # the user's `token_generation` when issued (tokens before it: 0)
+    auth_time: int | None = None  # epoch seconds of the sign-in that issued it
+
+    def is_fresh(self, now: datetime | None = None) -> bool:
+        """Signed in within `FRESH_LOGIN`: the password was typed moments ago."""
+        if self.auth_time is None:
+            return False
+        now = now or utcnow()
+        return 0 <= now.timestamp() - self.auth_time <= FRESH_LOGIN.total_seconds()
 
 
 def credential_version(password_hash: str) -> str:
@@ -61,6 +79,7 @@ def issue_token(
         "typ": "access",
         "cv": credential_version(password_hash),
         "gen": generation,
+        "auth_time": int(now.timestamp()),  # tokens come from a sign-in only, never a refresh
     }
     return AccessToken(jwt.encode(claims, secret_key, algorithm=_ALGORITHM), expires_at)
 
@@ -93,7 +112,9 @@ def read_token(token: str, secret_keys: str | Sequence[str]) -> TokenClaims:
         raise Unauthorized(details="The access token is not valid")
     if not isinstance(subject, str) or not subject.isdigit():
         raise Unauthorized(details="The access token is not valid")
-    generation = claims.get("gen", 0)
-    if not isinstance(generation, int):
+    generation, auth_time = claims.get("gen", 0), claims.get("auth_time")
+    if not isinstance(generation, int) or not isinstance(auth_time, (int, type(None))):
         raise Unauthorized(details="The access token is not valid")
-    return TokenClaims(user_id=int(subject), credential_version=version, generation=generation)
+    return TokenClaims(
+        user_id=int(subject), credential_version=version, generation=generation, auth_time=auth_time
+    )
