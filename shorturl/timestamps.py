@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import PlainSerializer
 
-__all__ = ["UtcDateTime", "as_utc", "iso_z", "utcnow"]
+__all__ = ["UtcDateTime", "as_utc", "is_past", "iso_z", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -19,6 +19,11 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def is_past(moment: datetime | None) -> bool:
+    """True for a moment that has come (an expiry date: the link is expired at once)."""
+    return moment is not None and as_utc(moment) <= utcnow()
 
 
 def iso_z(value: datetime) -> str:

@@ -34,7 +34,7 @@ from shorturl.links.models import Link, LinkStatus, Tag
 from shorturl.links.repository import LinkRepository
 from shorturl.links.schemas import LinkCreate
 from shorturl.storage.db import after_commit
-from shorturl.timestamps import utcnow
+from shorturl.timestamps import is_past, utcnow
 
 if TYPE_CHECKING:
     from shorturl.links.service import LinkService, NewLink
@@ -143,6 +143,8 @@ async def create_many(
         if link is not None:
             outcome.created.append((item.entry.index, link))
             await service.emit(session, "url.created", link)
+            if link.status == LinkStatus.EXPIRED:  # made with a date already past
+                await service.emit(session, "url.expired", link)
     codes = [link.code for _, link in outcome.created]
 
     async def invalidate() -> None:
@@ -282,6 +284,12 @@ async def _checked_targets(
     return kept
 
 
+def _status(item: _Pending) -> str:
+    if item.entry.disabled:
+        return LinkStatus.DISABLED
+    return LinkStatus.EXPIRED if is_past(item.expires_at) else LinkStatus.ACTIVE
+
+
 def _row(item: _Pending, principal: Principal, now: datetime) -> dict[str, Any]:
     """The column values of one new link (its code, when random, comes later)."""
     alias = item.new.custom_alias
@@ -291,7 +299,7 @@ def _row(item: _Pending, principal: Principal, now: datetime) -> dict[str, Any]:
         "long_url": item.long_url,
         "owner_id": principal.user_id,
         "description": item.new.description,
-        "status": LinkStatus.DISABLED if item.entry.disabled else LinkStatus.ACTIVE,
+        "status": _status(item),
         "created_at": now,
         "updated_at": now,
         "expires_at": item.expires_at,

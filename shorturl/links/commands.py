@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from shorturl.console.exits import EXIT_CODES_HELP, ExitCode, fail, run
-from shorturl.console.output import console, print_json, short_time, table
+from shorturl.console.output import console, errors, print_json, short_time, table
 from shorturl.console.target import ApiKeyOption, ServerUrlOption, Target, open_urls
 from shorturl.links.csv_files import export_links, import_links
 from shorturl.links.smart_options import (
@@ -173,6 +173,8 @@ def create(
         print_json(link)
     else:
         print(link.short_url)
+    if link.status == "expired":
+        errors.print("The expiry date has passed: this link is expired already.")
 
 
 @links_app.command("list")

@@ -37,7 +37,7 @@ from shorturl.links.urls import normalize_long_url
 from shorturl.ratelimit.plans import plan_named
 from shorturl.storage.cache import LinkCache
 from shorturl.storage.db import after_commit
-from shorturl.timestamps import as_utc, utcnow
+from shorturl.timestamps import as_utc, is_past, utcnow
 
 if TYPE_CHECKING:
     from shorturl.links.bulk import BulkEntry, BulkOutcome
@@ -178,6 +178,7 @@ class LinkService:
             tags=await repository.tags_named(unique_names(new.tags)),
             is_safe=True,
             safety_checked_at=checked_at,
+            status=LinkStatus.EXPIRED if is_past(expires_at) else LinkStatus.ACTIVE,
             **routing,
         )
         if principal.user_id is not None:
@@ -197,6 +198,8 @@ class LinkService:
         # A lookup of this code before it existed may have cached "not found".
         after_commit(session, lambda: self.cache.invalidate(link.code))
         await self.emit(session, "url.created", link)
+        if link.status == LinkStatus.EXPIRED:  # made with a date already past (seed 003's)
+            await self.emit(session, "url.expired", link)
         return link
 
     async def create_many(
@@ -215,9 +218,9 @@ class LinkService:
 
     def validate_new(self, new: NewLink) -> tuple[str, datetime | None]:
         """The normalised target and expiry of a link to create; raises InvalidUrl or
-        ValidationFailed (bad alias, expiry in the past)."""
+        ValidationFailed (bad alias). An expiry already past makes the link expired at once."""
         long_url = normalize_long_url(new.long_url, short_host=self.settings.short_host)
-        expires_at = _future_or_none(new.expires_at)
+        expires_at = None if new.expires_at is None else as_utc(new.expires_at)
         if new.custom_alias is not None:
             problem = alias_problem(new.custom_alias)
             if problem:
@@ -308,10 +311,15 @@ class LinkService:
                 # The page's metadata belongs to the old target: fetch it again.
                 link.title = link.page_description = link.image_url = None
                 link.metadata_fetched_at = None
+        expired_now = False
         if not isinstance(changes.expires_at, _Unset):
-            link.expires_at = _future_or_none(changes.expires_at)
-            if link.status == LinkStatus.EXPIRED:
+            was_expired = link.status == LinkStatus.EXPIRED
+            link.expires_at = None if changes.expires_at is None else as_utc(changes.expires_at)
+            if was_expired:
                 link.status = LinkStatus.ACTIVE
+            if link.status == LinkStatus.ACTIVE and is_past(link.expires_at):
+                link.status = LinkStatus.EXPIRED  # a date already past: expired at once
+                expired_now = not was_expired
         if not isinstance(changes.max_clicks, _Unset):
             link.max_clicks = changes.max_clicks
         if not isinstance(changes.description, _Unset):
@@ -324,6 +332,8 @@ class LinkService:
         await session.flush()
         after_commit(session, lambda: self.cache.invalidate(link.code))
         await self.emit(session, "url.updated", link)
+        if expired_now:
+            await self.emit(session, "url.expired", link)
         return link
 
     async def _change_status(self, link: Link, changes: LinkChanges, principal: Principal) -> None:
@@ -505,17 +515,6 @@ def month_start(now: datetime | None = None) -> datetime:
 
 def expiry_in_days(days: int) -> datetime:
     return utcnow() + timedelta(days=days)
-
-
-def _future_or_none(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    value = as_utc(value)
-    if value <= utcnow():
-        raise ValidationFailed(
-            "Expiration date must be in the future", details={"field": "expiration_date"}
-        )
-    return value
 
 
 def _routing_targets(columns: dict[str, Any]) -> list[str]:

@@ -118,7 +118,7 @@ async def test_concurrent_requests_for_one_alias_create_it_once(client: httpx.As
         ({"long_url": "https://example.com", "custom_alias": "api"}, "VALIDATION_ERROR"),
         ({"long_url": "https://example.com", "custom_alias": "bad alias!"}, "VALIDATION_ERROR"),
         (
-            {"long_url": "https://example.com", "expiration_date": "2001-01-01T00:00:00Z"},
+            {"long_url": "https://example.com", "expiration_date": "2001-13-45T00:00:00Z"},
             "VALIDATION_ERROR",
         ),
         ({"long_url": "https://example.com", "expiration_date": "someday"}, "VALIDATION_ERROR"),

@@ -46,9 +46,9 @@ async def test_each_item_is_created_or_fails_with_its_own_error(
             {"long_url": "https://example.com/past", "expiration_date": "2000-01-01T00:00:00Z"},
         ],
     )
-    assert data["summary"] == {"total": 9, "created": 3, "failed": 6}
+    assert data["summary"] == {"total": 9, "created": 4, "failed": 5}
     created = {item["index"]: item for item in data["created"]}
-    assert sorted(created) == [0, 2, 7]
+    assert sorted(created) == [0, 2, 7, 8]
     assert created[0] | {"created_at": None} == created[0] | {
         "short_url": "http://localhost:8080/page1",
         "short_code": "page1",
@@ -67,7 +67,6 @@ async def test_each_item_is_created_or_fails_with_its_own_error(
         4: "CUSTOM_ALIAS_TAKEN",
         5: "VALIDATION_ERROR",
         6: "VALIDATION_ERROR",
-        8: "VALIDATION_ERROR",
     }
     assert failed[1] | {"details": None} == {
         "index": 1,
@@ -86,6 +85,10 @@ async def test_each_item_is_created_or_fails_with_its_own_error(
         "https://example.com/old"
     )
     assert (await client.get("/page3")).headers["location"] == "https://example.com/three"
+    # A date already past is kept: that link is made expired, and its short URL is gone.
+    past = (await client.get(f"/api/v1/urls/{created[8]['short_code']}")).json()["data"]
+    assert past["status"] == "expired" and past["expiration_date"] == "2000-01-01T00:00:00Z"
+    assert (await client.get(f"/{created[8]['short_code']}")).status_code == 410
 
 
 async def test_the_batch_size_is_bounded(client: httpx.AsyncClient) -> None:

@@ -149,7 +149,7 @@ def test_errors_are_one_line_with_an_exit_code(shorturl_cli: Any) -> None:
     bad_date = shorturl_cli("links", "create", "https://example.com/", "--expires", "soon")
     assert bad_date.exit_code == 2 and "2030-12-31" in bad_date.output
     past = shorturl_cli("links", "create", "https://example.com/", "--expires", "2001-01-01")
-    assert past.exit_code == 1 and "future" in past.stderr
+    assert past.exit_code == 0 and "expired already" in past.stderr  # kept, expired at once
     nothing = shorturl_cli("links", "update", alias)
     assert nothing.exit_code == 2 and "nothing to change" in nothing.stderr
     both = shorturl_cli("links", "update", alias, "--max-clicks", "3", "--no-max-clicks")

@@ -19,10 +19,11 @@ from shorturl.storage.secrets import AppSecret, load_or_create_secret
 from shorturl.timestamps import utcnow
 from shorturl.worker.jobs import PeriodicJobs
 from tests.analytics.conftest import make_link
+from tests.conftest import MakeAccount
 
 
 async def shift(runtime: Runtime, code: str, **values: Any) -> None:
-    """Change a link behind the service's back (dates in the past, which it refuses)."""
+    """Change a link behind the service's back (a date that passes while it is cached)."""
     async with runtime.database.sessionmaker() as session:
         await session.execute(update(Link).where(Link.code == code).values(**values))
         await session.commit()
@@ -70,6 +71,49 @@ async def test_links_past_their_expiry_are_marked_expired_once(
     assert sorted(fired) == sorted([("url.expired", due), ("url.expired", also_due)])
     assert (await jobs.run_once()).expired == 0  # nothing twice
     assert len([pair for pair in link_events if pair[0] == "url.expired"]) == 2
+
+
+async def test_a_date_already_past_expires_the_link_at_once_and_fires_once(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    make_account: MakeAccount,
+    link_events: list[tuple[LinkEvent, str]],
+) -> None:
+    alice = await make_account("alice")
+    made = await client.post(
+        "/api/v1/urls",
+        json={"long_url": "https://example.com/", "expiration_date": "2024-12-31T23:59:59Z"},
+    )
+    assert made.status_code == 201, made.text
+    made_past = made.json()["data"]["short_code"]
+    assert made.json()["data"]["status"] == "expired"
+    assert (await client.get(f"/{made_past}")).status_code == 410
+    kept = await client.post(
+        "/api/v1/urls",
+        json={"long_url": "https://example.com/", "expiration_date": "2099-01-01T00:00:00Z"},
+        headers=alice.headers,
+    )
+    moved = kept.json()["data"]["short_code"]
+    assert (await client.get(f"/{moved}")).status_code == 301  # cached as active
+    for _ in range(2):  # the second change keeps it expired: no second event
+        changed = await client.patch(
+            f"/api/v1/urls/{moved}",
+            json={"expiration_date": "2020-06-01T00:00:00Z"},
+            headers=alice.headers,
+        )
+        assert changed.status_code == 200 and changed.json()["data"]["status"] == "expired"
+    assert (await client.get(f"/{moved}")).status_code == 410  # the cache was invalidated
+    assert (await PeriodicJobs(runtime).run_once()).expired == 0
+    fired = [pair for pair in link_events if pair[0] == "url.expired"]
+    assert fired == [("url.expired", made_past), ("url.expired", moved)]
+    # A date in the future again brings the link back.
+    back = await client.patch(
+        f"/api/v1/urls/{moved}",
+        json={"expiration_date": "2099-01-01T00:00:00Z"},
+        headers=alice.headers,
+    )
+    assert back.json()["data"]["status"] == "active"
+    assert (await client.get(f"/{moved}")).status_code == 301
 
 
 async def test_expiry_works_through_many_batches(
