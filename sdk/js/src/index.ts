@@ -105,6 +105,7 @@ namespace ShortURL {
   export type LinkStatus = api.LinkStatus;
   export type ListUrlsParams = api.ListUrlsParams;
   export type LoginParams = api.LoginParams;
+  export type PageMetadata = api.PageMetadata;
   export type PageParams = api.PageParams;
   export type Pagination = api.Pagination;
   export type Period = api.Period;
@@ -112,7 +113,11 @@ namespace ShortURL {
   export type Profile = api.Profile;
   export type QrCodeLinks = api.QrCodeLinks;
   export type QrParams = api.QrParams;
+  export type RedirectRule = api.RedirectRule;
   export type RequestOptions = api.RequestOptions;
+  export type RuleConditions = api.RuleConditions;
+  export type RuleDevice = api.RuleDevice;
+  export type RuleOs = api.RuleOs;
   export type SignupParams = api.SignupParams;
   export type SortField = api.SortField;
   export type SummaryParams = api.SummaryParams;
@@ -122,6 +127,7 @@ namespace ShortURL {
   export type UpdateProfileParams = api.UpdateProfileParams;
   export type UpdateUrlParams = api.UpdateUrlParams;
   export type UpdateWebhookParams = api.UpdateWebhookParams;
+  export type Variant = api.Variant;
   export type Webhook = api.Webhook;
   export type WebhookCreated = api.WebhookCreated;
   export type WebhookDeleted = api.WebhookDeleted;

@@ -29,6 +29,43 @@ export interface LinkOwner {
   username: string | null;
 }
 
+/** Who a rule applies to; every condition given must hold, a list means "any of". */
+export interface RuleConditions {
+  device?: RuleDevice | RuleDevice[];
+  os?: RuleOs | RuleOs[];
+  /** ISO 3166-1 alpha-2 codes, e.g. `"FR"`. */
+  country?: string | string[];
+  /** Language tags from Accept-Language, e.g. `"fr"` or `"pt-BR"`. */
+  language?: string | string[];
+  /** Query parameters the short URL was visited with (at most 10). */
+  query?: Record<string, string>;
+  after?: Timestamp | Date;
+  before?: Timestamp | Date;
+}
+
+export type RuleDevice = "mobile" | "tablet" | "desktop";
+export type RuleOs = "ios" | "android" | "windows" | "macos" | "linux";
+
+/** Where visitors matching `conditions` go instead of the link's long_url (first match wins). */
+export interface RedirectRule {
+  conditions: RuleConditions;
+  long_url: string;
+}
+
+/** One arm of an A/B test: a share `weight` (1–100) of visitors goes to `long_url`. */
+export interface Variant {
+  long_url: string;
+  weight: number;
+}
+
+/** What the target page says about itself, read after creation (null until then). */
+export interface PageMetadata {
+  title: string | null;
+  description: string | null;
+  image: string | null;
+  fetched_at: Timestamp | null;
+}
+
 export interface Link {
   short_url: string;
   short_code: string;
@@ -44,7 +81,25 @@ export interface Link {
   click_count: number;
   last_clicked_at: Timestamp | null;
   status: LinkStatus;
+  /** Who disabled it (`owner`, `admin`, `safety`, `inactivity`) and why; null while enabled. */
+  disabled_by?: string | null;
+  disabled_reason?: string | null;
   owner: LinkOwner | null;
+  /** Visitors must enter a password first (the password itself is never sent back). */
+  password_protected: boolean;
+  /** Redirect rules in the order they are tried; `[]` when none. */
+  rules: RedirectRule[];
+  /** A/B destinations; `[]` when none. */
+  variants: Variant[];
+  /** Where visitors go once the link expired or ran out of clicks (else 410 Gone). */
+  expired_redirect: string | null;
+  metadata: PageMetadata;
+  safe_browsing: { is_safe: boolean; last_checked: Timestamp | null };
+  /** Seed-004 names of `long_url`, `short_code`, `expiration_date` and `click_count`. */
+  url: string;
+  alias: string;
+  expires_at: Timestamp | null;
+  visit_count: number;
 }
 
 export interface CreateUrlParams {
@@ -55,6 +110,14 @@ export interface CreateUrlParams {
   max_clicks?: number;
   description?: string;
   tags?: string[];
+  /** Smart links (signed-in callers): visitors must enter this password first. */
+  password?: string;
+  /** Tried in order, first match wins; else the variants, else long_url (at most 20). */
+  rules?: RedirectRule[];
+  /** Weighted A/B destinations (2–10), sticky per visitor for the day. */
+  variants?: Variant[];
+  /** Where visitors go once the link expired or ran out of clicks. */
+  expired_redirect?: string;
 }
 
 /** Fields to change; absent fields stay as they are, `null` clears one. */
@@ -65,6 +128,15 @@ export interface UpdateUrlParams {
   description?: string | null;
   tags?: string[] | null;
   status?: "active" | "disabled";
+  /** Why the link is disabled (kept with `status`). */
+  disabled_reason?: string | null;
+  /** `null` removes the password. */
+  password?: string | null;
+  /** `null` (or `[]`) removes every rule. */
+  rules?: RedirectRule[] | null;
+  /** `null` ends the A/B test. */
+  variants?: Variant[] | null;
+  expired_redirect?: string | null;
 }
 
 export type SortField = "created_at" | "updated_at" | "click_count" | "last_clicked_at";

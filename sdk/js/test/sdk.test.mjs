@@ -95,6 +95,48 @@ describe("urls", () => {
     assert.match(links.qr_code_url, new RegExp(`/qr/${short_code}$`));
     assert.ok(links.download_urls.svg);
   });
+
+  test("smart links: rules, A/B variants, expired_redirect and a password, set and cleared", async () => {
+    const { client } = user;
+    const made = await client.urls.create({
+      long_url: "https://example.com/default",
+      rules: [{ conditions: { os: "ios", country: ["fr", "BE"] }, long_url: "https://apps.apple.com/app/id1" },
+        { conditions: { os: ["ios", "android"] }, long_url: "https://example.com/mobile" }],
+      variants: [
+        { long_url: "https://example.com/a", weight: 50 },
+        { long_url: "https://example.com/b", weight: 50 },
+      ],
+      expired_redirect: "https://example.com/gone",
+    });
+    assert.deepEqual(made.rules, [
+      { conditions: { os: ["ios"], country: ["FR", "BE"] }, long_url: "https://apps.apple.com/app/id1" },
+      { conditions: { os: ["ios", "android"] }, long_url: "https://example.com/mobile" },
+    ]);
+    assert.deepEqual(made.variants.map((variant) => variant.weight), [50, 50]);
+    assert.equal(made.expired_redirect, "https://example.com/gone");
+    assert.equal(made.password_protected, false);
+
+    const visit = (userAgent) =>
+      fetch(made.short_url, { redirect: "manual", headers: { "user-agent": userAgent } });
+    const iphone = await visit("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148");
+    assert.equal(iphone.headers.get("location"), "https://example.com/mobile");
+    const desktop = await visit("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36");
+    assert.ok(["https://example.com/a", "https://example.com/b"].includes(desktop.headers.get("location")));
+
+    const locked = await client.urls.update(made.short_code, { password: "open sesame", rules: null, variants: null });
+    assert.equal(locked.password_protected, true);
+    assert.deepEqual([locked.rules, locked.variants], [[], []]);
+    assert.ok(!JSON.stringify(locked).includes("open sesame"));
+    const form = await visit("curl/8");
+    assert.equal(form.status, 200); // the password form, not a redirect
+    assert.match(await form.text(), /This link is protected/);
+    await assert.rejects(client.urls.update(made.short_code, { variants: [{ long_url: "https://example.com/a", weight: 0 }] }), {
+      code: "VALIDATION_ERROR",
+      status: 400,
+    });
+    const opened = await client.urls.update(made.short_code, { password: null, expired_redirect: null });
+    assert.deepEqual([opened.password_protected, opened.expired_redirect], [false, null]);
+  });
 });
 
 describe("analytics", () => {

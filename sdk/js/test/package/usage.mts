@@ -27,6 +27,18 @@ export async function usage(signal: AbortSignal): Promise<string> {
     void url;
   }
   await client.urls.update(code, { description: null, tags: ["b"] });
+  const smart: Link = await client.urls.create({
+    long_url: "https://example.com/",
+    password: "open sesame",
+    rules: [{ conditions: { os: ["ios"], country: "FR", query: { utm: "x" }, after: new Date() }, long_url: "https://example.fr/" }],
+    variants: [{ long_url: "https://example.com/a", weight: 1 }, { long_url: "https://example.com/b", weight: 3 }],
+    expired_redirect: "https://example.com/gone",
+  });
+  const firstRule: ShortURL.RedirectRule | undefined = smart.rules[0];
+  const weights: number[] = smart.variants.map((variant) => variant.weight);
+  const locked: boolean = smart.password_protected;
+  await client.urls.update(smart.short_code, { password: null, rules: null, variants: null, expired_redirect: null });
+  void [firstRule, weights, locked];
   const bulk = await client.urls.bulkCreate(["https://example.com/1", { long_url: "https://example.com/2" }]);
   const failedCodes: string[] = bulk.failed.map((item) => item.code);
   const png: Uint8Array = await client.urls.qr(code, { size: 200, format: "png" });

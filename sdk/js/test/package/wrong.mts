@@ -12,3 +12,11 @@ export async function wrong(): Promise<void> {
   const count: string = result.click_count; // WRONG: click_count
   void count;
 }
+
+export async function wrongSmart(): Promise<void> {
+  await client.urls.create({ long_url: "https://x.example/", rules: [{ conditions: { os: "beos" }, long_url: "https://y.example/" }] }); // WRONG: os
+  await client.urls.update("abc", { variants: [{ url: "https://y.example/", weight: 1 }] }); // WRONG: url
+  const made = await client.urls.get("abc");
+  const protectedFlag: string = made.password_protected; // WRONG: password_protected
+  void protectedFlag;
+}
