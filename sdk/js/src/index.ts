@@ -86,10 +86,12 @@ namespace ShortURL {
   export type ApiKey = api.ApiKey;
   export type ApiKeyCreated = api.ApiKeyCreated;
   export type ApiKeyRevoked = api.ApiKeyRevoked;
+  export type BotShare = api.BotShare;
   export type BulkCreated = api.BulkCreated;
   export type BulkFailed = api.BulkFailed;
   export type BulkItem = api.BulkItem;
   export type BulkResult = api.BulkResult;
+  export type CampaignData = api.CampaignData;
   export type CreateApiKeyParams = api.CreateApiKeyParams;
   export type CreateUrlParams = api.CreateUrlParams;
   export type CreateWebhookParams = api.CreateWebhookParams;

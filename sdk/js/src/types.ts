@@ -100,6 +100,7 @@ export interface Link {
   alias: string;
   expires_at: Timestamp | null;
   visit_count: number;
+  last_visited_at: Timestamp | null;
 }
 
 export interface CreateUrlParams {
@@ -266,6 +267,29 @@ export interface LinkAnalytics {
   device_data: Array<Share & { device_type: string }>;
   browser_data: Array<Share & { browser: string }>;
   os_data: Array<Share & { os: string }>;
+  /** Clicks per `utm_source`, `utm_medium` and `utm_campaign` value. */
+  utm_data: CampaignData;
+  /** Robots' requests in the period (never in the totals unless `include_bots`). */
+  bot_clicks: number;
+  /** Link-preview fetchers' requests (Slack, WhatsApp, …). */
+  preview_clicks: number;
+  bot_data: BotShare[];
+  /** Clicks per place a smart link sent them (rules, A/B variants). */
+  destination_data: Array<Share & { destination: string; is_default: boolean }>;
+}
+
+/** One robot or link-preview fetcher and its requests. */
+export interface BotShare {
+  /** As crawlerdetect or ua-parser names it, e.g. `Googlebot`. */
+  name: string;
+  kind: "bot" | "preview";
+  clicks: number;
+}
+
+export interface CampaignData {
+  source: Array<Share & { value: string }>;
+  medium: Array<Share & { value: string }>;
+  campaign: Array<Share & { value: string }>;
 }
 
 export interface SummaryParams {
@@ -284,6 +308,11 @@ export interface AnalyticsSummary {
     weekly_growth: number | null;
     monthly_growth: number | null;
   } | null;
+  bot_clicks: number;
+  preview_clicks: number;
+  bot_data: BotShare[];
+  /** Admins only: requests in the period that matched no link. */
+  orphan_visits?: number | null;
 }
 
 // accounts

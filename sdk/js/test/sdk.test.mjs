@@ -143,6 +143,11 @@ describe("analytics", () => {
   test("get counts a real click; summary covers the account", async () => {
     const { client } = await newUser(server.url, "stats");
     const { short_code } = await client.urls.create({ long_url: "https://example.com/counted" });
+    const robot = await fetch(`${server.url}/${short_code}`, {
+      redirect: "manual",
+      headers: { "User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" },
+    });
+    assert.equal(robot.status, 301);
     const hop = await fetch(`${server.url}/${short_code}`, {
       redirect: "manual",
       headers: { "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0" },
@@ -158,11 +163,16 @@ describe("analytics", () => {
     assert.equal(report.period, "7d");
     assert.equal(report.granularity, "day");
     assert.equal(report.device_data[0].device_type, "desktop");
+    // the robot came first, so it is recorded too: reported apart, not counted
+    assert.deepEqual([report.bot_clicks, report.preview_clicks], [1, 0]);
+    assert.deepEqual(report.bot_data.map(({ kind, clicks }) => [kind, clicks]), [["bot", 1]]);
+    assert.deepEqual(report.destination_data.map((row) => [row.is_default, row.clicks]), [[true, 1]]);
     assert.deepEqual(await client.urls.analytics(short_code, { period: "7d" }).then((r) => r.total_clicks), 1);
     const summary = await client.analytics.summary({ period: "30d" });
     assert.equal(summary.total_urls, 1);
     assert.equal(summary.total_clicks, 1);
     assert.equal(summary.top_performing_urls[0].short_code, short_code);
+    assert.equal(summary.bot_clicks, 1);
   });
 });
 
