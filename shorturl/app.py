@@ -19,6 +19,7 @@ from shorturl.api.security_headers import SecurityHeaders
 from shorturl.compat.endpoints import router as compat_router
 from shorturl.config import Settings
 from shorturl.dashboard.routes import router as web_ui_router
+from shorturl.domains.endpoints import router as domains_router
 from shorturl.health.endpoints import router as health_router
 from shorturl.links.bulk_endpoints import router as bulk_router
 from shorturl.links.endpoints import router as links_router
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     v1.include_router(qr_router)
     v1.include_router(analytics_router)
     v1.include_router(webhooks_router)
+    v1.include_router(domains_router)
     api.include_router(v1)
     api.include_router(health_router)
     api.include_router(docs_router)

@@ -13,6 +13,8 @@ __all__ = [
     "AppError",
     "CustomAliasTaken",
     "DisabledByAdmin",
+    "DomainExists",
+    "DomainInUse",
     "Forbidden",
     "InternalError",
     "InvalidUrl",
@@ -93,6 +95,14 @@ class NotFound(AppError):
 
 class CustomAliasTaken(AppError):
     status_code, code, message = 409, "CUSTOM_ALIAS_TAKEN", "Custom alias already exists"
+
+
+class DomainExists(AppError):
+    status_code, code, message = 409, "DOMAIN_EXISTS", "This domain is already added"
+
+
+class DomainInUse(AppError):
+    status_code, code, message = 409, "DOMAIN_IN_USE", "Links use this domain"
 
 
 class AccountExists(AppError):

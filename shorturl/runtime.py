@@ -18,6 +18,7 @@ from shorturl.accounts.browser_sessions import prune_sessions
 from shorturl.analytics.pipeline import ClickPipeline
 from shorturl.background import BackgroundTasks
 from shorturl.config import Settings
+from shorturl.domains.registry import DomainRegistry
 from shorturl.links.service import LinkService
 from shorturl.live.hub import LiveHub
 from shorturl.live.publisher import live_feed
@@ -68,6 +69,7 @@ class Runtime:
             self.cache, self.database.sessionmaker, self.database_availability
         )
         self.links = LinkService(settings, self.cache)
+        self.domains = DomainRegistry(self.database.sessionmaker)
         # SECRET_KEY's keys, newest first: `secret_key` signs, any of `secret_keys` verifies.
         self.secret_keys: tuple[str, ...] = tuple(settings.secret_keys)
         self.secret_key: str = self.secret_keys[0] if self.secret_keys else ""
@@ -146,6 +148,7 @@ class Runtime:
                 self.settings.encryption_keys, self.secret_keys
             )
         await self.cache.start()
+        await self.domains.start()
         if self.limits is not None:
             await self.limits.start()
         await self.clicks.start()
@@ -165,6 +168,7 @@ class Runtime:
         await self.clicks.close()
         await self.live_feed.close()
         await self.background.close()
+        await self.domains.close()
         await self.webhooks.aclose()
         await self.fetcher.aclose()
         if self.limits is not None:

@@ -201,6 +201,7 @@ async def reset_state(runtime: Runtime) -> None:
             if table.name != "app_secrets":
                 await connection.execute(text(f'DELETE FROM "{table.name}"'))
     runtime.cache.local.clear()
+    runtime.domains.hosts = {}
     if runtime.redis is not None:
         keys = [key async for key in runtime.redis.scan_iter(match=runtime.redis_key("*"))]
         if keys:

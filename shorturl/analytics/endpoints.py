@@ -39,11 +39,12 @@ async def link_analytics(
     ] = None,
     granularity: Annotated[str | None, Query(description="hour, day, week or month")] = None,
     include_bots: IncludeBots = False,
+    domain: Annotated[str | None, Query(max_length=253, description="The link's domain")] = None,
 ) -> Envelope[LinkAnalytics]:
     """Clicks and unique visitors of one link over a period: a zero-filled time series
     (newest first), countries, referrers, devices, browsers and operating systems."""
     chosen = Period.parse(period, granularity)
-    link = await links.get_readable(session, code, principal)
+    link = await links.get_readable(session, code, principal, domain)
     return ok(request, await service.link_analytics(session, link, chosen, include_bots))
 
 

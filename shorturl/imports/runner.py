@@ -258,7 +258,9 @@ async def import_batch(
             continue
         seen.add(item.code)
         candidates.append(item)
-    taken = await LinkRepository(session).existing_codes(item.code for item in candidates)
+    taken = await LinkRepository(session).existing_codes(
+        (item.code for item in candidates), domain=""
+    )
     ours = await ImportRepository(session).imported_codes(kind, taken)
     fresh: list[ImportedLink] = []
     for item in candidates:

@@ -171,6 +171,15 @@ def _validated(
         if allowed is not None and entry.index >= allowed:
             fail(entry, RateLimited(details="The hourly creation limit was reached mid-batch"))
             continue
+        if entry.new.domain is not None:
+            problem = "bulk creation is on the default domain: make links on others one by one"
+            fail(
+                entry,
+                ValidationFailed(
+                    f"domain: {problem}", details=[{"field": "domain", "problem": problem}]
+                ),
+            )
+            continue
         try:
             new = replace(entry.new, custom_alias=None) if entry.kept_code else entry.new
             long_url, expires_at = service.validate_new(new)
@@ -210,7 +219,8 @@ async def _aliases_free(
 ) -> list[_Pending]:
     """The items whose alias (if any) no link has yet: one query for the whole batch."""
     taken = await repository.existing_codes(
-        item.new.custom_alias for item in pending if item.new.custom_alias is not None
+        (item.new.custom_alias for item in pending if item.new.custom_alias is not None),
+        domain="",
     )
     free = []
     for item in pending:

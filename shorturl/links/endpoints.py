@@ -28,6 +28,11 @@ __all__ = ["router"]
 router = APIRouter(tags=["links"])
 
 
+# `?domain=go.example.com`: the link of that code on that domain; without it the default
+# domain's, else the one link of that code on another.
+LinkDomain = Annotated[str | None, Query(max_length=253, description="The link's domain")]
+
+
 @router.post("/urls", status_code=status.HTTP_201_CREATED, response_model=Envelope[LinkOut])
 @router.post(
     "/shorten",
@@ -107,10 +112,11 @@ async def get_link(
     session: SessionDep,
     links: LinkServiceDep,
     principal: CurrentPrincipal,
+    domain: LinkDomain = None,
 ) -> Envelope[LinkOut]:
     """Details of one short URL, with its click count and owner (owner or admin only, when
     the link has an owner)."""
-    link = await links.get_readable(session, code, principal)
+    link = await links.get_readable(session, code, principal, domain)
     return ok(request, link_out(link, links.settings.base_url))
 
 
@@ -123,6 +129,7 @@ async def update_link(
     links: LinkServiceDep,
     principal: CurrentPrincipal,
     body: Annotated[LinkUpdate, Body()],
+    domain: LinkDomain = None,
 ) -> Envelope[LinkOut]:
     """Change a link's target, expiry, click limit, description, tags, status, password,
     rules, A/B variants or expired_redirect (`null` removes one of the last four)."""
@@ -142,7 +149,7 @@ async def update_link(
             expired_redirect=body.expired_redirect if "expired_redirect" in given else UNSET,
         ),
     )
-    link = await links.update(session, code, changes, principal)
+    link = await links.update(session, code, changes, principal, domain)
     return ok(request, link_out(link, links.settings.base_url))
 
 
@@ -153,9 +160,10 @@ async def delete_link(
     session: SessionDep,
     links: LinkServiceDep,
     principal: CurrentPrincipal,
+    domain: LinkDomain = None,
 ) -> Envelope[DeletedLink]:
     """Delete a link. Its code stops working and is never handed out again."""
-    link = await links.delete(session, code, principal)
+    link = await links.delete(session, code, principal, domain)
     assert link.deleted_at is not None
     return ok(
         request,

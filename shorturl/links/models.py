@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,7 +25,12 @@ from shorturl.accounts.models import User
 from shorturl.storage.base import Base, BigId, UTCDateTime
 from shorturl.timestamps import utcnow
 
-__all__ = ["DisabledBy", "Link", "LinkStatus", "Tag", "link_tags"]
+__all__ = ["DisabledBy", "Link", "LinkStatus", "Tag", "cache_key", "link_tags"]
+
+
+def cache_key(code: str, domain: str) -> str:
+    """`code` on the default domain (''), `host/code` on another: no code has a `/`."""
+    return f"{domain}/{code}" if domain else code
 
 
 class DisabledBy:
@@ -62,12 +68,16 @@ class Tag(Base):
 class Link(Base):
     __tablename__ = "links"
     __table_args__ = (
+        # The same code may exist once per domain ('' is the default domain).
+        UniqueConstraint("code", "domain", name="uq_links_code_domain"),
         Index("ix_links_owner_created", "owner_id", "created_at"),
         Index("ix_links_status_expires", "status", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    # The host the link is served on (a `domains` row), '' for the default domain.
+    domain: Mapped[str] = mapped_column(String(253), default="", server_default="")
     long_url: Mapped[str] = mapped_column(Text)
     is_custom: Mapped[bool] = mapped_column(Boolean, default=False)
     owner_id: Mapped[int | None] = mapped_column(
@@ -114,6 +124,11 @@ class Link(Base):
 
     tags: Mapped[list[Tag]] = relationship(secondary=link_tags, lazy="selectin", order_by=Tag.name)
     owner: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def cache_key(self) -> str:
+        """The link's key in the link cache and the redirect's tables (storage/cache.py)."""
+        return cache_key(self.code, self.domain)
 
     @property
     def tag_names(self) -> list[str]:

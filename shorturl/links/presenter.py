@@ -27,6 +27,14 @@ def title_of(link: Link) -> str | None:
     return link.description if link.description is not None else link.title
 
 
+def short_base(link: Link, base_url: str) -> str:
+    """Where the link's short URL starts: its own domain (same scheme), else `base_url`."""
+    if not link.domain:
+        return base_url
+    scheme = base_url.partition("://")[0]
+    return f"{scheme}://{link.domain}"
+
+
 def link_out(link: Link, base_url: str) -> LinkOut:
     owner = (
         LinkOwner(
@@ -36,11 +44,12 @@ def link_out(link: Link, base_url: str) -> LinkOut:
         else None
     )
     return LinkOut(
-        short_url=f"{base_url}/{link.code}",
+        short_url=f"{short_base(link, base_url)}/{link.code}",
         short_code=link.code,
         long_url=link.long_url,
         custom_alias=link.code if link.is_custom else None,
         qr_code_url=f"{base_url}/api/v1/qr/{link.code}",
+        domain=link.domain or None,
         created_at=link.created_at,
         updated_at=link.updated_at,
         expiration_date=link.expires_at,

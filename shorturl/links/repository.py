@@ -59,8 +59,13 @@ class LinkRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get_by_code(self, code: str) -> Link | None:
-        return await self.session.scalar(select(Link).where(Link.code == code))
+    async def get_by_code(self, code: str, domain: str | None = None) -> Link | None:
+        """The link `code` on `domain` ('' the default); with None, the default domain's,
+        else the first one made on another."""
+        statement = select(Link).where(Link.code == code)
+        if domain is not None:
+            return await self.session.scalar(statement.where(Link.domain == domain))
+        return await self.session.scalar(statement.order_by(Link.domain != "", Link.id).limit(1))
 
     async def code_exists(self, code: str) -> bool:
         found = await self.session.scalar(select(Link.id).where(Link.code == code))
@@ -94,7 +99,7 @@ class LinkRepository:
                 id_of: dict[str, int] = {}
                 for chunk in _chunks(codes):
                     found = await self.session.execute(
-                        select(Link.code, Link.id).where(Link.code.in_(chunk))
+                        select(Link.code, Link.id).where(Link.code.in_(chunk), Link.domain == "")
                     )
                     id_of.update((code, link_id) for code, link_id in found)
                 pairs = [
@@ -112,11 +117,15 @@ class LinkRepository:
             loaded.update((link.id, link) for link in await self.session.scalars(statement))
         return [loaded[id_of[code]] for code in codes]
 
-    async def existing_codes(self, codes: Iterable[str]) -> set[str]:
-        """Which of `codes` are taken (by any link, deleted ones included)."""
+    async def existing_codes(self, codes: Iterable[str], domain: str | None = None) -> set[str]:
+        """Which of `codes` are taken (by any link, deleted ones included) on `domain`, or
+        on any domain with None."""
         found: set[str] = set()
         for chunk in _chunks(list(dict.fromkeys(codes))):
-            found.update(await self.session.scalars(select(Link.code).where(Link.code.in_(chunk))))
+            statement = select(Link.code).where(Link.code.in_(chunk))
+            if domain is not None:
+                statement = statement.where(Link.domain == domain)
+            found.update(await self.session.scalars(statement))
         return found
 
     async def tags_named(self, names: Sequence[str]) -> list[Tag]:

@@ -72,6 +72,9 @@ class LinkCreate(BaseModel):
     expired_redirect: TargetUrl | None = Field(
         None, description="Where visitors go once the link expired or ran out of clicks"
     )
+    domain: str | None = Field(
+        None, max_length=253, description="One of GET /domains (default: SHORTURL_BASE_URL's)"
+    )
 
 
 class LinkUpdate(BaseModel):
@@ -134,6 +137,7 @@ class LinkOut(BaseModel):
     long_url: str
     custom_alias: str | None
     qr_code_url: str
+    domain: str | None = None  # the link's short domain; null: the default one
     created_at: UtcDateTime
     updated_at: UtcDateTime
     expiration_date: UtcDateTime | None

@@ -14,6 +14,8 @@ from shorturl.accounts.models import User
 from shorturl.accounts.passwords import hash_password
 from shorturl.accounts.principal import Principal
 from shorturl.config import Settings
+from shorturl.domains.repository import DomainRepository
+from shorturl.domains.service import host_name
 from shorturl.errors import (
     CustomAliasTaken,
     DisabledByAdmin,
@@ -83,6 +85,7 @@ class NewLink:
     rules: list[Any] | None = None
     variants: list[Any] | None = None
     expired_redirect: str | None = None
+    domain: str | None = None  # a host of GET /domains; None: the default domain
 
     @classmethod
     def from_request(cls, body: LinkCreate) -> NewLink:
@@ -98,6 +101,7 @@ class NewLink:
             rules=plain_items(body.rules),
             variants=plain_items(body.variants),
             expired_redirect=body.expired_redirect,
+            domain=body.domain,
         )
 
     @property
@@ -167,9 +171,11 @@ class LinkService:
         long_url, expires_at = self.validate_new(new)
         routing = await self.validated_routing(new.routing, principal)
         repository = LinkRepository(session)
+        domain = await self.domain_for(session, new.domain)
         await self.ensure_within_quota(session, principal)
         checked_at = await self.check_target(long_url)
         link = Link(
+            domain=domain,
             long_url=long_url,
             owner_id=principal.user_id,
             description=new.description,
@@ -196,7 +202,7 @@ class LinkService:
             else:  # pragma: no cover - needs ~1e12 links at the default length
                 raise ValidationFailed("Could not allocate a free code; try a custom alias")
         # A lookup of this code before it existed may have cached "not found".
-        after_commit(session, lambda: self.cache.invalidate(link.code))
+        after_commit(session, lambda: self.cache.invalidate(link.cache_key))
         await self.emit(session, "url.created", link)
         if link.status == LinkStatus.EXPIRED:  # made with a date already past (seed 003's)
             await self.emit(session, "url.expired", link)
@@ -266,6 +272,21 @@ class LinkService:
             await self.check_target(url)
         return columns
 
+    async def domain_for(self, session: AsyncSession, raw: str | None) -> str:
+        """The `links.domain` of a link asked for on `raw`: '' for the default domain, else
+        an added one's host; ValidationFailed naming `domain` for any other."""
+        if raw is None:
+            return ""
+        host = host_name(raw, "domain")
+        if host == self.settings.short_host:
+            return ""
+        if await DomainRepository(session).get(host) is None:
+            problem = f"'{host}' is not one of this server's domains (GET /api/v1/domains)"
+            raise ValidationFailed(
+                f"domain: {problem}", details=[{"field": "domain", "problem": problem}]
+            )
+        return host
+
     async def check_target(self, long_url: str) -> datetime | None:
         """Run the target checks on `long_url` (raising to refuse it); when they ran."""
         for check in self.target_checks:
@@ -277,30 +298,43 @@ class LinkService:
         for handler in self.event_handlers:
             await handler(session, event, link)
 
-    async def get(self, session: AsyncSession, code: str) -> Link:
-        """The link with this code; deleted links are not found."""
-        link = await LinkRepository(session).get_by_code(code)
+    async def get(self, session: AsyncSession, code: str, domain: str | None = None) -> Link:
+        """The link with this code (on the default domain first, else on another, unless
+        `domain` names one); deleted links are not found."""
+        if domain is not None:
+            domain = host_name(domain, "domain")
+            domain = "" if domain == self.settings.short_host else domain
+        link = await LinkRepository(session).get_by_code(code, domain)
         if link is None or link.status == LinkStatus.DELETED:
             raise LinkNotFound(details=f"No short URL with code '{code}'")
         return link
 
-    async def get_readable(self, session: AsyncSession, code: str, principal: Principal) -> Link:
+    async def get_readable(
+        self, session: AsyncSession, code: str, principal: Principal, domain: str | None = None
+    ) -> Link:
         """The link with this code, if `principal` may see its details and analytics: anyone
         for an anonymous link (seed 001 analytics are public), the owner or an admin else."""
-        link = await self.get(session, code)
+        link = await self.get(session, code, domain)
         ensure_can_read(principal, link)
         return link
 
-    async def get_managed(self, session: AsyncSession, code: str, principal: Principal) -> Link:
+    async def get_managed(
+        self, session: AsyncSession, code: str, principal: Principal, domain: str | None = None
+    ) -> Link:
         """The link with this code, if `principal` may change or delete it."""
-        link = await self.get(session, code)
+        link = await self.get(session, code, domain)
         ensure_can_manage(principal, link)
         return link
 
     async def update(
-        self, session: AsyncSession, code: str, changes: LinkChanges, principal: Principal
+        self,
+        session: AsyncSession,
+        code: str,
+        changes: LinkChanges,
+        principal: Principal,
+        domain: str | None = None,
     ) -> Link:
-        link = await self.get_managed(session, code, principal)
+        link = await self.get_managed(session, code, principal, domain)
         for name, value in (await self.validated_routing(changes.routing, principal)).items():
             setattr(link, name, value)
         if not isinstance(changes.long_url, _Unset):
@@ -330,7 +364,7 @@ class LinkService:
             await self._change_status(link, changes, principal)
         link.updated_at = utcnow()
         await session.flush()
-        after_commit(session, lambda: self.cache.invalidate(link.code))
+        after_commit(session, lambda: self.cache.invalidate(link.cache_key))
         await self.emit(session, "url.updated", link)
         if expired_now:
             await self.emit(session, "url.expired", link)
@@ -364,13 +398,15 @@ class LinkService:
             link.is_safe = True
         link.status = changes.status
 
-    async def delete(self, session: AsyncSession, code: str, principal: Principal) -> Link:
+    async def delete(
+        self, session: AsyncSession, code: str, principal: Principal, domain: str | None = None
+    ) -> Link:
         """Soft delete: the code stops resolving and is never handed out again."""
-        link = await self.get_managed(session, code, principal)
+        link = await self.get_managed(session, code, principal, domain)
         link.status = LinkStatus.DELETED
         link.deleted_at = link.updated_at = utcnow()
         await session.flush()
-        after_commit(session, lambda: self.cache.invalidate(link.code))
+        after_commit(session, lambda: self.cache.invalidate(link.cache_key))
         await self.emit(session, "url.deleted", link)
         return link
 
@@ -453,7 +489,7 @@ class LinkService:
             link.updated_at = now
         await session.flush()
         codes = [link.code for link in due]
-        self._invalidate_after_commit(session, codes)
+        self._invalidate_after_commit(session, [link.cache_key for link in due])
         for link in due:
             await self.emit(session, "url.expired", link)
         return codes

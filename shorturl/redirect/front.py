@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from shorturl.analytics.orphans import INVALID_SHORT_URL
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus
+from shorturl.redirect.headers import request_host
 from shorturl.redirect.pages import error_body
 from shorturl.redirect.routed import RoutedRedirects
 from shorturl.storage.cache import CachedLink
@@ -62,6 +63,7 @@ class RedirectFront:
         self._tracker = runtime.clicks.tracker  # None when click tracking is off
         self._orphans = runtime.clicks.orphans  # requests for no link: only errors pay
         self.routed = RoutedRedirects(runtime, self._error, self._failed)
+        self._domains = runtime.domains  # extra short domains; none: Host is never read
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] in _REDIRECT_METHODS:
@@ -69,6 +71,11 @@ class RedirectFront:
             if path.rfind("/") == 0 and len(path) > 1 and path[1:] not in RESERVED_WORDS:
                 await self.redirect(scope, send, path[1:])
                 return
+            if path == "/" and self._domains.hosts:  # an extra domain's root_redirect
+                extra = self._domains.lookup(request_host(scope))
+                if extra is not None and extra.root_redirect is not None:
+                    await self._fallback(send, extra.root_redirect)
+                    return
         elif (
             scope["type"] == "http"
             and scope["method"] == "POST"
@@ -81,8 +88,14 @@ class RedirectFront:
         """Answer `GET|HEAD /{code}`: the redirect, or 400/404/410/429 (500 if storage fails).
 
         The steps, in order: the code's shape, the per-IP limit, the link, its state, send.
+        On an extra domain (by `Host`) the link is that domain's `code`: keyed `host/code`.
         """
-        entry = self.runtime.cache.get_local(code)  # a hit never awaits
+        key, extra = code, None
+        if self._domains.hosts:  # only servers with extra domains read the Host header
+            extra = self._domains.lookup(request_host(scope))
+            if extra is not None:
+                key = f"{extra.host}/{code}"
+        entry = self.runtime.cache.get_local(key)  # a hit never awaits
         # Only codes that passed this check are ever cached, so a hit skips it.
         if entry is None and not is_possible_code(code):
             await self._error(scope, send, 400, "Invalid short ID")
@@ -100,21 +113,24 @@ class RedirectFront:
                 return
         if entry is None:
             try:
-                entry = await self.runtime.resolver.resolve(code)
+                entry = await self.runtime.resolver.resolve(code, extra.host if extra else "")
             except Exception as exc:
-                await self._failed(scope, send, exc, f"resolving {code!r} failed")
+                await self._failed(scope, send, exc, f"resolving {key!r} failed")
                 return
         link = entry if isinstance(entry, CachedLink) else None  # None: no such link
-        ready = self._ready.get(code)
+        ready = self._ready.get(key)
         if ready is None or ready.link is not link:
             if link is None or link.status in (LinkStatus.DELETED, LinkStatus.DISABLED):
+                if extra is not None and extra.not_found_redirect is not None:
+                    await self._fallback(send, extra.not_found_redirect)
+                    return
                 await self._error(scope, send, 404, "Short URL not found")
                 self._orphans.record(scope, INVALID_SHORT_URL)
                 return
             if link.status == LinkStatus.EXPIRED:
                 await self.routed.expired(scope, send, link)
                 return
-            ready = self._prepare(code, link)
+            ready = self._prepare(key, link)
         if ready.expires_at is not None and ready.expires_at <= time.time():
             await self.routed.expired(scope, send, ready.link)
             return
@@ -152,7 +168,22 @@ class RedirectFront:
             scope, send, 503, "Service temporarily unavailable", [(b"retry-after", retry_after)]
         )
 
-    def _prepare(self, code: str, link: CachedLink) -> ReadyRedirect:
+    async def _fallback(self, send: Any, url: str) -> None:
+        """A domain's own redirect for its root or an unknown code: 302, never cached."""
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 302,
+                "headers": [
+                    (b"location", url.encode("latin-1")),
+                    (b"cache-control", b"no-store"),
+                    (b"content-length", b"0"),
+                ],
+            }
+        )
+        await send(_EMPTY_BODY)
+
+    def _prepare(self, key: str, link: CachedLink) -> ReadyRedirect:
         start = {
             "type": "http.response.start",
             "status": self._status,
@@ -165,7 +196,7 @@ class RedirectFront:
         ready = ReadyRedirect(link, start)
         if len(self._ready) >= self._ready_max:
             self._ready.clear()
-        self._ready[code] = ready
+        self._ready[key] = ready
         return ready
 
     def _cache_control_for(self, link: CachedLink) -> bytes:

@@ -11,7 +11,7 @@ import asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shorturl.links.models import Link
+from shorturl.links.models import Link, cache_key
 from shorturl.storage.cache import NOT_FOUND, CachedLink, LinkCache, Missing
 from shorturl.storage.outage import Availability, is_outage
 
@@ -30,37 +30,38 @@ class LinkResolver:
         self.database = database
         self._in_flight: dict[str, asyncio.Future[CachedLink | Missing]] = {}
 
-    async def resolve(self, code: str) -> CachedLink | None:
+    async def resolve(self, code: str, domain: str = "") -> CachedLink | None:
         """The link behind `code`, or None when there is none. Reads only; never writes the DB.
 
         Concurrent misses on one code share a single lookup: when a hot link's local entry
         expires under load, one request goes to Redis/the database and the rest wait for it
         instead of stampeding the connection pools.
         """
-        entry = self.cache.get_local(code)
+        key = cache_key(code, domain)
+        entry = self.cache.get_local(key)
         if entry is None:
             try:
-                pending = self._in_flight.get(code)
+                pending = self._in_flight.get(key)
                 if pending is not None:
                     entry = await asyncio.shield(pending)
                 else:
-                    entry = await self._lookup_once(code)
+                    entry = await self._lookup_once(code, domain, key)
             except Exception as exc:
-                entry = self.cache.local.get_stale(code)
+                entry = self.cache.local.get_stale(key)
                 if entry is None:
                     raise
                 if self.database is not None and is_outage(exc):
                     self.database.failed(exc)
         return None if isinstance(entry, Missing) else entry
 
-    async def _lookup_once(self, code: str) -> CachedLink | Missing:
+    async def _lookup_once(self, code: str, domain: str, key: str) -> CachedLink | Missing:
         future: asyncio.Future[CachedLink | Missing] = asyncio.get_running_loop().create_future()
-        self._in_flight[code] = future
+        self._in_flight[key] = future
         try:
-            entry = await self.cache.get_shared(code)
+            entry = await self.cache.get_shared(key)
             if entry is None:
-                entry = await self._load(code)
-                await self.cache.put(code, entry)
+                entry = await self._load(code, domain)
+                await self.cache.put(key, entry)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -72,9 +73,9 @@ class LinkResolver:
             future.set_result(entry)
             return entry
         finally:
-            del self._in_flight[code]
+            del self._in_flight[key]
 
-    async def _load(self, code: str) -> CachedLink | Missing:
+    async def _load(self, code: str, domain: str) -> CachedLink | Missing:
         statement = select(
             Link.id,
             Link.long_url,
@@ -85,7 +86,7 @@ class LinkResolver:
             Link.rules,
             Link.variants,
             Link.expired_redirect,
-        ).where(Link.code == code)
+        ).where(Link.code == code, Link.domain == domain)
         async with self.sessionmaker() as session:
             row = (await session.execute(statement)).first()
         if row is None:

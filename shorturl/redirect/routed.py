@@ -19,11 +19,12 @@ from shorturl.analytics.enrich import ClickEnricher, preferred_language, visitor
 from shorturl.analytics.events import MAX_USER_AGENT
 from shorturl.analytics.visitors import VisitorSalts
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
-from shorturl.links.models import LinkStatus
+from shorturl.links.models import LinkStatus, cache_key
 from shorturl.links.routing import MAX_PASSWORD_LENGTH, Destination, Visit, os_name
 from shorturl.net.client_ip import ClientIpResolver
 from shorturl.ratelimit.limiter import RateLimiter
 from shorturl.ratelimit.link_passwords import LinkPasswordThrottle
+from shorturl.redirect.headers import request_host
 from shorturl.redirect.pages import password_page
 from shorturl.storage.cache import CachedLink
 from shorturl.storage.outage import is_outage
@@ -144,12 +145,16 @@ class RoutedRedirects:
         code = path[1:]
         if path.rfind("/") != 0 or not code or code in RESERVED_WORDS:
             return False
-        entry = self.runtime.cache.get_local(code)
+        domain = ""
+        if self.runtime.domains.hosts:  # a link of an extra domain, by Host
+            extra = self.runtime.domains.lookup(request_host(scope))
+            domain = extra.host if extra is not None else ""
+        entry = self.runtime.cache.get_local(cache_key(code, domain))
         if entry is None:
             if not is_possible_code(code):
                 return False
             try:
-                entry = await self.runtime.resolver.resolve(code)
+                entry = await self.runtime.resolver.resolve(code, domain)
             except Exception as exc:
                 await self._send_failure(scope, send, exc, f"resolving {code!r} failed")
                 return True

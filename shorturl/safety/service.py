@@ -61,14 +61,16 @@ class SafetyService:
                     break
                 listed = [(row.id, row.code) for row in batch if blocklist.match(row.long_url)]
                 await repository.mark_checked(batch[0].id, batch[-1].id, now)
+                keys: list[str] = []
                 if listed:
                     ids = [link_id for link_id, _ in listed]
                     await repository.disable_unsafe(ids, now)
                     for link in await repository.links(ids):
+                        keys.append(link.cache_key)
                         await self.links.emit(session, "url.updated", link)
                 await run_after_commit(session)
             if listed:
-                await self.links.cache.invalidate(*(code for _, code in listed))
+                await self.links.cache.invalidate(*keys)
                 log.warning(
                     "disabled %d link(s) whose target is now on the block list: %s",
                     len(listed),

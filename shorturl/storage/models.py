@@ -8,6 +8,7 @@ from shorturl.analytics.models import (
     OrphanOverflow,
     OrphanVisit,
 )
+from shorturl.domains.models import Domain
 from shorturl.imports.models import ImportedLink, ImportJob
 from shorturl.links.models import Link, Tag, link_tags
 from shorturl.shlink.models import ShlinkLinkSettings
@@ -23,6 +24,7 @@ __all__ = [
     "Click",
     "ClickHourly",
     "ClickRollup",
+    "Domain",
     "ImportJob",
     "ImportedLink",
     "OrphanOverflow",

@@ -148,7 +148,7 @@ async def test_concurrent_misses_on_one_code_share_one_lookup(
     assert lookups == [code]
     assert runtime.resolver._in_flight == {}
 
-    async def failing_load(code: str):  # type: ignore[no-untyped-def]
+    async def failing_load(code: str, domain: str):  # type: ignore[no-untyped-def]
         raise ConnectionError("database down")
 
     await runtime.cache.invalidate(code)
