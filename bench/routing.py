@@ -7,7 +7,10 @@ that dominates a real server's time (bench/redirect.py gives that, beside nginx)
 turns (plain, rules5, plain, …) and prints the median of each, so a drifting machine touches
 every kind alike. Click tracking off, as bench/redirect.py's "redirect alone".
 
-    .venv/bin/python bench/routing.py [--requests 20000] [--rounds 9]
+`--domains` adds an extra short domain first (the front then reads `Host`) and times a
+link on it too (`domain`, its own `Host`).
+
+    .venv/bin/python bench/routing.py [--requests 20000] [--rounds 9] [--domains]
 """
 
 from __future__ import annotations
@@ -66,8 +69,12 @@ async def _receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
-async def one_round(app: Any, code: str, requests: int) -> float:
-    """µs per request of `requests` cached redirects of `code`."""
+EXTRA_DOMAIN = "go.sho.rt"
+
+
+async def one_round(app: Any, code: str, requests: int, host: bytes = b"sho.rt") -> float:
+    """µs per request of `requests` cached redirects of `code` asked for on `host`."""
+    headers = [(name, host if name == b"host" else value) for name, value in BROWSER]
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -78,7 +85,7 @@ async def one_round(app: Any, code: str, requests: int) -> float:
         "raw_path": f"/{code}".encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": BROWSER,
+        "headers": headers,
         "client": ("203.0.113.9", 50000),
         "server": ("127.0.0.1", 8080),
     }
@@ -88,7 +95,20 @@ async def one_round(app: Any, code: str, requests: int) -> float:
     return (time.perf_counter() - started) / requests * 1e6
 
 
-async def main(requests: int, rounds: int, tmp: str) -> None:
+async def add_domain(app: Any) -> None:
+    from shorturl.domains.models import Domain
+
+    runtime = app.runtime
+    async with runtime.database.sessionmaker() as session:
+        session.add(Domain(host=EXTRA_DOMAIN))
+        await session.commit()
+    await runtime.domains.reload()
+
+
+async def main(requests: int, rounds: int, tmp: str, domains: bool) -> None:
+    links = dict(LINKS)
+    if domains:
+        links["domain"] = {"domain": EXTRA_DOMAIN}
     if True:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -113,19 +133,24 @@ async def main(requests: int, rounds: int, tmp: str) -> None:
                 token = (await http.post("/api/v1/auth/login", json=account)).json()["data"][
                     "access_token"
                 ]
-                for kind, extra in LINKS.items():
+                if domains:
+                    await add_domain(app)
+                for kind, extra in links.items():
                     response = await http.post(
                         "/api/v1/urls",
                         json={"long_url": TARGET, "custom_alias": f"bench-{kind}", **extra},
                         headers={"Authorization": f"Bearer {token}"},
                     )
                     assert response.status_code == 201, response.text
-            times: dict[str, list[float]] = {kind: [] for kind in LINKS}
-            for kind in LINKS:  # warm: cached, compiled, facts seen once
-                await one_round(app, f"bench-{kind}", 200)
+            host = {
+                kind: (extra.get("domain") or "sho.rt").encode() for kind, extra in links.items()
+            }
+            times: dict[str, list[float]] = {kind: [] for kind in links}
+            for kind in links:  # warm: cached, compiled, facts seen once
+                await one_round(app, f"bench-{kind}", 200, host[kind])
             for _ in range(rounds):
-                for kind in LINKS:
-                    times[kind].append(await one_round(app, f"bench-{kind}", requests))
+                for kind in links:
+                    times[kind].append(await one_round(app, f"bench-{kind}", requests, host[kind]))
     plain = statistics.median(times["plain"])
     print(f"{requests:,} cached redirects a round, {rounds} rounds in turns, median µs a request")
     for kind, values in times.items():
@@ -140,7 +165,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--domains", action="store_true", help="with an extra short domain")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-routing-") as tmp:
         upgrade(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
-        asyncio.run(main(args.requests, args.rounds, tmp))
+        asyncio.run(main(args.requests, args.rounds, tmp, args.domains))

@@ -86,6 +86,7 @@ class Link(ApiObject):
     rules: list[dict[str, Any]] | None = None
     variants: list[dict[str, Any]] | None = None
     expired_redirect: str | None = None
+    domain: str | None = None  # the link's short domain; None: the server's default one
 
 
 @dataclass(frozen=True, kw_only=True)

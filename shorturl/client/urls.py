@@ -66,8 +66,10 @@ def create(
     rules: Sequence[Mapping[str, Any]] | None = None,
     variants: Sequence[Mapping[str, Any]] | None = None,
     expired_redirect: str | None = None,
+    domain: str | None = None,
 ) -> Call[Link]:
-    """Create a short URL (`POST /urls`); random code unless `custom_alias` is given.
+    """Create a short URL (`POST /urls`); random code unless `custom_alias` is given, on
+    `domain` (one of the server's short domains) or the default one.
 
     Smart links (signed in): `password` (visitors enter it first), `rules`
     (`[{"conditions": {"os": "ios"}, "long_url": …}]`, first match wins), `variants`
@@ -86,6 +88,7 @@ def create(
         "rules": _plain_list(rules),
         "variants": _plain_list(variants),
         "expired_redirect": expired_redirect,
+        "domain": domain,
     }
     return Call(
         "POST", "/urls", Link.from_data, json={k: v for k, v in body.items() if v is not None}
@@ -96,9 +99,14 @@ def _plain_list(items: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any
     return None if items is None else [dict(item) for item in items]
 
 
-def get(code: str) -> Call[Link]:
-    """Details of a short URL, with its click count and owner (`GET /urls/{code}`)."""
-    return Call("GET", f"/urls/{path_segment(code)}", Link.from_data)
+def get(code: str, *, domain: str | None = None) -> Call[Link]:
+    """Details of a short URL, with its click count and owner (`GET /urls/{code}`); `domain`
+    picks the link of that code on another short domain."""
+    return Call("GET", f"/urls/{path_segment(code)}", Link.from_data, params=_on(domain))
+
+
+def _on(domain: str | None) -> dict[str, str] | None:
+    return None if domain is None else {"domain": domain}
 
 
 def update(
@@ -114,6 +122,7 @@ def update(
     rules: Sequence[Mapping[str, Any]] | None | NotGiven = NOT_GIVEN,
     variants: Sequence[Mapping[str, Any]] | None | NotGiven = NOT_GIVEN,
     expired_redirect: str | None | NotGiven = NOT_GIVEN,
+    domain: str | None = None,
 ) -> Call[Link]:
     """Change a short URL (`PATCH /urls/{code}`): only the arguments given change, and
     `None` clears a field (no expiry, no click limit, no description, no password, no
@@ -132,12 +141,19 @@ def update(
     }
     given = {k: v for k, v in body.items() if not isinstance(v, NotGiven)}
     # Setting fields to given values is idempotent, so a PATCH here may be retried.
-    return Call("PATCH", f"/urls/{path_segment(code)}", Link.from_data, json=given, idempotent=True)
+    return Call(
+        "PATCH",
+        f"/urls/{path_segment(code)}",
+        Link.from_data,
+        params=_on(domain),
+        json=given,
+        idempotent=True,
+    )
 
 
-def delete(code: str) -> Call[DeletedLink]:
+def delete(code: str, *, domain: str | None = None) -> Call[DeletedLink]:
     """Delete a short URL (`DELETE /urls/{code}`); its code is never handed out again."""
-    return Call("DELETE", f"/urls/{path_segment(code)}", DeletedLink.from_data)
+    return Call("DELETE", f"/urls/{path_segment(code)}", DeletedLink.from_data, params=_on(domain))
 
 
 def list_page(

@@ -144,6 +144,10 @@ def create(
     rules: RulesJson = None,
     variants: VariantOption = None,
     expired_redirect: ExpiredRedirect = None,
+    domain: Annotated[
+        str | None,
+        typer.Option(help="One of the server's short domains (GET /api/v1/domains)."),
+    ] = None,
     owner: Owner = None,
     as_json: AsJson = False,
     url: ServerUrlOption = None,
@@ -166,6 +170,7 @@ def create(
                 rules=rule_list,
                 variants=variant_list,
                 expired_redirect=expired_redirect,
+                domain=domain,
             )
 
     link = run(work())

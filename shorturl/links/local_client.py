@@ -73,6 +73,7 @@ class LocalUrls:
         rules: Sequence[Any] | None = None,
         variants: Sequence[Any] | None = None,
         expired_redirect: str | None = None,
+        domain: str | None = None,
     ) -> models.Link:
         body = checked(
             LinkCreate,
@@ -87,6 +88,7 @@ class LocalUrls:
                 "rules": None if rules is None else list(rules),
                 "variants": None if variants is None else list(variants),
                 "expired_redirect": expired_redirect,
+                "domain": domain,
             },
         )
         new = NewLink.from_request(body)

@@ -79,7 +79,7 @@ async def test_orphan_visits_over_the_cap_are_counted_not_kept(app_factory: AppF
         runtime: Runtime = app.runtime
         for number in range(10):
             assert (await visit_app(app, f"/scan{number}")).status_code == 404
-        assert runtime.clicks.orphans.left_out == 7
+        # The count left out goes out with the next flush, which may come mid-loop (scaled).
         await runtime.clicks.drain()
         admin = await sign_up(client, runtime, "root", role="admin")
         response = await client.get("/api/v1/admin/orphan-visits", headers=admin.headers)

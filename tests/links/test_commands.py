@@ -332,3 +332,31 @@ def test_export_from_a_server_imports_into_the_local_database_with_the_same_code
     assert sorted((link["short_code"], link["long_url"]) for link in local) == sorted(
         (item.short_code, item.long_url) for item in sent.created
     )
+
+
+def test_create_on_another_domain(shorturl_cli: Any, local_env: dict) -> None:
+    import asyncio
+
+    from sqlalchemy import delete
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from shorturl.domains.models import Domain
+
+    host = f"go{secrets.token_hex(3)}.sho.rt"
+
+    async def add_domain() -> None:
+        engine = create_async_engine(local_env["SHORTURL_DATABASE_URL"])
+        async with engine.begin() as connection:
+            await connection.execute(delete(Domain))
+            await connection.execute(Domain.__table__.insert().values(host=host))
+        await engine.dispose()
+
+    refused = shorturl_cli("links", "create", "https://example.com/d", "--domain", host)
+    assert refused.exit_code != 0 and "domain" in refused.output
+    asyncio.run(add_domain())
+    alias = "d-" + secrets.token_hex(4)
+    created = shorturl_cli(
+        "links", "create", "https://example.com/d", "--alias", alias, "--domain", host.upper()
+    )
+    assert created.exit_code == 0, created.output
+    assert created.stdout == f"http://{host}/{alias}\n"

@@ -42,6 +42,7 @@ export type {
   LinkInfo,
   LinkOwner,
   LinkPage,
+  LinkRequestOptions,
   LinkStatus,
   ListUrlsParams,
   LoginParams,

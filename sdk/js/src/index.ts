@@ -104,6 +104,7 @@ namespace ShortURL {
   export type LinkInfo = api.LinkInfo;
   export type LinkOwner = api.LinkOwner;
   export type LinkPage = api.LinkPage;
+  export type LinkRequestOptions = api.LinkRequestOptions;
   export type LinkStatus = api.LinkStatus;
   export type ListUrlsParams = api.ListUrlsParams;
   export type LoginParams = api.LoginParams;

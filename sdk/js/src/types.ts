@@ -22,6 +22,11 @@ export interface RequestOptions {
   timeout?: number;
 }
 
+/** A call on one link: `domain` picks the link of that code on another short domain. */
+export interface LinkRequestOptions extends RequestOptions {
+  domain?: string;
+}
+
 // links
 
 export interface LinkOwner {
@@ -72,6 +77,8 @@ export interface Link {
   long_url: string;
   custom_alias: string | null;
   qr_code_url: string | null;
+  /** The link's short domain (see GET /domains); null: the server's default one. */
+  domain: string | null;
   created_at: Timestamp;
   updated_at: Timestamp | null;
   expiration_date: Timestamp | null;
@@ -119,6 +126,8 @@ export interface CreateUrlParams {
   variants?: Variant[];
   /** Where visitors go once the link expired or ran out of clicks. */
   expired_redirect?: string;
+  /** Another short domain of the server's (admins add them); default: the server's own. */
+  domain?: string;
 }
 
 /** Fields to change; absent fields stay as they are, `null` clears one. */

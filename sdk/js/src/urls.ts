@@ -12,6 +12,7 @@ import type {
   LinkAnalytics,
   LinkInfo,
   LinkPage,
+  LinkRequestOptions,
   ListUrlsParams,
   QrCodeLinks,
   QrParams,
@@ -32,8 +33,11 @@ export class Urls {
   }
 
   /** Details of a short URL, with its click count and owner (`GET /urls/{code}`). */
-  get(code: string, options?: RequestOptions): Promise<Link> {
-    return this.transport.send({ method: "GET", path: `/urls/${segment(code)}` }, options);
+  get(code: string, options?: LinkRequestOptions): Promise<Link> {
+    return this.transport.send(
+      { method: "GET", path: `/urls/${segment(code)}`, query: onDomain(options) },
+      options,
+    );
   }
 
   /** One page of your short URLs (`GET /urls`), with `pagination.has_more`. */
@@ -56,16 +60,25 @@ export class Urls {
 
   /** Change a short URL (`PATCH /urls/{code}`): only the fields given change, `null` clears
    * one. Setting fields to given values is idempotent, so this is retried like a PUT. */
-  update(code: string, changes: UpdateUrlParams, options?: RequestOptions): Promise<Link> {
+  update(code: string, changes: UpdateUrlParams, options?: LinkRequestOptions): Promise<Link> {
     return this.transport.send(
-      { method: "PATCH", path: `/urls/${segment(code)}`, body: changes, idempotent: true },
+      {
+        method: "PATCH",
+        path: `/urls/${segment(code)}`,
+        query: onDomain(options),
+        body: changes,
+        idempotent: true,
+      },
       options,
     );
   }
 
   /** Delete a short URL (`DELETE /urls/{code}`); its code is never handed out again. */
-  delete(code: string, options?: RequestOptions): Promise<DeletedLink> {
-    return this.transport.send({ method: "DELETE", path: `/urls/${segment(code)}` }, options);
+  delete(code: string, options?: LinkRequestOptions): Promise<DeletedLink> {
+    return this.transport.send(
+      { method: "DELETE", path: `/urls/${segment(code)}`, query: onDomain(options) },
+      options,
+    );
   }
 
   /** Create up to 1,000 short URLs at once (`POST /urls/bulk`); each item is created or
@@ -110,4 +123,9 @@ export class Urls {
       options,
     );
   }
+}
+
+/** `?domain=` for a link on another short domain than the default. */
+function onDomain(options?: LinkRequestOptions): Record<string, string> | undefined {
+  return options?.domain ? { domain: options.domain } : undefined;
 }

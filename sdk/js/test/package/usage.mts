@@ -38,7 +38,8 @@ export async function usage(signal: AbortSignal): Promise<string> {
   const weights: number[] = smart.variants.map((variant) => variant.weight);
   const locked: boolean = smart.password_protected;
   await client.urls.update(smart.short_code, { password: null, rules: null, variants: null, expired_redirect: null });
-  void [firstRule, weights, locked];
+  const onDomain: string | null = (await client.urls.get(smart.short_code, { domain: "go.example.com", signal })).domain;
+  void [firstRule, weights, locked, onDomain];
   const bulk = await client.urls.bulkCreate(["https://example.com/1", { long_url: "https://example.com/2" }]);
   const failedCodes: string[] = bulk.failed.map((item) => item.code);
   const png: Uint8Array = await client.urls.qr(code, { size: 200, format: "png" });
