@@ -10,12 +10,14 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shorturl.background import cancel_and_wait
 from shorturl.domains.repository import DomainRepository
+from shorturl.links.routing import Destination
+from shorturl.redirect.headers import request_host
 
 __all__ = ["REFRESH_SECONDS", "DomainRegistry", "HostSettings"]
 
@@ -26,9 +28,11 @@ REFRESH_SECONDS: Final = 10.0
 
 @dataclass(frozen=True, slots=True)
 class HostSettings:
+    """An extra domain as the redirect reads it: its fallbacks' 302 answers built once."""
+
     host: str
-    root_redirect: str | None
-    not_found_redirect: str | None
+    root_redirect: Destination | None
+    not_found_redirect: Destination | None
 
 
 class DomainRegistry:
@@ -42,15 +46,19 @@ class DomainRegistry:
         """The extra domain a request's `Host` names; None for the default (or an unknown)."""
         return self.hosts.get(host.lower())
 
-    def knows(self, host: str) -> bool:
-        return host.encode("ascii") in self.hosts
+    def domain_of(self, scope: dict[str, Any]) -> str:
+        """The `links.domain` a request is for: an extra domain's host, else ''."""
+        if not self.hosts:
+            return ""
+        extra = self.lookup(request_host(scope))
+        return "" if extra is None else extra.host
 
     async def reload(self) -> None:
         async with self.sessionmaker() as session:
             domains = await DomainRepository(session).all()
         self.hosts = {
             domain.host.encode("ascii"): HostSettings(
-                domain.host, domain.root_redirect, domain.not_found_redirect
+                domain.host, _answer(domain.root_redirect), _answer(domain.not_found_redirect)
             )
             for domain in domains
         }
@@ -72,3 +80,7 @@ class DomainRegistry:
             await asyncio.sleep(REFRESH_SECONDS)
             with contextlib.suppress(Exception):  # kept as it was until the database answers
                 await self.reload()
+
+
+def _answer(url: str | None) -> Destination | None:
+    return None if url is None else Destination(url, None)

@@ -272,15 +272,16 @@ class LinkService:
             await self.check_target(url)
         return columns
 
+    def _domain_column(self, raw: str | None) -> str:
+        """`raw` as `links.domain` keeps it: '' for none or the default domain, else the host."""
+        host = "" if raw is None else host_name(raw, "domain")
+        return "" if host == self.settings.short_host else host
+
     async def domain_for(self, session: AsyncSession, raw: str | None) -> str:
         """The `links.domain` of a link asked for on `raw`: '' for the default domain, else
         an added one's host; ValidationFailed naming `domain` for any other."""
-        if raw is None:
-            return ""
-        host = host_name(raw, "domain")
-        if host == self.settings.short_host:
-            return ""
-        if await DomainRepository(session).get(host) is None:
+        host = self._domain_column(raw)
+        if host and await DomainRepository(session).get(host) is None:
             problem = f"'{host}' is not one of this server's domains (GET /api/v1/domains)"
             raise ValidationFailed(
                 f"domain: {problem}", details=[{"field": "domain", "problem": problem}]
@@ -301,10 +302,8 @@ class LinkService:
     async def get(self, session: AsyncSession, code: str, domain: str | None = None) -> Link:
         """The link with this code (on the default domain first, else on another, unless
         `domain` names one); deleted links are not found."""
-        if domain is not None:
-            domain = host_name(domain, "domain")
-            domain = "" if domain == self.settings.short_host else domain
-        link = await LinkRepository(session).get_by_code(code, domain)
+        column = None if domain is None else self._domain_column(domain)
+        link = await LinkRepository(session).get_by_code(code, column)
         if link is None or link.status == LinkStatus.DELETED:
             raise LinkNotFound(details=f"No short URL with code '{code}'")
         return link

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from shorturl.analytics.orphans import INVALID_SHORT_URL
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus
+from shorturl.links.routing import Destination
 from shorturl.redirect.headers import request_host
 from shorturl.redirect.pages import error_body
 from shorturl.redirect.routed import RoutedRedirects
@@ -168,19 +169,9 @@ class RedirectFront:
             scope, send, 503, "Service temporarily unavailable", [(b"retry-after", retry_after)]
         )
 
-    async def _fallback(self, send: Any, url: str) -> None:
-        """A domain's own redirect for its root or an unknown code: 302, never cached."""
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 302,
-                "headers": [
-                    (b"location", url.encode("latin-1")),
-                    (b"cache-control", b"no-store"),
-                    (b"content-length", b"0"),
-                ],
-            }
-        )
+    async def _fallback(self, send: Any, answer: Destination) -> None:
+        """A domain's own redirect for its root or an unknown code (302, no-store)."""
+        await send(answer.start)
         await send(_EMPTY_BODY)
 
     def _prepare(self, key: str, link: CachedLink) -> ReadyRedirect:

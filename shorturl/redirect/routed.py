@@ -24,7 +24,6 @@ from shorturl.links.routing import MAX_PASSWORD_LENGTH, Destination, Visit, os_n
 from shorturl.net.client_ip import ClientIpResolver
 from shorturl.ratelimit.limiter import RateLimiter
 from shorturl.ratelimit.link_passwords import LinkPasswordThrottle
-from shorturl.redirect.headers import request_host
 from shorturl.redirect.pages import password_page
 from shorturl.storage.cache import CachedLink
 from shorturl.storage.outage import is_outage
@@ -145,10 +144,7 @@ class RoutedRedirects:
         code = path[1:]
         if path.rfind("/") != 0 or not code or code in RESERVED_WORDS:
             return False
-        domain = ""
-        if self.runtime.domains.hosts:  # a link of an extra domain, by Host
-            extra = self.runtime.domains.lookup(request_host(scope))
-            domain = extra.host if extra is not None else ""
+        domain = self.runtime.domains.domain_of(scope)  # a link of an extra domain, by Host
         entry = self.runtime.cache.get_local(cache_key(code, domain))
         if entry is None:
             if not is_possible_code(code):
