@@ -6,12 +6,12 @@ Errors: 400 `VALIDATION_ERROR` (not a host name, a bad redirect URL), 401 `UNAUT
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 
 from shorturl.accounts.dependencies import AdminPrincipal, CurrentUser
 from shorturl.api.envelope import Envelope, ok
 from shorturl.domains import service
-from shorturl.domains.registry import DomainRegistry
+from shorturl.domains.dependencies import DomainRegistryDep
 from shorturl.domains.schemas import (
     DomainCreate,
     DomainDeleted,
@@ -24,10 +24,6 @@ from shorturl.storage.db import SessionDep
 __all__ = ["router"]
 
 router = APIRouter(prefix="/domains", tags=["domains"])
-
-
-def _registry(request: Request) -> DomainRegistry:
-    return request.app.state.runtime.domains
 
 
 @router.get("", response_model=Envelope[DomainList])
@@ -45,7 +41,7 @@ async def add_domain(
     body: DomainCreate,
     admin: AdminPrincipal,
     session: SessionDep,
-    registry: DomainRegistry = Depends(_registry),
+    registry: DomainRegistryDep,
 ) -> Envelope[DomainOut]:
     """Serve short links on `host` too (point its DNS at this server). Optional redirects for
     `GET /` and for unknown codes on it."""
@@ -60,7 +56,7 @@ async def change_domain(
     body: DomainUpdate,
     admin: AdminPrincipal,
     session: SessionDep,
-    registry: DomainRegistry = Depends(_registry),
+    registry: DomainRegistryDep,
 ) -> Envelope[DomainOut]:
     """Change a domain's redirects (`null` removes one: 404 again)."""
     settings = request.app.state.runtime.settings
@@ -74,7 +70,7 @@ async def remove_domain(
     host: str,
     admin: AdminPrincipal,
     session: SessionDep,
-    registry: DomainRegistry = Depends(_registry),
+    registry: DomainRegistryDep,
 ) -> Envelope[DomainDeleted]:
     """Stop serving a domain no link is on (409 `DOMAIN_IN_USE` else)."""
     domain = await service.domain_of(session, host)
