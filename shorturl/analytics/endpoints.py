@@ -14,7 +14,7 @@ from shorturl.analytics.periods import Period, parse_range
 from shorturl.analytics.schemas import LinkAnalytics, LinkStats, Summary
 from shorturl.api.envelope import Envelope, ok
 from shorturl.api.paging import MAX_OFFSET, MAX_PAGE
-from shorturl.links.dependencies import LinkServiceDep
+from shorturl.links.dependencies import LinkDomain, LinkServiceDep
 from shorturl.storage.db import SessionDep
 from shorturl.timestamps import utcnow
 
@@ -39,7 +39,7 @@ async def link_analytics(
     ] = None,
     granularity: Annotated[str | None, Query(description="hour, day, week or month")] = None,
     include_bots: IncludeBots = False,
-    domain: Annotated[str | None, Query(max_length=253, description="The link's domain")] = None,
+    domain: LinkDomain = None,
 ) -> Envelope[LinkAnalytics]:
     """Clicks and unique visitors of one link over a period: a zero-filled time series
     (newest first), countries, referrers, devices, browsers and operating systems."""

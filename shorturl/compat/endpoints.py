@@ -34,7 +34,7 @@ async def shorten(
         principal,
     )
     return ShortenOut(
-        short_url=links.short_url(link.code),
+        short_url=links.short_url(link.code, link.domain),
         long_url=link.long_url,
         expires_at=link.expires_at,
         short_code=link.code,

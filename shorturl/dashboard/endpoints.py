@@ -74,11 +74,11 @@ async def shorten(
         return page
     created = {
         "code": link.code,
-        "short_url": links.short_url(link.code),
+        "short_url": links.short_url(link.code, link.domain),
         "long_url": link.long_url,
         "expires_at": link.expires_at,
     }
-    short_url = links.short_url(link.code)
+    short_url = links.short_url(link.code, link.domain)
     return _landing(request, ShortenForm(), created=created, qr_svg=qr_svg(short_url))
 
 

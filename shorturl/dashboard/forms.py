@@ -120,6 +120,7 @@ class LinkForm:
     description: str = ""
     tags: str = ""
     status: str = ""  # empty: left as it is
+    domain: str = ""  # empty: the default domain (only when creating)
     errors: list[str] = field(default_factory=list)
 
     @classmethod
@@ -132,6 +133,7 @@ class LinkForm:
             description=field_text(form, "description", 4000),
             tags=field_text(form, "tags", 2000),
             status=field_text(form, "status", 16),
+            domain=field_text(form, "domain", 260),
         )
 
     @classmethod
@@ -144,6 +146,7 @@ class LinkForm:
             description=link.description or "",
             tags=", ".join(link.tag_names),
             status=link.status,
+            domain=link.domain,
         )
 
     def new_link(self) -> NewLink:
@@ -156,6 +159,7 @@ class LinkForm:
             max_clicks=_parse_max_clicks(self.max_clicks),
             description=_parse_description(self.description),
             tags=_parse_tags(self.tags),
+            domain=self.domain or None,
         )
 
     def changes_to(self, link: Link) -> LinkChanges:

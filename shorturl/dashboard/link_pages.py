@@ -12,15 +12,17 @@ from shorturl.dashboard.csrf import VerifiedForm
 from shorturl.dashboard.endpoints import local_target
 from shorturl.dashboard.forms import LinkForm, field_text
 from shorturl.dashboard.qr import qr_svg
-from shorturl.dashboard.rendering import error_headers, plain_error, render
+from shorturl.dashboard.rendering import error_headers, link_path, plain_error, render
 from shorturl.dashboard.reports import PERIOD_CHOICES, link_report, owner_overview
 from shorturl.dashboard.routing_form import DEVICES, OPERATING_SYSTEMS, RoutingForm
 from shorturl.dashboard.security import HtmlRoute
 from shorturl.dashboard.sessions import SignedInSession, WebSession
 from shorturl.dashboard.table import SORTS, STATUSES, LinkTableQuery, page_of
+from shorturl.domains import service as domains
 from shorturl.errors import AppError, Forbidden, LinkNotFound, ValidationFailed
-from shorturl.links.dependencies import LinkServiceDep
+from shorturl.links.dependencies import LinkDomain, LinkServiceDep
 from shorturl.links.models import Link, LinkStatus
+from shorturl.links.presenter import qr_image_url
 from shorturl.links.service import LinkChanges, LinkService
 from shorturl.ratelimit.api import consume
 from shorturl.ratelimit.plans import plan_named
@@ -97,6 +99,7 @@ async def _dashboard(
         "flash": flash,
         "show_owner": False,
         "overview": await owner_overview(db, web.user_id),
+        "domains": await domains.hosts(db, links.settings),
         **table,
     }
     return render(request, "dashboard.html", context, status=status)
@@ -134,13 +137,15 @@ async def create_link(
         )
         page.headers.update(error_headers(error))
         return page
-    return RedirectResponse(f"/dashboard/links/{link.code}?created=1", 303)
+    return RedirectResponse(link_path(link, created="1"), 303)
 
 
-async def _managed(db: AsyncSession, links: LinkService, code: str, web: WebSession) -> Link:
+async def _managed(
+    db: AsyncSession, links: LinkService, code: str, web: WebSession, domain: str | None
+) -> Link:
     """The link, if this viewer may manage it; a link of someone else is simply not found."""
     try:
-        return await links.get_managed(db, code, web.principal)
+        return await links.get_managed(db, code, web.principal, domain)
     except Forbidden:
         raise LinkNotFound(details=f"You have no short link '{code}'") from None
 
@@ -166,12 +171,13 @@ async def _link_page(
     flash = next((text for key, text in notices.items() if key in request.query_params), None)
     context = {
         "link": link,
-        "short_url": links.short_url(link.code),
+        "short_url": links.short_url(link.code, link.domain),
         "form": form or LinkForm.of(link),
         "error": error,
         "flash": flash,
         "statuses": (LinkStatus.ACTIVE, LinkStatus.DISABLED),
-        "qr_svg": qr_svg(links.short_url(link.code)),
+        "qr_svg": qr_svg(links.short_url(link.code, link.domain)),
+        "qr_url": qr_image_url(link, ""),
         "report": await link_report(db, link, request.query_params.get("period")),
         "period_choices": PERIOD_CHOICES,
         "routing": routing or RoutingForm.of(link),
@@ -184,9 +190,14 @@ async def _link_page(
 
 @router.get("/links/{code}")
 async def link_page(
-    request: Request, code: str, web: SignedInSession, db: SessionDep, links: LinkServiceDep
+    request: Request,
+    code: str,
+    web: SignedInSession,
+    db: SessionDep,
+    links: LinkServiceDep,
+    domain: LinkDomain = None,
 ) -> Response:
-    link = await _managed(db, links, code, web)
+    link = await _managed(db, links, code, web, domain)
     return await _link_page(request, web, db, links, link)
 
 
@@ -198,14 +209,15 @@ async def update_link(
     web: SignedInSession,
     db: SessionDep,
     links: LinkServiceDep,
+    domain: LinkDomain = None,
 ) -> Response:
-    link = await _managed(db, links, code, web)
+    link = await _managed(db, links, code, web, domain)
     entered = LinkForm.read(form)
     try:
-        await links.update(db, code, entered.changes_to(link), web.principal)
+        await links.update(db, code, entered.changes_to(link), web.principal, link.domain)
     except AppError as error:
         await db.rollback()
-        link = await _managed(db, links, code, web)
+        link = await _managed(db, links, code, web, domain)
         return await _link_page(
             request,
             web,
@@ -216,7 +228,7 @@ async def update_link(
             error=plain_error(error),
             status=error.status_code,
         )
-    return RedirectResponse(f"/dashboard/links/{code}?saved=1#settings", 303)
+    return RedirectResponse(link_path(link, saved="1") + "#settings", 303)
 
 
 @router.post("/links/{code}/routing")
@@ -227,15 +239,17 @@ async def update_routing(
     web: SignedInSession,
     db: SessionDep,
     links: LinkServiceDep,
+    domain: LinkDomain = None,
 ) -> Response:
     """Save the link's password, rules, A/B variants and expired_redirect."""
-    link = await _managed(db, links, code, web)
+    link = await _managed(db, links, code, web, domain)
     entered = RoutingForm.read(form, has_password=link.password_hash is not None)
     try:
-        await links.update(db, code, LinkChanges(routing=entered.changes()), web.principal)
+        changes = LinkChanges(routing=entered.changes())
+        await links.update(db, code, changes, web.principal, link.domain)
     except AppError as error:
         await db.rollback()
-        link = await _managed(db, links, code, web)
+        link = await _managed(db, links, code, web, domain)
         return await _link_page(
             request,
             web,
@@ -246,7 +260,7 @@ async def update_routing(
             routing_error=plain_error(error),
             status=error.status_code,
         )
-    return RedirectResponse(f"/dashboard/links/{code}?routed=1#routing", 303)
+    return RedirectResponse(link_path(link, routed="1") + "#routing", 303)
 
 
 @router.post("/links/{code}/status")
@@ -257,13 +271,14 @@ async def change_status(
     web: SignedInSession,
     db: SessionDep,
     links: LinkServiceDep,
+    domain: LinkDomain = None,
 ) -> Response:
     """Disable or enable a link from the table (the owner's, or any link for an admin)."""
     wanted = field_text(form, "status", 16)
     if wanted not in (LinkStatus.ACTIVE, LinkStatus.DISABLED):
         raise ValidationFailed(details="A link can be made active or disabled.")
-    await _managed(db, links, code, web)
-    await links.update(db, code, LinkChanges(status=wanted), web.principal)
+    link = await _managed(db, links, code, web, domain)
+    await links.update(db, code, LinkChanges(status=wanted), web.principal, link.domain)
     return RedirectResponse(local_target(field_text(form, "back", 2000)), 303)
 
 
@@ -275,7 +290,8 @@ async def delete_link(
     web: SignedInSession,
     db: SessionDep,
     links: LinkServiceDep,
+    domain: LinkDomain = None,
 ) -> Response:
-    await _managed(db, links, code, web)
-    await links.delete(db, code, web.principal)
+    link = await _managed(db, links, code, web, domain)
+    await links.delete(db, code, web.principal, link.domain)
     return RedirectResponse("/dashboard?deleted=1", 303)

@@ -6,6 +6,7 @@ import hashlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -14,9 +15,18 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from shorturl.accounts.principal import ANONYMOUS
 from shorturl.dashboard.sessions import WebSession
 from shorturl.errors import AppError
+from shorturl.links.models import Link
 from shorturl.timestamps import as_utc, utcnow
 
-__all__ = ["STATIC_DIR", "error_headers", "error_page", "plain_error", "render", "templates"]
+__all__ = [
+    "STATIC_DIR",
+    "error_headers",
+    "error_page",
+    "link_path",
+    "plain_error",
+    "render",
+    "templates",
+]
 
 PACKAGE_DIR: Final = Path(__file__).parent
 STATIC_DIR: Final = PACKAGE_DIR / "static"
@@ -77,8 +87,20 @@ def format_number(value: int | float | None) -> str:
 
 
 templates.filters.update(when=format_time, ago=time_ago, number=format_number)
+
+
+def link_path(link: Link, suffix: str = "", **params: str) -> str:
+    """The dashboard URL of `link`'s page (or of `suffix` under it), naming its domain when
+    it is not the default one, so the same code on two domains opens the right link."""
+    query = {"domain": link.domain} if link.domain else {}
+    query.update(params)
+    path = f"/dashboard/links/{quote(link.code)}{suffix}"
+    return f"{path}?{urlencode(query)}" if query else path
+
+
 templates.filters["input_time"] = format_input_time
 templates.globals["static"] = static_url
+templates.globals["link_path"] = link_path
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:

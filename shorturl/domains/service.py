@@ -17,7 +17,7 @@ from shorturl.errors import DomainExists, DomainInUse, NotFound, ValidationFaile
 from shorturl.links.routing import validated_target
 from shorturl.storage.db import after_commit
 
-__all__ = ["add", "change", "domain_of", "host_name", "listed", "remove"]
+__all__ = ["add", "change", "domain_of", "host_name", "hosts", "listed", "remove"]
 
 _LABEL: Final = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -66,6 +66,11 @@ async def listed(session: AsyncSession, settings: Settings) -> list[DomainOut]:
         default,
         *(_out(domain, counts.get(domain.host, 0)) for domain in await repository.all()),
     ]
+
+
+async def hosts(session: AsyncSession, settings: Settings) -> list[str]:
+    """Every host a link may be made on: the default domain first, then the added ones."""
+    return [settings.short_host, *(domain.host for domain in await DomainRepository(session).all())]
 
 
 async def domain_of(session: AsyncSession, raw: str) -> Domain:

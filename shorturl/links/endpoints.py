@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Request, status
 from shorturl.accounts.dependencies import CurrentPrincipal
 from shorturl.api.envelope import Envelope, ok
 from shorturl.api.paging import MAX_OFFSET, MAX_PAGE
-from shorturl.links.dependencies import LinkServiceDep
+from shorturl.links.dependencies import LinkDomain, LinkServiceDep
 from shorturl.links.presenter import link_out
 from shorturl.links.repository import LinkFilter
 from shorturl.links.schemas import (
@@ -26,11 +26,6 @@ from shorturl.storage.db import SessionDep
 __all__ = ["router"]
 
 router = APIRouter(tags=["links"])
-
-
-# `?domain=go.example.com`: the link of that code on that domain; without it the default
-# domain's, else the one link of that code on another.
-LinkDomain = Annotated[str | None, Query(max_length=253, description="The link's domain")]
 
 
 @router.post("/urls", status_code=status.HTTP_201_CREATED, response_model=Envelope[LinkOut])

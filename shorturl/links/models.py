@@ -25,12 +25,21 @@ from shorturl.accounts.models import User
 from shorturl.storage.base import Base, BigId, UTCDateTime
 from shorturl.timestamps import utcnow
 
-__all__ = ["DisabledBy", "Link", "LinkStatus", "Tag", "cache_key", "link_tags"]
+__all__ = ["DisabledBy", "Link", "LinkStatus", "Tag", "cache_key", "link_tags", "short_base"]
 
 
 def cache_key(code: str, domain: str) -> str:
     """`code` on the default domain (''), `host/code` on another: no code has a `/`."""
     return f"{domain}/{code}" if domain else code
+
+
+def short_base(domain: str, base_url: str) -> str:
+    """Where short URLs on `domain` start: that host with `base_url`'s scheme; '' the
+    default domain, `base_url` itself."""
+    if not domain:
+        return base_url
+    scheme = base_url.partition("://")[0]
+    return f"{scheme}://{domain}"
 
 
 class DisabledBy:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shorturl.links.bulk import BulkOutcome
-from shorturl.links.models import Link
+from shorturl.links.models import Link, short_base
 from shorturl.links.routing import RedirectRule, Variant
 from shorturl.links.schemas import (
     BulkCreatedItem,
@@ -18,7 +18,7 @@ from shorturl.links.schemas import (
     SafeBrowsing,
 )
 
-__all__ = ["bulk_result", "link_out", "title_of"]
+__all__ = ["bulk_result", "link_out", "qr_image_url", "title_of"]
 
 
 def title_of(link: Link) -> str | None:
@@ -27,12 +27,10 @@ def title_of(link: Link) -> str | None:
     return link.description if link.description is not None else link.title
 
 
-def short_base(link: Link, base_url: str) -> str:
-    """Where the link's short URL starts: its own domain (same scheme), else `base_url`."""
-    if not link.domain:
-        return base_url
-    scheme = base_url.partition("://")[0]
-    return f"{scheme}://{link.domain}"
+def qr_image_url(link: Link, base_url: str) -> str:
+    """`GET /api/v1/qr/{code}` of the link, naming its domain when it has one."""
+    url = f"{base_url}/api/v1/qr/{link.code}"
+    return f"{url}?domain={link.domain}" if link.domain else url
 
 
 def link_out(link: Link, base_url: str) -> LinkOut:
@@ -44,11 +42,11 @@ def link_out(link: Link, base_url: str) -> LinkOut:
         else None
     )
     return LinkOut(
-        short_url=f"{short_base(link, base_url)}/{link.code}",
+        short_url=f"{short_base(link.domain, base_url)}/{link.code}",
         short_code=link.code,
         long_url=link.long_url,
         custom_alias=link.code if link.is_custom else None,
-        qr_code_url=f"{base_url}/api/v1/qr/{link.code}",
+        qr_code_url=qr_image_url(link, base_url),
         domain=link.domain or None,
         created_at=link.created_at,
         updated_at=link.updated_at,
@@ -97,7 +95,7 @@ def bulk_result(
             short_code=link.code,
             long_url=link.long_url,
             custom_alias=link.code if link.is_custom else None,
-            qr_code_url=f"{base_url}/api/v1/qr/{link.code}",
+            qr_code_url=qr_image_url(link, base_url),
             description=link.description,
             tags=link.tag_names,
             expiration_date=link.expires_at,

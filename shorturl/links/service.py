@@ -27,7 +27,7 @@ from shorturl.errors import (
 )
 from shorturl.links.codes import alias_problem, generate_code
 from shorturl.links.events import LinkEvent, LinkEventHandler, TargetCheck
-from shorturl.links.models import DisabledBy, Link, LinkStatus
+from shorturl.links.models import DisabledBy, Link, LinkStatus, short_base
 from shorturl.links.repository import LinkFilter, LinkRepository
 from shorturl.links.routing import (
     MAX_PASSWORD_LENGTH,
@@ -162,8 +162,9 @@ class LinkService:
         # Called in the transaction of each change (metadata, webhooks): links/events.py.
         self.event_handlers: list[LinkEventHandler] = []
 
-    def short_url(self, code: str) -> str:
-        return f"{self.settings.base_url}/{code}"
+    def short_url(self, code: str, domain: str = "") -> str:
+        """The short URL of `code` on `domain` (a `links.domain` value; '' the default)."""
+        return f"{short_base(domain, self.settings.base_url)}/{code}"
 
     async def create(self, session: AsyncSession, new: NewLink, principal: Principal) -> Link:
         """Create a link for `principal`; raises InvalidUrl, ValidationFailed, CustomAliasTaken,
@@ -272,15 +273,15 @@ class LinkService:
             await self.check_target(url)
         return columns
 
-    def _domain_column(self, raw: str | None) -> str:
+    def domain_column(self, raw: str | None) -> str:
         """`raw` as `links.domain` keeps it: '' for none or the default domain, else the host."""
-        host = "" if raw is None else host_name(raw, "domain")
+        host = host_name(raw, "domain") if raw else ""
         return "" if host == self.settings.short_host else host
 
     async def domain_for(self, session: AsyncSession, raw: str | None) -> str:
         """The `links.domain` of a link asked for on `raw`: '' for the default domain, else
         an added one's host; ValidationFailed naming `domain` for any other."""
-        host = self._domain_column(raw)
+        host = self.domain_column(raw)
         if host and await DomainRepository(session).get(host) is None:
             problem = f"'{host}' is not one of this server's domains (GET /api/v1/domains)"
             raise ValidationFailed(
@@ -302,7 +303,7 @@ class LinkService:
     async def get(self, session: AsyncSession, code: str, domain: str | None = None) -> Link:
         """The link with this code (on the default domain first, else on another, unless
         `domain` names one); deleted links are not found."""
-        column = None if domain is None else self._domain_column(domain)
+        column = None if domain is None else self.domain_column(domain)
         link = await LinkRepository(session).get_by_code(code, column)
         if link is None or link.status == LinkStatus.DELETED:
             raise LinkNotFound(details=f"No short URL with code '{code}'")

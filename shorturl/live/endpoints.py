@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from shorturl.accounts.dependencies import CurrentPrincipal
 from shorturl.dashboard.sessions import load_web_session
 from shorturl.errors import Unauthorized
-from shorturl.links.dependencies import LinkServiceDep
+from shorturl.links.dependencies import LinkDomain, LinkServiceDep
 from shorturl.live.events import EventId, LiveClick
 from shorturl.live.hub import LiveHub, Subscription
 from shorturl.ratelimit.api import enforce_api_rate_limit
@@ -63,11 +63,12 @@ async def link_click_stream(
     links: LinkServiceDep,
     principal: CurrentPrincipal,
     last_event_id: LastEventId = None,
+    domain: LinkDomain = None,
 ) -> StreamingResponse:
     """This link's clicks as they are stored (`text/event-stream`): `click` events with
     `code`, `time`, `country`, `device`, `browser`, `referrer` and `kind` (`human`, `bot`…)."""
     resume = EventId.parse(last_event_id) if last_event_id else None
-    link = await links.get_readable(session, code, principal)
+    link = await links.get_readable(session, code, principal, domain)
     link_id = link.id
     return _stream(request, lambda click: click.link_id == link_id, resume)
 

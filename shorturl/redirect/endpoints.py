@@ -43,7 +43,7 @@ async def redirect_info(
         request,
         RedirectInfo(
             short_code=link.code,
-            short_url=links.short_url(link.code),
+            short_url=links.short_url(link.code, link.domain),
             long_url=link.long_url if shown else None,
             status=link.status,
             title=link.title if shown else None,

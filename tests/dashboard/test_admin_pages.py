@@ -46,6 +46,7 @@ async def test_admin_sees_every_link_and_disables_one(
         root, "/dashboard/admin", "/dashboard/links/alice-link/status",
         {"status": "disabled", "back": "/dashboard/admin?q=alice"},
     )  # fmt: skip
+    assert disabled.status_code == 303, disabled.text[-3000:]
     assert disabled.headers["location"] == "/dashboard/admin?q=alice"
     assert (await client.get("/alice-link")).status_code == 404
     assert (await root.get("/dashboard/links/anon-link")).status_code == 200  # admins manage any

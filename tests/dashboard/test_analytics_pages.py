@@ -56,12 +56,13 @@ async def test_link_page_reports_its_clicks(
     assert "Clicks" in svg and "Unique visitors" in svg and ">3<" in svg
 
     day = await browser.get("/dashboard/links/launch?period=24h")
-    assert 'href="?period=24h#analytics" aria-current="true"' in day.text
+    assert 'href="/dashboard/links/launch?period=24h#analytics" aria-current="true"' in day.text
     assert stat(day.text, "period-clicks") == "3"
     assert "per hour" in day.text
     unknown = await browser.get("/dashboard/links/launch?period=forever")
     assert (
-        unknown.status_code == 200 and 'href="?period=30d#analytics" aria-current' in unknown.text
+        unknown.status_code == 200
+        and 'href="/dashboard/links/launch?period=30d#analytics" aria-current' in unknown.text
     )
 
 

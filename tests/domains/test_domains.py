@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 
 from shorturl.client import AsyncClient
 from shorturl.runtime import Runtime
 from tests.conftest import Account, MakeAccount
+from tests.qr.test_qr import decode
 
 GO = "go.example.com"
 
@@ -210,3 +213,30 @@ async def test_the_python_sdk_makes_and_finds_links_on_a_domain(
         await sdk.urls.delete("same", domain=GO)
         assert (await visit(client, "/same", GO)).status_code == 404
         assert (await visit(client, "/same", "localhost:8080")).status_code == 301
+
+
+async def test_a_links_qr_code_holds_its_own_domain(
+    client: httpx.AsyncClient, admin: Account, account: Account
+) -> None:
+    await add_domain(client, admin)
+    for domain in (None, GO):
+        made = await client.post(
+            "/api/v1/urls",
+            headers=account.headers,
+            json={"long_url": "https://example.com/", "custom_alias": "qr-here", "domain": domain},
+        )
+        assert made.status_code == 201, made.text
+    link = made.json()["data"]
+    assert link["qr_code_url"] == f"http://localhost:8080/api/v1/qr/qr-here?domain={GO}"
+
+    images = {}
+    for domain in (None, GO):
+        image = await client.get("/api/v1/qr/qr-here", params={"domain": domain} if domain else {})
+        assert image.status_code == 200
+        images[domain] = decode(Image.open(io.BytesIO(image.content)))
+    assert images == {None: ["http://localhost:8080/qr-here"], GO: [f"http://{GO}/qr-here"]}
+
+    urls = await client.get("/api/v1/urls/qr-here/qr", params={"domain": GO})
+    assert urls.json()["data"]["download_urls"]["svg"] == f"{link['qr_code_url']}&format=svg"
+    missing = await client.get("/api/v1/qr/qr-here", params={"domain": "other.example.com"})
+    assert missing.status_code == 404
