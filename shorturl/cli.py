@@ -15,6 +15,7 @@ import typer
 from shorturl.accounts.commands import keys_app, users_app
 from shorturl.analytics.commands import analytics_app
 from shorturl.analytics.commands import stats as stats_command
+from shorturl.domains.commands import domains_app
 from shorturl.imports.commands import import_app
 from shorturl.links.commands import links_app
 from shorturl.links.csv_files import export_links
@@ -43,6 +44,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(links_app, name="links")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(domains_app, name="domains")
 app.add_typer(analytics_app, name="analytics")
 # `shorturl export`, short for `shorturl links export`; `shorturl import FILE` too, beside
 # the importers from other shorteners (`shorturl import shlink|yourls|kutt|bitly|csv`).

@@ -323,3 +323,6 @@ async def user_client(app: Any, auth_headers: dict[str, str]) -> AsyncIterator[h
 
 # `shorturl serve` as a real subprocess, per mode (tests of the SDK and the CLI).
 from tests.live_server import live_server  # noqa: E402, F401
+
+# The CLI on a fresh local database of the mode (tests of the commands).
+from tests.local_cli import local_env, shorturl_cli  # noqa: E402, F401

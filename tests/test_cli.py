@@ -52,6 +52,7 @@ def test_every_command_and_option_has_help() -> None:
     assert {"export", "import"} <= set(seen)  # short for links export/import
     webhooks = ("list", "create", "delete", "test", "deliveries")
     assert {f"webhooks {name}" for name in webhooks} <= set(seen)
+    assert {f"domains {name}" for name in ("list", "add", "update", "remove")} <= set(seen)
     top = runner.invoke(cli, ["--help"])
     assert "links" in top.output and "users" in top.output
 

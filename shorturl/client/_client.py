@@ -17,6 +17,7 @@ import httpx
 from shorturl.client._http import Call, ClientOptions, connection_error, read_response, wire_value
 from shorturl.client.accounts import AsyncAuth, AsyncUser, Auth, User
 from shorturl.client.analytics import Analytics, AsyncAnalytics
+from shorturl.client.domains import AsyncDomains, Domains
 from shorturl.client.models import Health
 from shorturl.client.urls import AsyncUrls, Urls
 from shorturl.client.webhooks import AsyncWebhooks, Webhooks
@@ -77,7 +78,8 @@ class Client(_ClientBase):
     errors, 429 and 5xx, honouring `Retry-After` up to `max_retry_wait` seconds.
     `transport` replaces httpx's (for proxies, tests, or an app in process).
 
-    Resources: `urls`, `analytics`, `user` (and `user.api_keys`), `webhooks`, `auth`.
+    Resources: `urls`, `analytics`, `user` (and `user.api_keys`), `webhooks`, `domains`,
+    `auth`.
     Use it as a context manager, or call `close()`, to release its connections.
     """
 
@@ -112,6 +114,7 @@ class Client(_ClientBase):
         self.analytics = Analytics(self)
         self.user = User(self)
         self.webhooks = Webhooks(self)
+        self.domains = Domains(self)
         self.auth = Auth(self)
 
     def health(self) -> Health:
@@ -188,6 +191,7 @@ class AsyncClient(_ClientBase):
         self.analytics = AsyncAnalytics(self)
         self.user = AsyncUser(self)
         self.webhooks = AsyncWebhooks(self)
+        self.domains = AsyncDomains(self)
         self.auth = AsyncAuth(self)
 
     async def health(self) -> Health:

@@ -15,6 +15,8 @@ __all__ = [
     "AccountExists",
     "ConnectionFailed",
     "CustomAliasTaken",
+    "DomainExists",
+    "DomainInUse",
     "Forbidden",
     "InternalError",
     "InvalidUrl",
@@ -135,6 +137,14 @@ class AccountExists(ShortURLError):
     code, status_code = "ACCOUNT_EXISTS", 409
 
 
+class DomainExists(ShortURLError):
+    code, status_code = "DOMAIN_EXISTS", 409
+
+
+class DomainInUse(ShortURLError):
+    code, status_code = "DOMAIN_IN_USE", 409
+
+
 class UrlExpired(ShortURLError):
     code, status_code = "URL_EXPIRED", 410
 
@@ -189,6 +199,8 @@ _BY_CODE: dict[str, type[ShortURLError]] = {
         UrlNotFound,
         CustomAliasTaken,
         AccountExists,
+        DomainExists,
+        DomainInUse,
         UrlExpired,
         RateLimited,
         InternalError,

@@ -28,6 +28,8 @@ __all__ = [
     "DeletedLink",
     "DestinationClicks",
     "DeviceClicks",
+    "Domain",
+    "DomainDeleted",
     "Health",
     "Link",
     "LinkAnalytics",
@@ -387,6 +389,27 @@ class ApiKeyRevoked(ApiObject):
     message: str
     key_id: str
     revoked_at: datetime
+
+
+# domains
+
+
+@dataclass(frozen=True, kw_only=True)
+class Domain(ApiObject):
+    """A short domain of the server: links may be made on it (`Link.domain`)."""
+
+    host: str
+    is_default: bool  # the server's own (SHORTURL_BASE_URL): cannot be changed or removed
+    root_redirect: str | None  # where `GET /` on this host goes; None: a 404
+    not_found_redirect: str | None  # where an unknown code on it goes; None: a 404
+    links: int  # links on it, deleted ones left out
+    created_at: datetime | None  # None for the default domain
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainDeleted(ApiObject):
+    message: str | None
+    host: str | None
 
 
 # webhooks

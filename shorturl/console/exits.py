@@ -31,22 +31,22 @@ class ExitCode(IntEnum):
     FAILED = 1  # refused (invalid input, server error), or some rows of an import failed
     USAGE = 2  # wrong options or arguments
     NOT_FOUND = 3
-    CONFLICT = 4  # the alias (or account) exists already
+    CONFLICT = 4  # the alias, account or domain exists already, or a domain is in use
     NOT_ALLOWED = 5  # no or wrong credentials, or not yours
     LIMITED = 6  # rate limit or monthly quota reached
     UNREACHABLE = 7  # the server did not answer
 
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 done, 1 refused or failed, 2 wrong usage, 3 not found, 4 alias taken, "
-    "5 not allowed (credentials), 6 rate limit or quota reached, 7 server unreachable."
+    "Exit codes: 0 done, 1 refused or failed, 2 wrong usage, 3 not found, 4 conflict (alias "
+    "taken, domain in use), 5 not allowed (credentials), 6 rate limit or quota reached, 7 server unreachable."
 )
 
 
 def exit_code_for(error: ShortURLError) -> ExitCode:
     if isinstance(error, NotFound):
         return ExitCode.NOT_FOUND
-    if isinstance(error, CustomAliasTaken) or error.code == "ACCOUNT_EXISTS":
+    if isinstance(error, CustomAliasTaken) or error.status == 409:
         return ExitCode.CONFLICT
     if isinstance(error, Unauthorized | Forbidden):
         return ExitCode.NOT_ALLOWED

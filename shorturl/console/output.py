@@ -39,11 +39,16 @@ def short_time(value: datetime | None) -> str:
 
 
 def table(
-    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str | None = None
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str | None = None,
+    whole: Sequence[str] = (),
 ) -> Table:
+    """A table of `rows`; cells too wide fold, except in the `whole` columns (ids, hosts)."""
     grid = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:
-        grid.add_column(column, overflow="fold")
+        grid.add_column(column, overflow="fold", no_wrap=column in whole)
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
     return grid

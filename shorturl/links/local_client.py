@@ -45,7 +45,7 @@ from shorturl.links.transfer import export_csv, export_total, import_entries, pa
 from shorturl.runtime import Runtime
 from shorturl.storage.db import run_after_commit
 
-__all__ = ["LocalUrls", "local_urls"]
+__all__ = ["LocalUrls", "checked", "local_transaction", "local_urls", "sdk_error"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -339,36 +339,40 @@ class LocalUrls:
         return output.getvalue() if isinstance(output, io.StringIO) and file is None else total
 
     async def transaction(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run `work` in a transaction, committed (then its after-commit actions, like cache
-        invalidations, run) on success; the service's errors become the SDK's."""
-        async with self.runtime.database.sessionmaker() as session:
-            try:
-                result = await work(session)
-                await session.commit()
-            except AppError as error:
-                session.info.pop("after_commit", None)
-                await session.rollback()
-                raise sdk_error(error) from None
-            except (DBAPIError, OSError) as error:
-                raise ShortURLError(
-                    f"the database at {self.runtime.database.engine.url!r} cannot be used "
-                    "(is it running, and set up with `shorturl db upgrade`?)",
-                    code="DATABASE_ERROR",
-                    details=str(getattr(error, "orig", None) or error).splitlines()[0],
-                ) from None
-            try:
-                await run_after_commit(session)
-            except (RedisError, OSError) as error:
-                raise ShortURLError(
-                    "saved, but the caches could not be told: running servers may use the "
-                    f"old version for up to {self.runtime.settings.redis_cache_ttl} s",
-                    code="CACHE_ERROR",
-                    details=str(error),
-                ) from None
-            return result
+        return await local_transaction(self.runtime, work)
 
     async def _link(self, pending: Awaitable[Any]) -> models.Link:
         return models.Link.from_data(link_out(await pending, self.base_url).model_dump(mode="json"))
+
+
+async def local_transaction(runtime: Runtime, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in a transaction, committed (then its after-commit actions, like cache
+    invalidations, run) on success; the service's errors become the SDK's."""
+    async with runtime.database.sessionmaker() as session:
+        try:
+            result = await work(session)
+            await session.commit()
+        except AppError as error:
+            session.info.pop("after_commit", None)
+            await session.rollback()
+            raise sdk_error(error) from None
+        except (DBAPIError, OSError) as error:
+            raise ShortURLError(
+                f"the database at {runtime.database.engine.url!r} cannot be used "
+                "(is it running, and set up with `shorturl db upgrade`?)",
+                code="DATABASE_ERROR",
+                details=str(getattr(error, "orig", None) or error).splitlines()[0],
+            ) from None
+        try:
+            await run_after_commit(session)
+        except (RedisError, OSError) as error:
+            raise ShortURLError(
+                "saved, but the caches could not be told: running servers may use the "
+                f"old version for up to {runtime.settings.redis_cache_ttl} s",
+                code="CACHE_ERROR",
+                details=str(error),
+            ) from None
+        return result
 
 
 def _opened_for_export(file: str | os.PathLike[str] | IO[str]) -> IO[str]:
