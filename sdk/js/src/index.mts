@@ -19,6 +19,7 @@ export const DEFAULT_BASE_URL = ShortURL.DEFAULT_BASE_URL;
 
 export type {
   AccountDeleted,
+  AddDomainParams,
   AnalyticsParams,
   AnalyticsSummary,
   ApiKey,
@@ -34,6 +35,8 @@ export type {
   CreateUrlParams,
   CreateWebhookParams,
   DeletedLink,
+  Domain,
+  DomainDeleted,
   Granularity,
   Health,
   IterateUrlsParams,
@@ -67,6 +70,7 @@ export type {
   TimePoint,
   Timestamp,
   Token,
+  UpdateDomainParams,
   UpdateProfileParams,
   UpdateUrlParams,
   UpdateWebhookParams,

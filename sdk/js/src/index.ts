@@ -12,6 +12,7 @@
 
 import { Auth, ApiKeys as ApiKeysResource, User as UserResource } from "./accounts.js";
 import { Analytics as AnalyticsResource } from "./analytics.js";
+import { Domains as DomainsResource } from "./domains.js";
 import * as errors from "./errors.js";
 import { type ClientOptions, DEFAULT_BASE_URL as DEFAULT_URL, Transport } from "./http.js";
 import type * as api from "./types.js";
@@ -35,6 +36,8 @@ class ShortURL {
   readonly analytics: AnalyticsResource;
   /** Webhooks and their delivery log. */
   readonly webhooks: WebhooksResource;
+  /** The server's short domains (admins add and remove them). */
+  readonly domains: DomainsResource;
   /** Your API keys. */
   readonly apiKeys: ApiKeysResource;
   /** Your profile and account. */
@@ -48,6 +51,7 @@ class ShortURL {
     this.urls = new UrlsResource(this.transport);
     this.analytics = new AnalyticsResource(this.transport, this.urls);
     this.webhooks = new WebhooksResource(this.transport);
+    this.domains = new DomainsResource(this.transport);
     this.apiKeys = new ApiKeysResource(this.transport);
     this.user = new UserResource(this.transport);
     this.auth = new Auth(this.transport);
@@ -77,10 +81,12 @@ namespace ShortURL {
   export type Urls = UrlsResource;
   export type Analytics = AnalyticsResource;
   export type Webhooks = WebhooksResource;
+  export type Domains = DomainsResource;
   export type ApiKeys = ApiKeysResource;
   export type User = UserResource;
 
   export type AccountDeleted = api.AccountDeleted;
+  export type AddDomainParams = api.AddDomainParams;
   export type AnalyticsParams = api.AnalyticsParams;
   export type AnalyticsSummary = api.AnalyticsSummary;
   export type ApiKey = api.ApiKey;
@@ -96,6 +102,8 @@ namespace ShortURL {
   export type CreateUrlParams = api.CreateUrlParams;
   export type CreateWebhookParams = api.CreateWebhookParams;
   export type DeletedLink = api.DeletedLink;
+  export type Domain = api.Domain;
+  export type DomainDeleted = api.DomainDeleted;
   export type Granularity = api.Granularity;
   export type Health = api.Health;
   export type IterateUrlsParams = api.IterateUrlsParams;
@@ -127,6 +135,7 @@ namespace ShortURL {
   export type TimePoint = api.TimePoint;
   export type Timestamp = api.Timestamp;
   export type Token = api.Token;
+  export type UpdateDomainParams = api.UpdateDomainParams;
   export type UpdateProfileParams = api.UpdateProfileParams;
   export type UpdateUrlParams = api.UpdateUrlParams;
   export type UpdateWebhookParams = api.UpdateWebhookParams;

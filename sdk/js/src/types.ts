@@ -406,6 +406,40 @@ export interface ApiKeyRevoked {
   revoked_at: Timestamp;
 }
 
+// domains
+
+/** A short domain of the server: links may be made on it (`Link.domain`). */
+export interface Domain {
+  host: string;
+  /** The server's own (SHORTURL_BASE_URL): it cannot be changed or removed. */
+  is_default: boolean;
+  /** Where `GET /` on this host goes; null: a 404. */
+  root_redirect: string | null;
+  /** Where an unknown code on this host goes; null: a 404. */
+  not_found_redirect: string | null;
+  /** Links on it, deleted ones left out. */
+  links: number;
+  /** Null for the default domain. */
+  created_at: Timestamp | null;
+}
+
+export interface AddDomainParams {
+  /** A host name, with `:port` if any. */
+  host: string;
+  root_redirect?: string;
+  not_found_redirect?: string;
+}
+
+export interface UpdateDomainParams {
+  root_redirect?: string | null;
+  not_found_redirect?: string | null;
+}
+
+export interface DomainDeleted {
+  message: string;
+  host: string;
+}
+
 // webhooks
 
 export interface Webhook {

@@ -2,7 +2,7 @@
 // SQLite file, a free port of the suite's range (18400-18500), rate limits on (each test
 // makes its own users).
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -76,6 +76,7 @@ export async function startServer(settings = {}) {
   return {
     url,
     log,
+    databaseUrl: env.SHORTURL_DATABASE_URL,
     async stop() {
       if (exited === null) {
         const gone = new Promise((done) => child.once("exit", done));
@@ -93,7 +94,10 @@ export async function startServer(settings = {}) {
  * file run on its own, one of this file's own. */
 export async function testServer() {
   const shared = process.env.SHORTURL_TEST_SERVER;
-  if (shared) return { url: shared, log: null, async stop() {} };
+  if (shared) {
+    const databaseUrl = process.env.SHORTURL_TEST_DATABASE_URL;
+    return { url: shared, log: null, databaseUrl, async stop() {} };
+  }
   return startServer();
 }
 
@@ -107,4 +111,15 @@ export async function newUser(url, prefix = "js") {
   const signedIn = new ShortURL({ baseUrl: url, token: access_token });
   const { key } = await signedIn.apiKeys.create({ name: "tests" });
   return { username, password, apiKey: key, client: new ShortURL({ baseUrl: url, apiKey: key }) };
+}
+
+/** Make `username` an admin of `server`, as its operator does: `shorturl users set-role`. */
+export function makeAdmin(server, username) {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("SHORTURL_")),
+  );
+  execFileSync(SHORTURL, ["users", "set-role", username, "admin"], {
+    env: { ...inherited, SHORTURL_DATABASE_URL: server.databaseUrl },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }

@@ -121,7 +121,7 @@ console.log(JSON.stringify({
     subclass: true,
     network: true,
     defaultUrl: "http://localhost:8080",
-    resources: ["analytics", "apiKeys", "auth", "urls", "user", "webhooks"],
+    resources: ["analytics", "apiKeys", "auth", "domains", "urls", "user", "webhooks"],
   });
 });
 

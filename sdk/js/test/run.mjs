@@ -15,7 +15,11 @@ let status = 1;
 try {
   const runner = spawn(process.execPath, ["--test", ...process.argv.slice(2), ...files], {
     cwd: SDK_DIR,
-    env: { ...process.env, SHORTURL_TEST_SERVER: server.url },
+    env: {
+      ...process.env,
+      SHORTURL_TEST_SERVER: server.url,
+      SHORTURL_TEST_DATABASE_URL: server.databaseUrl,
+    },
     stdio: "inherit",
   });
   status = await new Promise((done) => runner.on("exit", (code) => done(code ?? 1)));

@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 
 import ShortURL, { NetworkError, RateLimitError, ShortURLError, TimeoutError } from "../dist/index.mjs";
-import { freePort, newUser, testServer } from "./live-server.mjs";
+import { freePort, makeAdmin, newUser, testServer } from "./live-server.mjs";
 
 let server;
 let user;
@@ -221,6 +221,47 @@ describe("webhooks", () => {
     const gone = await client.webhooks.delete(hook.webhook_id);
     assert.equal(gone.webhook_id, hook.webhook_id);
     await assert.rejects(client.webhooks.get(hook.webhook_id), { status: 404 });
+  });
+});
+
+describe("domains", () => {
+  test("admins add, update and remove them; links are made on them and redirect there", async () => {
+    const admin = await newUser(server.url, "jsadm");
+    makeAdmin(server, admin.username);
+    const host = `js${Date.now()}.example.com`;
+    const added = await admin.client.domains.add({ host, root_redirect: "https://example.com/home" });
+    assert.deepEqual(
+      [added.host, added.is_default, added.links, added.root_redirect],
+      [host, false, 0, "https://example.com/home"],
+    );
+    assert.match(added.created_at, /^\d{4}-\d\d-\d\dT/);
+    await assert.rejects(admin.client.domains.add({ host: host.toUpperCase() }), {
+      code: "DOMAIN_EXISTS",
+      status: 409,
+    });
+    await assert.rejects(user.client.domains.add({ host: `x${host}` }), { status: 403 });
+
+    const listed = await user.client.domains.list();
+    assert.equal(listed[0].is_default, true);
+    assert.equal(listed[0].host, new URL(server.url).host);
+    assert.ok(listed.some((domain) => domain.host === host));
+    const link = await user.client.urls.create({ long_url: "https://example.com/on-js", domain: host });
+    assert.equal(link.short_url, `http://${host}/${link.short_code}`);
+    assert.equal((await user.client.urls.get(link.short_code, { domain: host })).domain, host);
+
+    const changed = await admin.client.domains.update(host, {
+      root_redirect: null,
+      not_found_redirect: "https://example.com/404",
+    });
+    assert.deepEqual(
+      [changed.root_redirect, changed.not_found_redirect, changed.links],
+      [null, "https://example.com/404", 1],
+    );
+    await assert.rejects(admin.client.domains.remove(host), { code: "DOMAIN_IN_USE", status: 409 });
+    const spare = `spare-${host}`;
+    await admin.client.domains.add({ host: spare });
+    assert.deepEqual(await admin.client.domains.remove(spare), { message: "Domain removed", host: spare });
+    await assert.rejects(admin.client.domains.update(spare, { root_redirect: null }), { status: 404 });
   });
 });
 
