@@ -48,7 +48,7 @@ def update(
     not_found_redirect: str | None | NotGiven = NOT_GIVEN,
 ) -> Call[Domain]:
     """Change a domain's redirects (`PATCH /domains/{host}`, admins): only the arguments
-    given change, `None` removes a redirect (a 404 again)."""
+    given change, `None` removes a redirect."""
     body = {"root_redirect": root_redirect, "not_found_redirect": not_found_redirect}
     given = {k: v for k, v in body.items() if not isinstance(v, NotGiven)}
     return Call("PATCH", _path(host), Domain.from_data, json=given, idempotent=True)

@@ -400,7 +400,7 @@ class Domain(ApiObject):
 
     host: str
     is_default: bool  # the server's own (SHORTURL_BASE_URL): cannot be changed or removed
-    root_redirect: str | None  # where `GET /` on this host goes; None: a 404
+    root_redirect: str | None  # where `GET /` on this host goes; None: the home page
     not_found_redirect: str | None  # where an unknown code on it goes; None: a 404
     links: int  # links on it, deleted ones left out
     created_at: datetime | None  # None for the default domain

@@ -8,6 +8,7 @@ from shorturl.dashboard import (
     account_pages,
     admin_pages,
     assets,
+    domain_pages,
     endpoints,
     import_pages,
     link_pages,
@@ -24,6 +25,7 @@ router.include_router(endpoints.router)
 router.include_router(link_pages.router)
 router.include_router(account_pages.router)
 router.include_router(admin_pages.router)
+router.include_router(domain_pages.router)
 router.include_router(import_pages.router)
 router.include_router(webhook_pages.router)
 

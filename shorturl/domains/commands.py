@@ -31,7 +31,7 @@ domains_app = typer.Typer(
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")]
 Host = Annotated[str, typer.Argument(help="The host name, with :port if any.", show_default=False)]
-_REDIRECT_HELP = "(an empty value removes it: a 404 again)"
+_REDIRECT_HELP = "(an empty value removes it)"
 RootRedirect = Annotated[
     str | None,
     typer.Option(help=f"Where `GET /` on this host goes {_REDIRECT_HELP}.", show_default=False),

@@ -58,7 +58,7 @@ async def change_domain(
     session: SessionDep,
     registry: DomainRegistryDep,
 ) -> Envelope[DomainOut]:
-    """Change a domain's redirects (`null` removes one: 404 again)."""
+    """Change a domain's redirects (`null` removes one: the home page, or a 404, again)."""
     settings = request.app.state.runtime.settings
     domain = await service.domain_of(session, host)
     return ok(request, await service.change(session, domain, body, settings, registry))

@@ -30,7 +30,7 @@ class DomainCreate(BaseModel):
 
 
 class DomainUpdate(BaseModel):
-    """Fields to change; absent ones stay, `null` removes a redirect (404 again)."""
+    """Fields to change; absent ones stay, `null` removes a redirect (the home page, or a 404, again)."""
 
     model_config = ConfigDict(extra="forbid")
 

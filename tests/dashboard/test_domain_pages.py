@@ -76,3 +76,78 @@ async def test_an_unknown_domain_on_the_form_is_refused(
     assert "is not one of this server" in response.text
     listed = await client.get("/api/v1/urls", headers=account.headers)
     assert listed.json()["data"]["pagination"]["total"] == 0  # nothing made
+
+
+async def test_admins_add_change_and_remove_domains_on_their_page(
+    signed_in: SignedIn, client: httpx.AsyncClient
+) -> None:
+    admin, _ = await signed_in("root", role="admin")
+    page = "/dashboard/admin/domains"
+    empty = await admin.get(page)
+    assert empty.status_code == 200
+    assert 'data-domain="localhost:8080"' in empty.text and ">default<" in empty.text
+
+    added = await submit(
+        admin, page, page,
+        {"host": "GO.Example.com", "root_redirect": "https://example.com/", "not_found_redirect": ""},
+    )  # fmt: skip
+    assert (added.status_code, added.headers["location"]) == (303, f"{page}?added={GO}")
+    shown = await admin.get(added.headers["location"])
+    assert f"{GO} is served now" in shown.text and f'data-domain="{GO}"' in shown.text
+    assert (await client.get("/", headers={"Host": GO})).headers["location"] == (
+        "https://example.com/"
+    )
+    assert (await client.get("/nothing-here", headers={"Host": GO})).status_code == 404
+
+    again = await submit(admin, page, page, {"host": GO})
+    assert again.status_code == 409 and "already added" in again.text
+    bad = await submit(admin, page, page, {"host": "not a host", "root_redirect": ""})
+    assert bad.status_code == 400 and "not a host name" in bad.text
+    assert 'value="not a host"' in bad.text  # kept on the form
+    script = await submit(
+        admin, page, page, {"host": "x.example.com", "root_redirect": "javascript:alert(1)"}
+    )
+    assert script.status_code == 400 and "x.example.com" not in (await admin.get(page)).text
+
+    changed = await submit(
+        admin, page, f"{page}/{GO}",
+        {"root_redirect": "", "not_found_redirect": "https://example.com/404"},
+    )  # fmt: skip
+    assert changed.headers["location"] == f"{page}?changed={GO}"
+    home = await client.get("/", headers={"Host": GO})
+    assert home.status_code == 200 and "location" not in home.headers  # this server's own
+    missing = await client.get("/nothing-here", headers={"Host": GO})
+    assert missing.headers["location"] == "https://example.com/404"
+
+    # In use: the page says so; the API-made link keeps it.
+    link = await client.post(
+        "/api/v1/urls", json={"long_url": "https://example.com/x", "domain": GO}
+    )
+    assert link.status_code == 201, link.text
+    listed = await admin.get(page)
+    assert "In use" in listed.text
+    refused = await submit(admin, page, f"{page}/{GO}/delete", {})
+    assert refused.status_code == 409 and "move or purge them" in refused.text
+
+    spare = "spare.example.com"
+    assert (await submit(admin, page, page, {"host": spare})).status_code == 303
+    removed = await submit(admin, page, f"{page}/{spare}/delete", {})
+    assert removed.headers["location"] == f"{page}?removed={spare}"
+    assert f'data-domain="{spare}"' not in (await admin.get(page)).text
+    assert (await submit(admin, page, f"{page}/{spare}/delete", {})).status_code == 404
+
+
+async def test_the_domains_page_is_for_admins_only(
+    signed_in: SignedIn, client: httpx.AsyncClient
+) -> None:
+    browser, _ = await signed_in("alice")
+    page = "/dashboard/admin/domains"
+    assert (await browser.get(page)).status_code == 403
+    admin, _ = await signed_in("root", role="admin")
+    shown = await admin.get(page)
+    forged = await browser.post(page, data={"csrf_token": "x", "host": GO})
+    assert forged.status_code in (400, 403)
+    no_token = await admin.post(page, data={"host": GO})
+    assert no_token.status_code in (400, 403)
+    assert f'data-domain="{GO}"' not in (await admin.get(page)).text
+    assert shown.status_code == 200

@@ -33,7 +33,7 @@ export class Domains {
   }
 
   /** Change a domain's redirects (`PATCH /domains/{host}`, admins): only the fields given
-   * change, `null` removes one (a 404 again). */
+   * change, `null` removes one. */
   update(host: string, changes: UpdateDomainParams, options?: RequestOptions): Promise<Domain> {
     return this.transport.send(
       { method: "PATCH", path: path(host), body: changes, idempotent: true },

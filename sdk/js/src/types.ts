@@ -413,7 +413,7 @@ export interface Domain {
   host: string;
   /** The server's own (SHORTURL_BASE_URL): it cannot be changed or removed. */
   is_default: boolean;
-  /** Where `GET /` on this host goes; null: a 404. */
+  /** Where `GET /` on this host goes; null: the server's home page. */
   root_redirect: string | null;
   /** Where an unknown code on this host goes; null: a 404. */
   not_found_redirect: string | null;
