@@ -53,6 +53,7 @@ class LinkFilter:
     click_limit_not_reached: bool = False
     not_expired_at: datetime | None = None
     long_url: str | None = None  # exactly this target
+    domain: str | None = None  # on this host only ('' the default domain)
 
 
 class LinkRepository:
@@ -196,6 +197,8 @@ class LinkRepository:
     def _filtered_more(self, statement: Select, spec: LinkFilter) -> Select:
         if spec.long_url is not None:
             statement = statement.where(Link.long_url == spec.long_url)
+        if spec.domain is not None:
+            statement = statement.where(Link.domain == spec.domain)
         if spec.tags_any:
             statement = statement.where(Link.id.in_(_tagged(spec.tags_any)))
         for name in spec.tags_all:

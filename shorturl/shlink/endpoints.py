@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from shorturl.domains.dependencies import DomainRegistryDep
 from shorturl.links.dependencies import LinkServiceDep
 from shorturl.links.repository import LinkFilter
 from shorturl.shlink.auth import ShlinkCaller
-from shorturl.shlink.problems import ShlinkProblem, invalid_data
+from shorturl.shlink.problems import ShlinkProblem
 from shorturl.shlink.schemas import (
     DomainRedirectsEdit,
     RedirectRulesSet,
@@ -183,9 +184,8 @@ async def delete_short_url_visits(
 async def redirect_rules(
     code: str, session: SessionDep, principal: ShlinkCaller, shlink: Shlink, domain: Domain = None
 ) -> dict[str, Any]:
-    """No redirect rules here yet: always none, and the link's own target."""
-    link = await shlink.visible(session, principal, code, domain)
-    return {"defaultLongUrl": link.long_url, "redirectRules": []}
+    """The link's rules in Shlink's form (one of ours with "any of" lists: one a choice)."""
+    return await shlink.redirect_rules(session, principal, code, domain)
 
 
 @v3.post("/short-urls/{code}/redirect-rules")
@@ -197,10 +197,9 @@ async def set_redirect_rules(
     shlink: Shlink,
     domain: Domain = None,
 ) -> dict[str, Any]:
-    link = await shlink.visible(session, principal, code, domain)
-    if body.redirectRules:
-        raise invalid_data("Redirect rules are not supported by this server", ["redirectRules"])
-    return {"defaultLongUrl": link.long_url, "redirectRules": []}
+    """Replace the link's rules; conditions this server cannot match on are `invalid-data`."""
+    rules = body.redirectRules
+    return await shlink.set_redirect_rules(session, principal, code, domain, rules)
 
 
 @v3.get("/visits")
@@ -292,18 +291,24 @@ async def tag_visits(
 
 
 @v3.get("/domains")
-async def list_domains(principal: ShlinkCaller, shlink: Shlink) -> dict[str, Any]:
-    """The one domain served (the host of BASE_URL); no redirects configured."""
-    return {"domains": shlink.domains()}
+async def list_domains(
+    session: SessionDep, principal: ShlinkCaller, shlink: Shlink
+) -> dict[str, Any]:
+    """The default domain (the host of BASE_URL) and every added one, with redirects."""
+    return {"domains": await shlink.domains(session)}
 
 
-@v3.patch("/domains/redirects", response_model=None)
+@v3.patch("/domains/redirects")
 async def edit_domain_redirects(
-    body: DomainRedirectsEdit, principal: ShlinkCaller, shlink: Shlink
-) -> None:
-    """Always refused: the default domain's redirects are configuration (as in Shlink), and
-    there is no other domain."""
-    shlink.edit_domain_redirects(principal, body.domain)
+    body: DomainRedirectsEdit,
+    session: SessionDep,
+    principal: ShlinkCaller,
+    shlink: Shlink,
+    registry: DomainRegistryDep,
+) -> dict[str, Any]:
+    """An added domain's redirects (an admin's key; an unknown domain is added, as in
+    Shlink). The default domain's are configuration: 403 `invalid-domain`."""
+    return await shlink.edit_domain_redirects(session, principal, body, registry)
 
 
 @v3.get("/domains/{domain}/visits")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shorturl.analytics.models import Click, OrphanVisit
-from shorturl.links.models import Link
+from shorturl.links.models import Link, short_base
 from shorturl.links.presenter import title_of
 from shorturl.shlink.models import ShlinkLinkSettings
 
@@ -32,7 +32,7 @@ def short_url_out(
 ) -> dict[str, Any]:
     return {
         "shortCode": link.code,
-        "shortUrl": f"{base_url}/{link.code}",
+        "shortUrl": f"{short_base(link.domain, base_url)}/{link.code}",
         "longUrl": link.long_url,
         "dateCreated": atom(link.created_at),
         "visitsSummary": summary(link.click_count, bots),
@@ -42,11 +42,11 @@ def short_url_out(
             "validUntil": atom(link.expires_at),
             "maxVisits": link.max_clicks,
         },
-        "domain": None,  # the default domain, the only one served
+        "domain": link.domain or None,  # None: the default domain
         "title": title_of(link),
         "crawlable": settings.crawlable if settings else False,
         "forwardQuery": settings.forward_query if settings else True,
-        "hasRedirectRules": False,
+        "hasRedirectRules": bool(link.rules),
     }
 
 
@@ -69,7 +69,7 @@ def visit_out(click: Click, link: Link, base_url: str) -> dict[str, Any]:
         "userAgent": click.user_agent or "",
         "visitLocation": location,
         "potentialBot": click.is_bot,
-        "visitedUrl": f"{base_url}/{link.code}",
+        "visitedUrl": f"{short_base(link.domain, base_url)}/{link.code}",
         "redirectUrl": link.long_url,
     }
 

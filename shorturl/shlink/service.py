@@ -8,21 +8,26 @@ tags (tags are shared by every account) or change domain settings.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.accounts.principal import Principal
 from shorturl.analytics import visits
 from shorturl.analytics.orphans import OrphanFilter, OrphanRepository
-from shorturl.errors import CustomAliasTaken, LinkNotFound
+from shorturl.domains import service as domains
+from shorturl.domains.models import Domain
+from shorturl.domains.registry import DomainRegistry
+from shorturl.domains.repository import DomainRepository
+from shorturl.domains.schemas import DomainCreate, DomainUpdate
+from shorturl.errors import CustomAliasTaken, LinkNotFound, ValidationFailed
 from shorturl.links import scope
 from shorturl.links import tags as link_tags
 from shorturl.links.models import Link
 from shorturl.links.repository import LinkFilter
-from shorturl.links.service import UNSET, LinkChanges, LinkService, NewLink
+from shorturl.links.service import UNSET, LinkChanges, LinkService, NewLink, RoutingChanges
 from shorturl.links.urls import normalize_long_url
 from shorturl.shlink.auth import require_admin
 from shorturl.shlink.models import ShlinkLinkSettings
@@ -41,7 +46,8 @@ from shorturl.shlink.problems import (
     short_url_not_found,
 )
 from shorturl.shlink.repository import ShlinkRepository
-from shorturl.shlink.schemas import ShortUrlCreate, ShortUrlEdit
+from shorturl.shlink.rules import from_shlink, to_shlink
+from shorturl.shlink.schemas import DomainRedirectsEdit, ShortUrlCreate, ShortUrlEdit
 from shorturl.timestamps import as_utc, utcnow
 
 __all__ = ["DELETE_THRESHOLD", "ShlinkService", "VisitsQuery"]
@@ -88,6 +94,17 @@ class ShlinkService:
     def is_default_domain(self, domain: str | None) -> bool:
         return domain is None or domain == "DEFAULT" or domain.lower() == self.host
 
+    async def domain_column(self, session: AsyncSession, domain: str | None) -> str | None:
+        """The `links.domain` a Shlink `domain` parameter names ('' the default domain, an
+        added domain's host); None when it names no domain served here."""
+        if self.is_default_domain(domain):
+            return ""
+        try:
+            host = domains.host_name(domain or "")
+        except ValidationFailed:
+            return None
+        return host if await DomainRepository(session).get(host) is not None else None
+
     # short URLs
 
     async def present(self, session: AsyncSession, found: Sequence[Link]) -> list[dict[str, Any]]:
@@ -102,22 +119,27 @@ class ShlinkService:
     async def visible(
         self, session: AsyncSession, principal: Principal, code: str, domain: str | None = None
     ) -> Link:
-        """The link with this code if the caller's key may see it; 404 otherwise."""
-        if not self.is_default_domain(domain):
+        """The link with this code on `domain` (none: the default domain, as in Shlink) if
+        the caller's key may see it; 404 otherwise."""
+        column = await self.domain_column(session, domain)
+        if column is None:
             raise short_url_not_found(code, domain)
         try:
-            link = await self.links.get(session, code)
+            link = await self.links.get(session, code, column)
         except LinkNotFound:
-            raise short_url_not_found(code) from None
+            raise short_url_not_found(code, domain) from None
         if not principal.is_admin and link.owner_id != principal.user_id:
-            raise short_url_not_found(code)
+            raise short_url_not_found(code, domain)
         return link
 
     async def create(
         self, session: AsyncSession, principal: Principal, body: ShortUrlCreate
     ) -> Link:
-        if not self.is_default_domain(body.domain):
-            raise invalid_data(f'Domain "{body.domain}" is not served here', ["domain"])
+        column = await self.domain_column(session, body.domain)
+        if column is None:
+            raise invalid_data(
+                f'Domain "{body.domain}" is not served here (an admin adds it first)', ["domain"]
+            )
         self._check_valid_since(body.validSince)
         if body.findIfExists:
             existing = await self._find_existing(session, principal, body)
@@ -131,6 +153,7 @@ class ShlinkService:
             description=body.title,
             tags=body.tags or [],
             code_length=body.shortCodeLength,
+            domain=column or None,
         )
         try:
             link = await self.links.create(session, new, principal)
@@ -151,8 +174,9 @@ class ShlinkService:
         """Shlink's `findIfExists`: one of the caller's links with this target and every
         other field that was given."""
         long_url = normalize_long_url(body.longUrl, short_host=self.host)
+        column = await self.domain_column(session, body.domain)
         found, _ = await self.links.list(
-            session, principal, spec=LinkFilter(long_url=long_url), limit=100
+            session, principal, spec=LinkFilter(long_url=long_url, domain=column), limit=100
         )
         for link in found:
             if body.customSlug is not None and link.code != body.customSlug:
@@ -174,7 +198,7 @@ class ShlinkService:
         domain: str | None,
         body: ShortUrlEdit,
     ) -> Link:
-        await self.visible(session, principal, code, domain)
+        link = await self.visible(session, principal, code, domain)
         given = body.model_fields_set
         if "validSince" in given:
             self._check_valid_since(body.validSince)
@@ -187,7 +211,7 @@ class ShlinkService:
             description=body.title if "title" in given else UNSET,
             tags=(body.tags or []) if "tags" in given else UNSET,
         )
-        link = await self.links.update(session, code, changes, principal)
+        link = await self.links.update(session, code, changes, principal, link.domain)
         await self._save_settings(session, link, body, given)
         return link
 
@@ -205,7 +229,7 @@ class ShlinkService:
                 shortCode=code,
                 threshold=DELETE_THRESHOLD,
             )
-        await self.links.delete(session, code, principal)
+        await self.links.delete(session, code, principal, link.domain)
 
     async def short_urls(
         self,
@@ -220,8 +244,11 @@ class ShlinkService:
     ) -> dict[str, Any]:
         per_page = page_size(items_per_page, 10)
         sort, descending = self._order(order_by)
-        if not self.is_default_domain(domain):
-            return {"data": [], "pagination": pagination(page, per_page, 0, 0)}
+        if domain is not None:
+            column = await self.domain_column(session, domain)
+            if column is None:
+                return {"data": [], "pagination": pagination(page, per_page, 0, 0)}
+            spec = replace(spec, domain=column)
         found, total = await self.links.list(
             session,
             principal,
@@ -306,9 +333,13 @@ class ShlinkService:
     async def domain_visits(
         self, session: AsyncSession, principal: Principal, domain: str, query: VisitsQuery
     ) -> dict[str, Any]:
-        if not self.is_default_domain(domain):
+        column = await self.domain_column(session, domain)
+        if column is None:
             raise domain_not_found(domain)
-        return await self.non_orphan_visits(session, principal, query)
+        if column == "" and not await DomainRepository(session).all():
+            return await self.non_orphan_visits(session, principal, query)
+        ids = await scope.link_ids(session, principal, LinkFilter(domain=column))
+        return await self._visits(session, visits.ClickFilter(link_ids=list(ids)), query)
 
     async def non_orphan_visits(
         self, session: AsyncSession, principal: Principal, query: VisitsQuery
@@ -446,19 +477,53 @@ class ShlinkService:
             raise forbidden_tag_operation("You are not allowed to delete tags")
         await link_tags.delete_tags(session, list(names))
 
+    # redirect rules
+
+    async def redirect_rules(
+        self, session: AsyncSession, principal: Principal, code: str, domain: str | None
+    ) -> dict[str, Any]:
+        link = await self.visible(session, principal, code, domain)
+        return {"defaultLongUrl": link.long_url, "redirectRules": to_shlink(link.rules)}
+
+    async def set_redirect_rules(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        code: str,
+        domain: str | None,
+        rules: Sequence[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Replace the link's rules (none: remove them), as the link page and API v1 do."""
+        link = await self.visible(session, principal, code, domain)
+        changes = LinkChanges(routing=RoutingChanges(rules=from_shlink(rules) or None))
+        try:
+            link = await self.links.update(session, code, changes, principal, link.domain)
+        except ValidationFailed as error:
+            raise invalid_data(error.message, ["redirectRules"]) from None
+        return {"defaultLongUrl": link.long_url, "redirectRules": to_shlink(link.rules)}
+
     # domains
 
-    def domains(self) -> dict[str, Any]:
-        return {
-            "data": [{"domain": self.host, "isDefault": True, "redirects": NO_REDIRECTS}],
-            "defaultRedirects": NO_REDIRECTS,
-        }
+    async def domains(self, session: AsyncSession) -> dict[str, Any]:
+        """The default domain (its redirects are configuration: none) and every added one."""
+        default = {"domain": self.host, "isDefault": True, "redirects": NO_REDIRECTS}
+        added = [
+            {"domain": domain.host, "isDefault": False, "redirects": _redirects(domain)}
+            for domain in await DomainRepository(session).all()
+        ]
+        return {"data": [default, *added], "defaultRedirects": NO_REDIRECTS}
 
-    def edit_domain_redirects(self, principal: Principal, domain: str) -> NoReturn:
-        """Shlink keeps the default domain's redirects in its configuration, not the API;
-        this server has no other domain."""
+    async def edit_domain_redirects(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        body: DomainRedirectsEdit,
+        registry: DomainRegistry,
+    ) -> dict[str, Any]:
+        """Set an added domain's redirects (fields not sent stay); as in Shlink, a domain not
+        known yet is added. The default domain's are configuration (403 `invalid-domain`)."""
         require_admin(principal, "Domain redirects")
-        if self.is_default_domain(domain):
+        if self.is_default_domain(body.domain):
             raise ShlinkProblem(
                 403,
                 "invalid-domain",
@@ -466,7 +531,51 @@ class ShlinkService:
                 "You cannot configure default domain's redirects this way. Use the "
                 "configuration or environment variables.",
             )
-        raise domain_not_found(domain)
+        given = body.model_fields_set
+        if body.regular404Redirect is not None:
+            raise invalid_data(
+                "regular404Redirect is not supported: other paths answer 404 here",
+                ["regular404Redirect"],
+            )
+        settings = self.links.settings
+        changes: dict[str, Any] = {}
+        if "baseUrlRedirect" in given:
+            changes["root_redirect"] = body.baseUrlRedirect
+        if "invalidShortUrlRedirect" in given:
+            changes["not_found_redirect"] = body.invalidShortUrlRedirect
+        try:
+            host = domains.host_name(body.domain, "domain")
+            domain = await DomainRepository(session).get(host)
+            if domain is None:
+                await domains.add(session, DomainCreate(host=host, **changes), settings, registry)
+                domain = await domains.domain_of(session, host)
+            else:
+                update = DomainUpdate(**changes)
+                await domains.change(session, domain, update, settings, registry)
+        except ValidationFailed as error:
+            raise invalid_data(error.message, _shlink_fields(error)) from None
+        return _redirects(domain)
+
+
+def _redirects(domain: Domain) -> dict[str, str | None]:
+    return {
+        "baseUrlRedirect": domain.root_redirect,
+        "regular404Redirect": None,
+        "invalidShortUrlRedirect": domain.not_found_redirect,
+    }
+
+
+_REDIRECT_FIELDS: Final = {
+    "root_redirect": "baseUrlRedirect",
+    "not_found_redirect": "invalidShortUrlRedirect",
+}
+
+
+def _shlink_fields(error: ValidationFailed) -> list[str]:
+    """The Shlink names of the fields a domain's validation error names."""
+    items = error.details if isinstance(error.details, list) else []
+    named = [item.get("field") for item in items if isinstance(item, dict)]
+    return [_REDIRECT_FIELDS.get(str(name), "domain") for name in named] or ["domain"]
 
 
 NO_REDIRECTS: Final = {

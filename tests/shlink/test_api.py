@@ -144,3 +144,126 @@ async def test_failed_keys_count_against_the_ip(app_factory: AppFactory) -> None
         limited = await http.get("/rest/v3/tags", headers={"X-Api-Key": "wrong"})
         _problem(limited, 429, "rate-limited")
         assert "retry-after" in limited.headers
+
+
+async def test_rules_made_in_api_v1_read_as_shlink_rules(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    """ "Any of" lists become one Shlink rule per choice, in order; tablets, dates and
+    any-value query parameters keep their meaning both ways."""
+    rules = [
+        {
+            "conditions": {"os": ["ios", "android"], "country": ["FR", "BE"]},
+            "long_url": "https://example.com/app-fr",
+        },
+        {
+            "conditions": {
+                "device": "tablet",
+                "query": {"ref": "*"},
+                "after": "2030-01-01T00:00:00Z",
+            },
+            "long_url": "https://example.com/tablet",
+        },
+    ]
+    made = await client.post(
+        "/api/v1/urls",
+        headers=account.headers,
+        json={"long_url": "https://example.com/", "rules": rules},
+    )
+    assert made.status_code == 201, made.text
+    code, key = made.json()["data"]["short_code"], await _key(client, account)
+    shown = await client.get(f"/rest/v3/short-urls/{code}/redirect-rules", headers=key)
+    assert shown.status_code == 200
+
+    def device(value: str) -> dict[str, Any]:
+        return {"type": "device", "matchKey": None, "matchValue": value}
+
+    def country(value: str) -> dict[str, Any]:
+        return {"type": "geolocation-country-code", "matchKey": None, "matchValue": value}
+
+    app_fr = "https://example.com/app-fr"
+    assert shown.json()["redirectRules"] == [
+        {"longUrl": app_fr, "priority": 1, "conditions": [device("ios"), country("FR")]},
+        {"longUrl": app_fr, "priority": 2, "conditions": [device("ios"), country("BE")]},
+        {"longUrl": app_fr, "priority": 3, "conditions": [device("android"), country("FR")]},
+        {"longUrl": app_fr, "priority": 4, "conditions": [device("android"), country("BE")]},
+        {
+            "longUrl": "https://example.com/tablet",
+            "priority": 5,
+            "conditions": [
+                device("tablet"),
+                {"type": "any-value-query-param", "matchKey": "ref", "matchValue": None},
+                {"type": "after-date", "matchKey": None, "matchValue": "2030-01-01T00:00:00Z"},
+            ],
+        },
+    ]
+    # Sent back as they were read, they mean the same: five rules of one choice each.
+    again = await client.post(
+        f"/rest/v3/short-urls/{code}/redirect-rules",
+        headers=key,
+        json={"redirectRules": shown.json()["redirectRules"]},
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["redirectRules"] == shown.json()["redirectRules"]
+    v1 = await client.get(f"/api/v1/urls/{code}", headers=account.headers)
+    assert len(v1.json()["data"]["rules"]) == 5
+    assert v1.json()["data"]["rules"][0]["conditions"] == {"os": ["ios"], "country": ["FR"]}
+
+
+async def test_bad_shlink_rules_name_the_rule_and_store_nothing(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    key = await _key(client, account)
+    made = await client.post(
+        "/rest/v3/short-urls", headers=key, json={"longUrl": "https://example.com/r"}
+    )
+    code = made.json()["shortCode"]
+    for rule, says in (
+        ({"longUrl": "https://example.com/x", "conditions": []}, "at least one condition"),
+        (
+            {"longUrl": "https://example.com/x", "conditions": [{"type": "browser"}]},
+            "browser conditions are not supported",
+        ),
+        (
+            {
+                "longUrl": "https://example.com/x",
+                "conditions": [{"type": "query-param", "matchKey": "a", "matchValue": "*"}],
+            },
+            "any-value-query-param",
+        ),
+        (
+            {
+                "longUrl": "https://example.com/x",
+                "conditions": [{"type": "before-date", "matchKey": None, "matchValue": "soon"}],
+            },
+            "before",
+        ),
+        (
+            {
+                "longUrl": "http://localhost:8080/loop",
+                "conditions": [{"type": "device", "matchKey": None, "matchValue": "mobile"}],
+            },
+            "long_url",
+        ),
+        (
+            {
+                "longUrl": "https://example.com/x",
+                "conditions": [{"type": "warp-drive", "matchKey": None, "matchValue": "on"}],
+            },
+            "unknown condition type",
+        ),
+    ):
+        refused = await client.post(
+            f"/rest/v3/short-urls/{code}/redirect-rules",
+            headers=key,
+            json={"redirectRules": [{"longUrl": "https://example.com/ok", "conditions": [
+                {"type": "device", "matchKey": None, "matchValue": "ios"}]}, rule]},
+        )  # fmt: skip
+        body = _problem(refused, 400, "invalid-data")
+        assert body["invalidElements"] == ["redirectRules"]
+        assert "1" in body["detail"] and says in body["detail"], body["detail"]
+    shown = await client.get(f"/rest/v3/short-urls/{code}/redirect-rules", headers=key)
+    assert shown.json()["redirectRules"] == []
+    assert (await client.get(f"/rest/v3/short-urls/{code}", headers=key)).json()[
+        "hasRedirectRules"
+    ] is False

@@ -4,6 +4,7 @@
 // (two ordinary users), SHLINK_READONLY_KEY (a read-only key of the first user).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { test } from 'node:test';
 
 import { ShlinkApiClient } from '@shlinkio/shlink-js-sdk';
@@ -403,43 +404,151 @@ test('tags: list, stats, rename and delete (an admin\'s key)', async () => {
   assert.ok(!(await user.listTags()).data.includes(renamed));
 });
 
-test('domains: the default one, its redirects kept in configuration', async () => {
-  const domains = await user.listDomains();
-  const none = { baseUrlRedirect: null, regular404Redirect: null, invalidShortUrlRedirect: null };
-  assert.deepEqual(domains, {
-    data: [{ domain: host, isDefault: true, redirects: none }],
-    defaultRedirects: none,
+const NONE = { baseUrlRedirect: null, regular404Redirect: null, invalidShortUrlRedirect: null };
+const ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36';
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+
+/** GET `path` of the server as a request for `hostName` would come (fetch cannot set Host). */
+function getOn(hostName, path, headers = {}) {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      { hostname, port, path, headers: { Host: hostName, 'User-Agent': HUMAN, ...headers } },
+      (response) => {
+        response.resume();
+        resolve({ status: response.statusCode, location: response.headers.location ?? null });
+      },
+    );
+    request.on('error', reject);
   });
+}
+
+/** Where the default domain's `code` sends a visitor with these headers. */
+async function target(code, headers, query = '') {
+  const response = await fetch(`${baseUrl}/${code}${query}`, { redirect: 'manual', headers });
+  assert.ok([301, 302, 307, 308].includes(response.status), `redirect of ${code}: ${response.status}`);
+  return response.headers.get('location');
+}
+
+test('domains: the default one from configuration, others added and set up by an admin', async () => {
+  const listed = await user.listDomains();
+  assert.deepEqual(listed.data[0], { domain: host, isDefault: true, redirects: NONE });
+  assert.deepEqual(listed.defaultRedirects, NONE);
   await rejectsWith(
     admin.editDomainRedirects({ domain: host, baseUrlRedirect: 'https://example.com' }),
     'https://shlink.io/api/error/invalid-domain',
     403,
   );
   await rejectsWith(
-    admin.editDomainRedirects({ domain: 'other.example', baseUrlRedirect: 'https://example.com' }),
-    ErrorType.DOMAIN_NOT_FOUND,
-    404,
-  );
-  await rejectsWith(
-    user.editDomainRedirects({ domain: host, baseUrlRedirect: 'https://example.com' }),
+    user.editDomainRedirects({ domain: 'other.example', baseUrlRedirect: 'https://example.com' }),
     'https://shlink.io/api/error/forbidden-operation',
     403,
   );
-});
 
-test('redirect rules: none, and setting none', async () => {
-  const link = await user.createShortUrl({ longUrl: 'https://example.com/rules' });
-  const expected = { defaultLongUrl: link.longUrl, redirectRules: [] };
-  assert.deepEqual(await user.getShortUrlRedirectRules({ shortCode: link.shortCode }), expected);
-  assert.deepEqual(await user.setShortUrlRedirectRules({ shortCode: link.shortCode }, { redirectRules: [] }), expected);
+  // As in Shlink, setting the redirects of a domain not known yet adds it; fields left out stay.
+  const extra = `${unique('sdk')}.example`;
+  const home = 'https://example.com/home';
+  assert.deepEqual(await admin.editDomainRedirects({ domain: extra, baseUrlRedirect: home }), { ...NONE, baseUrlRedirect: home });
+  const both = { ...NONE, baseUrlRedirect: home, invalidShortUrlRedirect: 'https://example.com/404' };
+  assert.deepEqual(await admin.editDomainRedirects({ domain: extra, invalidShortUrlRedirect: both.invalidShortUrlRedirect }), both);
+  const added = (await user.listDomains()).data.find((domain) => domain.domain === extra);
+  assert.deepEqual(added, { domain: extra, isDefault: false, redirects: both });
+  await rejectsWith(admin.editDomainRedirects({ domain: extra, regular404Redirect: home }), ErrorType.INVALID_ARGUMENT, 400);
+  const badUrl = await rejectsWith(admin.editDomainRedirects({ domain: extra, baseUrlRedirect: 'ftp://x' }), ErrorType.INVALID_ARGUMENT, 400);
+  assert.deepEqual(badUrl.invalidElements, ['baseUrlRedirect']);
+  assert.deepEqual(await admin.editDomainRedirects({ domain: extra }), both);  // nothing lost
+
+  // Short URLs on it: their own codes, URLs and visits; the redirect follows Host.
+  const slug = unique('dom');
+  const made = await user.createShortUrl({ longUrl: 'https://example.com/on-extra', customSlug: slug, domain: extra });
+  assert.equal(made.domain, extra);
+  assert.equal(made.shortUrl, `http://${extra}/${slug}`);
+  const plain = await user.createShortUrl({ longUrl: 'https://example.com/on-default', customSlug: slug });
+  assert.equal(plain.domain, null);
+  assert.deepEqual(await user.getShortUrl({ shortCode: slug, domain: extra }), made);
+  assert.equal((await user.getShortUrl({ shortCode: slug })).longUrl, 'https://example.com/on-default');
+  const onExtra = await user.listShortUrls({ domain: extra });
+  assert.deepEqual(onExtra.data.map((shortUrl) => shortUrl.shortUrl), [made.shortUrl]);
   await rejectsWith(
-    user.setShortUrlRedirectRules(
-      { shortCode: link.shortCode },
-      { redirectRules: [{ longUrl: 'https://example.com/m', conditions: [{ type: 'device', matchKey: null, matchValue: 'android' }] }] },
-    ),
+    user.createShortUrl({ longUrl: 'https://example.com/', domain: 'unknown.example' }),
     ErrorType.INVALID_ARGUMENT,
     400,
   );
+
+  const followed = await getOn(extra, `/${slug}`);
+  assert.deepEqual([followed.status, followed.location], [301, 'https://example.com/on-extra']);
+  assert.equal((await getOn(extra, '/')).location, home);
+  assert.equal((await getOn(extra, '/no-such-code')).location, 'https://example.com/404');
+  const deadline = Date.now() + 15000;
+  let domainVisits;
+  do {
+    domainVisits = await user.getDomainVisits(extra);
+    if (domainVisits.pagination.totalItems >= 1) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  } while (Date.now() < deadline);
+  assert.deepEqual(domainVisits.data.map((one) => one.visitedUrl), [made.shortUrl]);
+  await rejectsWith(user.getDomainVisits('unknown.example'), ErrorType.DOMAIN_NOT_FOUND, 404);
+
+  await user.deleteShortUrl({ shortCode: slug, domain: extra });
+  await rejectsWith(user.getShortUrl({ shortCode: slug, domain: extra }), ErrorType.INVALID_SHORTCODE, 404);
+  assert.equal((await user.getShortUrl({ shortCode: slug })).longUrl, 'https://example.com/on-default');
+});
+
+test('redirect rules: set in Shlink form, followed by the redirect, read back', async () => {
+  const link = await user.createShortUrl({ longUrl: 'https://example.com/rules' });
+  const id = { shortCode: link.shortCode };
+  assert.deepEqual(await user.getShortUrlRedirectRules(id), { defaultLongUrl: link.longUrl, redirectRules: [] });
+  const rules = [
+    {
+      longUrl: 'https://example.com/android-fr',
+      conditions: [
+        { type: 'device', matchKey: null, matchValue: 'android' },
+        { type: 'language', matchKey: null, matchValue: 'fr' },
+      ],
+    },
+    { longUrl: 'https://example.com/campaign', conditions: [{ type: 'query-param', matchKey: 'utm', matchValue: 'mail' }] },
+    { longUrl: 'https://example.com/tagged', conditions: [{ type: 'any-value-query-param', matchKey: 'ref', matchValue: null }] },
+    { longUrl: 'https://example.com/desktop', conditions: [{ type: 'device', matchKey: null, matchValue: 'desktop' }] },
+  ];
+  const expected = { defaultLongUrl: link.longUrl, redirectRules: rules.map((rule, i) => ({ ...rule, priority: i + 1 })) };
+  assert.deepEqual(await user.setShortUrlRedirectRules(id, { redirectRules: rules }), expected);
+  assert.deepEqual(await user.getShortUrlRedirectRules(id), expected);
+  assert.equal((await user.getShortUrl(id)).hasRedirectRules, true);
+
+  const code = link.shortCode;
+  assert.equal(await target(code, { 'User-Agent': ANDROID, 'Accept-Language': 'fr-FR,fr;q=0.9' }), 'https://example.com/android-fr');
+  assert.equal(await target(code, { 'User-Agent': ANDROID, 'Accept-Language': 'de' }), link.longUrl);
+  assert.equal(await target(code, { 'User-Agent': IPHONE }, '?utm=mail'), 'https://example.com/campaign');
+  assert.equal(await target(code, { 'User-Agent': IPHONE }, '?ref=x'), 'https://example.com/tagged');
+  assert.equal(await target(code, { 'User-Agent': HUMAN }), 'https://example.com/desktop');
+  assert.equal(await target(code, { 'User-Agent': IPHONE }), link.longUrl);
+
+  // What this server cannot match on is refused, naming the rule; the rules stay as they were.
+  for (const conditions of [
+    [{ type: 'ip-address', matchKey: null, matchValue: '10.0.0.0/8' }],
+    [{ type: 'language', matchKey: null, matchValue: 'es-ES' }],
+    [{ type: 'geolocation-country-code', matchKey: null, matchValue: 'XX' }],
+    [{ type: 'device', matchKey: null, matchValue: 'ios' }, { type: 'device', matchKey: null, matchValue: 'android' }],
+  ]) {
+    const problem = await rejectsWith(
+      user.setShortUrlRedirectRules(id, { redirectRules: [{ longUrl: 'https://example.com/x', conditions }] }),
+      ErrorType.INVALID_ARGUMENT,
+      400,
+    );
+    assert.deepEqual(problem.invalidElements, ['redirectRules']);
+    assert.match(problem.detail, /redirectRules\.0|rules\.0/);
+  }
+  await rejectsWith(
+    other.setShortUrlRedirectRules(id, { redirectRules: [] }),
+    ErrorType.INVALID_SHORTCODE,
+    404,
+  );
+  assert.deepEqual(await user.getShortUrlRedirectRules(id), expected);
+
+  const cleared = await user.setShortUrlRedirectRules(id, { redirectRules: [] });
+  assert.deepEqual(cleared, { defaultLongUrl: link.longUrl, redirectRules: [] });
+  assert.equal((await user.getShortUrl(id)).hasRedirectRules, false);
+  assert.equal(await target(code, { 'User-Agent': HUMAN }), link.longUrl);
 });
 
 test('mercure: not configured', async () => {
