@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     blocklist_file: str | None = None  # domains/patterns refused; None: the shipped empty list
     safety_recheck_interval: float = Field(3600.0, gt=0)  # seconds between block-list re-checks
     check_reachability: bool = False  # refuse new links whose target does not answer
+    # Links to other shorteners (bit.ly, …), which could hide a blocked target: "resolve"
+    # follows them to their target and checks every hop, "refuse" refuses them, "allow".
+    shortener_targets: Literal["resolve", "refuse", "allow"] = "resolve"
+    shortener_hosts: Annotated[list[str], NoDecode] = []  # more hosts to treat as shorteners
     # Hot links are kept in each process for this long; with Redis, edits reach every process
     # at once through pub/sub, without it (embedded, several workers) this bounds staleness.
     local_cache_ttl: float = Field(5.0, ge=0)
@@ -93,7 +97,9 @@ class Settings(BaseSettings):
     webhook_disable_after: int = Field(50, ge=1)  # consecutive failures before auto-disable
     webhook_sweep_interval: float = Field(5.0, gt=0)  # seconds between sends of due retries
 
-    @field_validator("trusted_proxies", "cors_origins", "encryption_keys", mode="before")
+    @field_validator(
+        "trusted_proxies", "cors_origins", "encryption_keys", "shortener_hosts", mode="before"
+    )
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):

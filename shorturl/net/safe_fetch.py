@@ -31,6 +31,7 @@ __all__ = [
     "FetchPolicy",
     "FetchedResponse",
     "GuardedNetworkBackend",
+    "IPAddress",
     "Resolver",
     "SafeFetcher",
     "TargetRefused",
@@ -254,6 +255,21 @@ class SafeFetcher:
                     url = urljoin(url, location)
         except TimeoutError:
             raise FetchFailed(f"no answer within {self.policy.timeout:g} s") from None
+
+    async def redirect_target(self, url: str) -> str | None:
+        """Where `url` redirects to (absolute), without following it: a HEAD, then a GET when
+        the HEAD is not answered with a redirect; None when neither redirects."""
+        _http_url(url)
+        try:
+            async with asyncio.timeout(self.policy.timeout):
+                for method in ("HEAD", "GET"):
+                    response = await self._send(method, url, headers=None)
+                    location = response.headers.get("location")
+                    if response.status_code in _REDIRECTS and location:
+                        return urljoin(url, location)
+        except TimeoutError:
+            raise FetchFailed(f"no answer within {self.policy.timeout:g} s") from None
+        return None
 
     async def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> FetchedResponse:
         """POST `content` to `url`. Redirects are not followed (a 3xx is the answer)."""

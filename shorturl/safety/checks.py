@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from typing import Final
 from urllib.parse import urlsplit
 
 from shorturl.errors import InvalidUrl, MaliciousUrl, UrlNotAccessible
-from shorturl.net.safe_fetch import FetchFailed, SafeFetcher, is_public_address
+from shorturl.net.safe_fetch import (
+    FetchFailed,
+    IPAddress,
+    Resolver,
+    SafeFetcher,
+    is_public_address,
+    system_resolver,
+)
 from shorturl.safety.blocklist import BlockListFile
 
 __all__ = ["BlockListCheck", "PrivateTargetCheck", "ReachabilityCheck"]
@@ -31,21 +39,44 @@ class BlockListCheck:
 
 class PrivateTargetCheck:
     """Refuses links to loopback, private, link-local (cloud metadata) and other
-    non-public IP addresses (400 INVALID_URL): a public shortener must not hand out links
-    into its own network. Hostnames are not resolved here; the SSRF-safe fetcher guards
-    every request the service itself makes."""
+    non-public addresses (400 INVALID_URL): a public shortener must not hand out links
+    into its own network. A host name is resolved (within `timeout`), and refused when any
+    of its addresses is not public; a name that does not resolve here cannot lead into
+    this network, so it passes (the SSRF-safe fetcher still guards every request the
+    service itself makes)."""
+
+    def __init__(self, resolver: Resolver = system_resolver, timeout: float = 2.0) -> None:
+        self.resolver = resolver
+        self.timeout = timeout
 
     async def __call__(self, long_url: str) -> None:
-        host = (urlsplit(long_url).hostname or "").strip("[]")
+        parts = urlsplit(long_url)
+        host = (parts.hostname or "").strip("[]")
         try:
-            address = ipaddress.ip_address(host)
+            addresses = [ipaddress.ip_address(host)]
         except ValueError:
-            return
-        if not is_public_address(address):
-            raise InvalidUrl(
-                details="URL points to a private, loopback or link-local address "
-                "(allowed only with SHORTURL_ALLOW_PRIVATE_LINK_TARGETS)"
-            )
+            addresses = await self._resolved(host, parts.port or 443)
+        for address in addresses:
+            if not is_public_address(address):
+                where = (
+                    f"URL points to {address}"
+                    if str(address) == host
+                    else f"URL host {host} resolves to {address}"
+                )
+                raise InvalidUrl(
+                    details=f"{where}, a private, loopback or link-local address "
+                    "(allowed only with SHORTURL_ALLOW_PRIVATE_LINK_TARGETS)"
+                )
+
+    async def _resolved(self, host: str, port: int) -> list[IPAddress]:
+        if not host:
+            return []
+        try:
+            async with asyncio.timeout(self.timeout):
+                found = await self.resolver(host, port)
+        except (OSError, TimeoutError):
+            return []
+        return [ipaddress.ip_address(item.split("%", 1)[0]) for item in found]
 
 
 class ReachabilityCheck:

@@ -15,6 +15,7 @@ from shorturl.net.safe_fetch import SafeFetcher
 from shorturl.safety.blocklist import BlockListFile
 from shorturl.safety.checks import BlockListCheck, PrivateTargetCheck, ReachabilityCheck
 from shorturl.safety.repository import SafetyRepository
+from shorturl.safety.shorteners import ShortenerCheck
 from shorturl.storage.db import run_after_commit
 from shorturl.timestamps import utcnow
 
@@ -41,6 +42,10 @@ class SafetyService:
         private_allowed = settings.allow_private_link_targets
         if not (settings.allow_private_targets if private_allowed is None else private_allowed):
             self.checks.insert(0, PrivateTargetCheck())
+        if settings.shortener_targets != "allow":
+            hop_checks = list(self.checks)  # each URL a shortened link leads through
+            mode = settings.shortener_targets
+            self.checks.append(ShortenerCheck(fetcher, hop_checks, mode, settings.shortener_hosts))
         if settings.check_reachability:
             self.checks.append(ReachabilityCheck(fetcher))
 
