@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from shorturl.analytics.orphans import INVALID_SHORT_URL
+from shorturl.api.security_headers import REDIRECT_PAGE_HEADERS
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus
 from shorturl.links.routing import Destination
@@ -217,6 +218,7 @@ class RedirectFront:
                     (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                     (b"cache-control", b"no-store"),
+                    *REDIRECT_PAGE_HEADERS,
                     *(extra_headers or ()),
                 ],
             }

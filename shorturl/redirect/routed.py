@@ -18,6 +18,7 @@ from shorturl.accounts.passwords import verify_password
 from shorturl.analytics.enrich import ClickEnricher, preferred_language, visitor_hash
 from shorturl.analytics.events import MAX_USER_AGENT
 from shorturl.analytics.visitors import VisitorSalts
+from shorturl.api.security_headers import REDIRECT_PAGE_HEADERS
 from shorturl.links.codes import RESERVED_WORDS, is_possible_code
 from shorturl.links.models import LinkStatus, cache_key
 from shorturl.links.routing import MAX_PASSWORD_LENGTH, Destination, Visit, os_name
@@ -46,8 +47,7 @@ _PAGE_HEADERS: Final = [
     (b"content-type", b"text/html; charset=utf-8"),
     (b"cache-control", b"no-store"),
     (b"x-robots-tag", b"noindex"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    *REDIRECT_PAGE_HEADERS,
 ]
 
 
