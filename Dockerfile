@@ -8,8 +8,11 @@ ARG BASE=python:3.12-slim
 FROM ${BASE} AS build
 # mypyc compiles the click tracker (scripts/build_native.py): a C compiler and Python's headers
 # (the official images have the headers; a Debian base brings python3-dev).
-RUN if ! command -v gcc >/dev/null; then \
-      apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+RUN missing=""; command -v gcc >/dev/null || missing="gcc libc6-dev"; \
+    python3 -c "import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+      || missing="$missing python3-dev"; \
+    if [ -n "$missing" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends $missing \
       && rm -rf /var/lib/apt/lists/*; \
     fi
 RUN python3 -m venv /opt/shorturl
