@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install services bench faults container-smoke clean test-sdk-js
+.PHONY: run test lint format install services bench faults container-smoke compose-smoke clean test-sdk-js
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -44,6 +44,9 @@ faults: install  ## fault injection under load (minutes; own Redis and PostgreSQ
 
 container-smoke: install  ## build the image with podman (or docker), run it, shorten, redirect, stop
 	$(PY) scripts/container_smoke.py
+
+compose-smoke: install  ## compose.yaml under podman-compose: up, shorten, redirect, click, Redis restart, down
+	$(PY) scripts/compose_smoke.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache shorturl.db* sdk/js/node_modules sdk/js/dist

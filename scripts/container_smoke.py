@@ -49,11 +49,17 @@ def run(*args: str, check: bool = True, capture: bool = False) -> subprocess.Com
     return subprocess.run(args, check=check, text=True, capture_output=capture)
 
 
-def build(cli: list[str]) -> None:
+def local_base(cli: list[str]) -> str | None:
+    """The base to build on: SMOKE_BASE, else the debootstrap one when it exists (no registry)."""
     base = os.environ.get("SMOKE_BASE")
     if base is None and run(*cli, "image", "exists", LOCAL_BASE, check=False).returncode == 0:
         base = LOCAL_BASE
-    args = [*cli, "build", "--network", "host", "-t", IMAGE]
+    return base
+
+
+def build(cli: list[str], image: str = IMAGE) -> None:
+    base = local_base(cli)
+    args = [*cli, "build", "--network", "host", "-t", image]
     if "podman" in cli[0]:
         args += ["--format", "docker"]  # OCI images drop HEALTHCHECK
     if base:
