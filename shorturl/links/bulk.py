@@ -111,6 +111,7 @@ class _Pending:
     new: NewLink
     long_url: str
     expires_at: datetime | None
+    domain: str = ""  # links.domain: '' the default domain
     checked_at: datetime | None = None
 
 
@@ -135,6 +136,7 @@ async def create_many(
 
     repository = LinkRepository(session)
     pending = _validated(service, entries, allowed, fail)
+    pending = await _on_known_domains(service, session, pending, fail)
     pending = await _checked_targets(service, pending, fail)
     pending = await _within_quota(service, session, principal, pending, fail)
     pending = await _aliases_free(repository, pending, fail)
@@ -145,7 +147,7 @@ async def create_many(
             await service.emit(session, "url.created", link)
             if link.status == LinkStatus.EXPIRED:  # made with a date already past
                 await service.emit(session, "url.expired", link)
-    codes = [link.code for _, link in outcome.created]
+    codes = [link.cache_key for _, link in outcome.created]
 
     async def invalidate() -> None:
         # A lookup of these codes before they existed may have cached "not found".
@@ -163,7 +165,7 @@ def _validated(
     """The entries that are well-formed, within the hourly allowance, and whose alias no
     earlier item of the batch has."""
     pending: list[_Pending] = []
-    aliases_seen: set[str] = set()
+    aliases_seen: set[tuple[str, str]] = set()
     for entry in entries:
         if entry.new is None:
             fail(entry, entry.error or InvalidUrl())
@@ -171,29 +173,40 @@ def _validated(
         if allowed is not None and entry.index >= allowed:
             fail(entry, RateLimited(details="The hourly creation limit was reached mid-batch"))
             continue
-        if entry.new.domain is not None:
-            problem = "bulk creation is on the default domain: make links on others one by one"
-            fail(
-                entry,
-                ValidationFailed(
-                    f"domain: {problem}", details=[{"field": "domain", "problem": problem}]
-                ),
-            )
-            continue
         try:
             new = replace(entry.new, custom_alias=None) if entry.kept_code else entry.new
             long_url, expires_at = service.validate_new(new)
+            domain = service.domain_column(entry.new.domain)
         except AppError as error:
             fail(entry, error)
             continue
         alias = entry.new.custom_alias
         if alias is not None:
-            if alias in aliases_seen:
+            if (domain, alias) in aliases_seen:
                 fail(entry, CustomAliasTaken(details=f"'{alias}' is used by an earlier item"))
                 continue
-            aliases_seen.add(alias)
-        pending.append(_Pending(entry, entry.new, long_url, expires_at))
+            aliases_seen.add((domain, alias))
+        pending.append(_Pending(entry, entry.new, long_url, expires_at, domain))
     return pending
+
+
+async def _on_known_domains(
+    service: LinkService, session: AsyncSession, pending: list[_Pending], fail: _Fail
+) -> list[_Pending]:
+    """The items on the default domain or an added one: one lookup per domain named."""
+    refused: dict[str, AppError] = {}
+    for domain in {item.domain for item in pending} - {""}:
+        try:
+            await service.domain_for(session, domain)
+        except AppError as error:
+            refused[domain] = error
+    kept = []
+    for item in pending:
+        if item.domain in refused:
+            fail(item.entry, refused[item.domain])
+        else:
+            kept.append(item)
+    return kept
 
 
 async def _within_quota(
@@ -217,15 +230,20 @@ async def _within_quota(
 async def _aliases_free(
     repository: LinkRepository, pending: list[_Pending], fail: _Fail
 ) -> list[_Pending]:
-    """The items whose alias (if any) no link has yet: one query for the whole batch."""
-    taken = await repository.existing_codes(
-        (item.new.custom_alias for item in pending if item.new.custom_alias is not None),
-        domain="",
-    )
+    """The items whose alias (if any) no link on their domain has yet: one query a domain."""
+    aliases: dict[str, list[str]] = {}
+    for item in pending:
+        if item.new.custom_alias is not None:
+            aliases.setdefault(item.domain, []).append(item.new.custom_alias)
+    taken = {
+        (domain, code)
+        for domain, codes in aliases.items()
+        for code in await repository.existing_codes(codes, domain=domain)
+    }
     free = []
     for item in pending:
         alias = item.new.custom_alias
-        if alias is not None and alias in taken:
+        if alias is not None and (item.domain, alias) in taken:
             fail(item.entry, CustomAliasTaken(details=f"The alias '{alias}' is already in use"))
         else:
             free.append(item)
@@ -305,6 +323,7 @@ def _row(item: _Pending, principal: Principal, now: datetime) -> dict[str, Any]:
     alias = item.new.custom_alias
     return {
         "code": alias,
+        "domain": item.domain,
         "is_custom": alias is not None,
         "long_url": item.long_url,
         "owner_id": principal.user_id,

@@ -29,6 +29,7 @@ __all__ = [
 EXPORT_COLUMNS: Final = (
     "short_code",
     "short_url",
+    "domain",  # empty for the default domain
     "long_url",
     "description",
     "tags",
@@ -44,6 +45,7 @@ EXPORT_COLUMNS: Final = (
 _ALIASES: Final = {
     "long_url": ("long_url", "url"),
     "custom_alias": ("short_code", "custom_alias", "alias"),
+    "domain": ("domain",),
     "description": ("description",),
     "tags": ("tags",),
     "expiration_date": ("expiration_date", "expires_at"),

@@ -91,7 +91,7 @@ def bulk_result(
         BulkCreatedItem(
             index=index,
             row=row(index),
-            short_url=f"{base_url}/{link.code}",
+            short_url=f"{short_base(link.domain, base_url)}/{link.code}",
             short_code=link.code,
             long_url=link.long_url,
             custom_alias=link.code if link.is_custom else None,

@@ -96,16 +96,20 @@ class LinkRepository:
                 # A plain executemany (SQLite loops in C, asyncpg pipelines), then the ids by
                 # code: faster on both than one INSERT … RETURNING per page of rows.
                 await self.session.execute(insert(_LINKS_TABLE), rows)
-                codes = [row["code"] for row in rows]
-                id_of: dict[str, int] = {}
-                for chunk in _chunks(codes):
-                    found = await self.session.execute(
-                        select(Link.code, Link.id).where(Link.code.in_(chunk), Link.domain == "")
-                    )
-                    id_of.update((code, link_id) for code, link_id in found)
+                keys = [(row.get("domain", ""), row["code"]) for row in rows]
+                id_of: dict[tuple[str, str], int] = {}
+                for domain in dict.fromkeys(domain for domain, _ in keys):
+                    codes = [code for on, code in keys if on == domain]
+                    for chunk in _chunks(codes):
+                        found = await self.session.execute(
+                            select(Link.code, Link.id).where(
+                                Link.code.in_(chunk), Link.domain == domain
+                            )
+                        )
+                        id_of.update(((domain, code), link_id) for code, link_id in found)
                 pairs = [
-                    {"link_id": id_of[code], "tag_id": tag_id}
-                    for code, tags in zip(codes, tag_ids, strict=True)
+                    {"link_id": id_of[key], "tag_id": tag_id}
+                    for key, tags in zip(keys, tag_ids, strict=True)
                     for tag_id in tags
                 ]
                 if pairs:
@@ -116,7 +120,7 @@ class LinkRepository:
         for chunk in _chunks(list(id_of.values())):
             statement = select(Link).where(Link.id.in_(chunk))
             loaded.update((link.id, link) for link in await self.session.scalars(statement))
-        return [loaded[id_of[code]] for code in codes]
+        return [loaded[id_of[key]] for key in keys]
 
     async def existing_codes(self, codes: Iterable[str], domain: str | None = None) -> set[str]:
         """Which of `codes` are taken (by any link, deleted ones included) on `domain`, or

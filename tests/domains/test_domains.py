@@ -147,6 +147,51 @@ async def test_a_link_on_an_unknown_domain_is_refused(
     assert (failed["code"], failed["details"][0]["field"]) == ("VALIDATION_ERROR", "domain")
 
 
+async def test_bulk_creation_on_several_domains(
+    client: httpx.AsyncClient, admin: Account, account: Account
+) -> None:
+    assert (await add_domain(client, admin)).status_code == 201
+    taken = await client.post(
+        "/api/v1/urls",
+        headers=account.headers,
+        json={"long_url": "https://example.com/first", "custom_alias": "taken", "domain": GO},
+    )
+    assert taken.status_code == 201
+    items = [
+        {"long_url": "https://example.com/go-sale", "custom_alias": "sale", "domain": GO},
+        {"long_url": "https://example.com/sale", "custom_alias": "sale"},
+        {
+            "long_url": "https://example.com/twice",
+            "custom_alias": "sale",
+            "domain": "GO.example.com",
+        },
+        {"long_url": "https://example.com/again", "custom_alias": "taken", "domain": GO},
+        {"long_url": "https://example.com/taken-elsewhere", "custom_alias": "taken"},
+        {"long_url": "https://example.com/random", "domain": GO, "tags": ["on-go"]},
+        {"long_url": "https://example.com/x", "domain": "nowhere.example.com"},
+    ]
+    bulk = await client.post("/api/v1/urls/bulk", headers=account.headers, json={"urls": items})
+    assert bulk.status_code in (200, 201, 207), bulk.text
+    data = bulk.json()["data"]
+    made = {(item["short_url"], item["long_url"]) for item in data["created"]}
+    assert {url for url, _ in made} >= {
+        f"http://{GO}/sale",
+        "http://localhost:8080/sale",
+        "http://localhost:8080/taken",
+    }
+    failures = {item["index"]: item for item in data["failed"]}
+    assert set(failures) == {2, 3, 6}
+    assert failures[2]["code"] == failures[3]["code"] == "CUSTOM_ALIAS_TAKEN"
+    assert failures[6]["details"][0]["field"] == "domain"
+    [random] = [item for item in data["created"] if item["long_url"].endswith("/random")]
+    assert random["short_url"].startswith(f"http://{GO}/")
+    code = random["short_code"]
+    on_go = await client.get(f"/api/v1/urls/{code}?domain={GO}", headers=account.headers)
+    assert on_go.json()["data"]["tags"] == ["on-go"] and on_go.json()["data"]["domain"] == GO
+    assert (await visit(client, "/sale", GO)).headers["location"] == "https://example.com/go-sale"
+    assert (await client.get("/sale")).headers["location"] == "https://example.com/sale"
+
+
 async def test_root_and_not_found_redirects_per_domain(
     client: httpx.AsyncClient, admin: Account, account: Account
 ) -> None:
@@ -240,3 +285,40 @@ async def test_a_links_qr_code_holds_its_own_domain(
     assert urls.json()["data"]["download_urls"]["svg"] == f"{link['qr_code_url']}&format=svg"
     missing = await client.get("/api/v1/qr/qr-here", params={"domain": "other.example.com"})
     assert missing.status_code == 404
+
+
+async def test_a_csv_export_keeps_each_links_domain_on_import(
+    client: httpx.AsyncClient, admin: Account, make_account: MakeAccount
+) -> None:
+    assert (await add_domain(client, admin)).status_code == 201
+    alice, bob = await make_account("alice"), await make_account("bob")
+    for domain in (None, GO):
+        made = await client.post(
+            "/api/v1/urls",
+            headers=alice.headers,
+            json={
+                "long_url": f"https://example.com/{domain}",
+                "custom_alias": "twin",
+                "domain": domain,
+            },
+        )
+        assert made.status_code == 201, made.text
+    exported = (await client.get("/api/v1/urls/export", headers=alice.headers)).text
+    assert (
+        f"twin,http://{GO}/twin,{GO}," in exported
+        and "twin,http://localhost:8080/twin,," in exported
+    )
+    # Alice's codes on both domains: every row refused as taken, none moved to the default one.
+    again = await client.post(
+        "/api/v1/urls/import", headers=bob.headers | {"Content-Type": "text/csv"},
+        content=exported.encode(),
+    )  # fmt: skip
+    assert again.json()["data"]["summary"] == {"total": 2, "created": 0, "failed": 2}
+    fresh = await client.post(
+        "/api/v1/urls/import", params={"keep_codes": "false"},
+        headers=bob.headers | {"Content-Type": "text/csv"}, content=exported.encode(),
+    )  # fmt: skip
+    created = fresh.json()["data"]["created"]
+    assert sorted(item["short_url"].split("/")[2] for item in created) == sorted(
+        ["localhost:8080", GO]
+    )
