@@ -8,8 +8,8 @@ never both, and reports stay whole after retention deleted old raw clicks.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, cast
@@ -29,6 +29,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -48,7 +49,7 @@ from shorturl.analytics.rollups import (
 from shorturl.links.models import Link, LinkStatus
 from shorturl.storage.base import UTCDateTime
 
-__all__ = ["ClickFilter", "ClickRepository", "LinkTally"]
+__all__ = ["Breakdown", "ClickFilter", "ClickRepository", "LinkTally"]
 
 _IDS_PER_QUERY = 5000  # bound parameters per IN list: SQLite and asyncpg cap them
 
@@ -81,6 +82,21 @@ class ClickFilter:
     until: datetime | None = None
     include_bots: bool = False
     all_links: bool = False  # with link_ids None: every link, whoever owns it (not rollups)
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """Clicks per (value, is_bot) of some dimensions, as `ClickRepository.breakdown` counts."""
+
+    found: Mapping[str, Mapping[tuple[str | None, bool], int]]
+
+    def counts(self, dimension: str, include_bots: bool) -> list[tuple[str | None, int]]:
+        """Clicks per value of `dimension` (robots' only if `include_bots`), most first."""
+        counts: dict[str | None, int] = defaultdict(int)
+        for (value, is_bot), clicks in self.found[dimension].items():
+            if include_bots or not is_bot:
+                counts[value] += clicks
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
 
 
 class ClickRepository:
@@ -369,17 +385,36 @@ class ClickRepository:
 
     async def counts_by(self, dimension: str, spec: ClickFilter) -> list[tuple[str | None, int]]:
         """Clicks per value of `dimension`, most first."""
-        column = DIMENSIONS[dimension]
+        return (await self.breakdown(spec, [dimension])).counts(dimension, spec.include_bots)
+
+    async def breakdown(self, spec: ClickFilter, dimensions: Sequence[str]) -> Breakdown:
+        """Clicks per value of each of `dimensions`, robots and humans apart (whatever the
+        filter says of robots): one query on raw clicks (every dimension over one scan of
+        the rows), one on the daily rollups and one on the hourly rollups, however many
+        dimensions a report shows."""
+        spec = replace(spec, include_bots=True)
         raw, hourly = await self._not_rolled_up(spec)
-        statement = select(column, func.count()).where(*raw).group_by(column)
-        counts: dict[str | None, int] = defaultdict(int)
-        for value, clicks in await self.session.execute(statement):
-            counts[value] += int(clicks)
-        for value, clicks in await self.rollups.counts_by(dimension, self._rolled_up(spec)):
-            counts[value] += clicks
-        for value, clicks in await self.hourly.counts_by(dimension, hourly):
-            counts[value] += clicks
-        return sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
+        found: dict[str, dict[tuple[str | None, bool], int]] = {
+            name: defaultdict(int) for name in dimensions
+        }
+        columns = (DIMENSIONS[name].label(name) for name in dimensions)
+        scanned = select(Click.is_bot, *columns).where(*raw).cte("scanned")
+        per_dimension = union_all(
+            *(
+                select(literal(name), scanned.c[name], scanned.c.is_bot, func.count()).group_by(
+                    scanned.c[name], scanned.c.is_bot
+                )
+                for name in dimensions
+            )
+        )
+        for name, value, is_bot, clicks in await self.session.execute(per_dimension):
+            found[name][(value, bool(is_bot))] += int(clicks)
+        for name, value, is_bot, clicks in [
+            *await self.rollups.breakdown(dimensions, self._rolled_up(spec)),
+            *await self.hourly.breakdown(dimensions, hourly),
+        ]:
+            found[name][(value, is_bot)] += clicks
+        return Breakdown(found)
 
     async def series(self, hourly: bool, spec: ClickFilter) -> list[tuple[datetime, int, int]]:
         """(bucket start, clicks, unique visitors) per hour or per UTC day that has clicks.

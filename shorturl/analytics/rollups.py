@@ -252,15 +252,24 @@ class RollupRepository:
         ).one()
         return int(row[0]), int(row[1])
 
-    async def counts_by(
-        self, dimension: str, where: Sequence[ColumnElement[bool]]
-    ) -> list[tuple[str | None, int]]:
+    async def breakdown(
+        self, dimensions: Sequence[str], where: Sequence[ColumnElement[bool]]
+    ) -> list[tuple[str, str | None, bool, int]]:
+        """(dimension, value, is_bot, clicks) of these dimensions, in one query."""
         statement = (
-            select(ClickRollup.value, func.sum(ClickRollup.clicks))
-            .where(*where, ClickRollup.dimension == dimension)
-            .group_by(ClickRollup.value)
+            select(
+                ClickRollup.dimension,
+                ClickRollup.value,
+                ClickRollup.is_bot,
+                func.sum(ClickRollup.clicks),
+            )
+            .where(*where, ClickRollup.dimension.in_(dimensions))
+            .group_by(ClickRollup.dimension, ClickRollup.value, ClickRollup.is_bot)
         )
-        return [(row[0] or None, int(row[1])) for row in await self.session.execute(statement)]
+        return [
+            (row[0], row[1] or None, bool(row[2]), int(row[3]))
+            for row in await self.session.execute(statement)
+        ]
 
     async def series(self, where: Sequence[ColumnElement[bool]]) -> list[tuple[datetime, int, int]]:
         """(midnight of the day, clicks, unique visitors) per rolled-up day."""

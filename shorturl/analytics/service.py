@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -21,7 +20,7 @@ from shorturl.analytics.hourly import epoch_hour
 from shorturl.analytics.models import Click
 from shorturl.analytics.orphans import OrphanFilter, OrphanRepository
 from shorturl.analytics.periods import Period, bucket_of, bucket_starts
-from shorturl.analytics.repository import ClickFilter, ClickRepository, LinkTally
+from shorturl.analytics.repository import Breakdown, ClickFilter, ClickRepository, LinkTally
 from shorturl.analytics.schemas import (
     BotShare,
     BrowserShare,
@@ -61,6 +60,17 @@ __all__ = [
 ]
 
 UNKNOWN = "unknown"
+# what a link's report breaks its clicks down by
+BREAKDOWN = (
+    "country",
+    "referrer_host",
+    "device",
+    "browser",
+    "os",
+    "bot",
+    *UTM_FIELDS,
+    "destination",
+)
 Share = TypeVar("Share", bound=BaseModel)
 
 
@@ -220,7 +230,8 @@ async def link_analytics(
     spec = ClickFilter(link_ids=[link.id], since=since, include_bots=include_bots)
     repository = ClickRepository(session)
     total, unique = await repository.totals(spec)
-    bot_clicks, preview_clicks, bot_data = await _robots(repository, spec)
+    counts = await repository.breakdown(spec, BREAKDOWN)
+    bot_clicks, preview_clicks, bot_data = _robots(counts)
     return LinkAnalytics(
         short_code=link.code,
         total_clicks=total,
@@ -235,24 +246,24 @@ async def link_analytics(
                 clicks=clicks,
                 percentage=_percent(clicks, total),
             )
-            for code, clicks in await repository.counts_by("country", spec)
+            for code, clicks in counts.counts("country", include_bots)
         ],
-        referrer_data=await _shares(
-            repository, "referrer_host", spec, total, ReferrerShare, "referrer"
+        referrer_data=_shares(
+            counts, "referrer_host", include_bots, total, ReferrerShare, "referrer"
         ),
-        device_data=await _shares(repository, "device", spec, total, DeviceShare, "device_type"),
-        browser_data=await _shares(repository, "browser", spec, total, BrowserShare, "browser"),
-        os_data=await _shares(repository, "os", spec, total, OsShare, "os"),
+        device_data=_shares(counts, "device", include_bots, total, DeviceShare, "device_type"),
+        browser_data=_shares(counts, "browser", include_bots, total, BrowserShare, "browser"),
+        os_data=_shares(counts, "os", include_bots, total, OsShare, "os"),
         utm_data=CampaignData(
             **{
-                field.removeprefix("utm_"): await _campaign_shares(repository, field, spec, total)
+                field.removeprefix("utm_"): _campaign_shares(counts, field, include_bots, total)
                 for field in UTM_FIELDS
             }
         ),
         bot_clicks=bot_clicks,
         preview_clicks=preview_clicks,
         bot_data=bot_data,
-        destination_data=await destination_shares(repository, link, spec, total),
+        destination_data=destination_shares(counts, link, include_bots, total),
     )
 
 
@@ -289,7 +300,7 @@ async def summary(
             return None if current == 0 else 100.0
         return round((current - previous) / previous * 100, 2)
 
-    bot_clicks, preview_clicks, bot_data = await _robots(repository, spec)
+    bot_clicks, preview_clicks, bot_data = _robots(await repository.breakdown(spec, ["bot"]))
     return Summary(
         total_urls=links,
         total_clicks=total,
@@ -417,12 +428,12 @@ async def _series(
     return points
 
 
-async def destination_shares(
-    repository: ClickRepository, link: Link, spec: ClickFilter, total: int
+def destination_shares(
+    breakdown: Breakdown, link: Link, include_bots: bool, total: int
 ) -> list[DestinationShare]:
     """Clicks per destination, most first; clicks that recorded none went to the long_url."""
     counts: dict[str, int] = {}
-    for value, clicks in await repository.counts_by("destination", spec):
+    for value, clicks in breakdown.counts("destination", include_bots):
         url = value or link.long_url
         counts[url] = counts.get(url, 0) + clicks
     return [
@@ -436,10 +447,10 @@ async def destination_shares(
     ]
 
 
-async def _shares(
-    repository: ClickRepository,
+def _shares(
+    breakdown: Breakdown,
     dimension: str,
-    spec: ClickFilter,
+    include_bots: bool,
     total: int,
     share: type[Share],
     key: str,
@@ -449,16 +460,14 @@ async def _shares(
         share.model_validate(
             {key: value or UNKNOWN, "clicks": clicks, "percentage": _percent(clicks, total)}
         )
-        for value, clicks in await repository.counts_by(dimension, spec)
+        for value, clicks in breakdown.counts(dimension, include_bots)
     ]
 
 
-async def _robots(
-    repository: ClickRepository, spec: ClickFilter
-) -> tuple[int, int, list[BotShare]]:
-    """(bot clicks, preview clicks, clicks per robot) in the filter's links and period,
-    whether the report counts robots or not."""
-    counts = await repository.counts_by("bot", replace(spec, include_bots=True))
+def _robots(breakdown: Breakdown) -> tuple[int, int, list[BotShare]]:
+    """(bot clicks, preview clicks, clicks per robot) of a breakdown with `bot`, whether the
+    report counts robots or not."""
+    counts = breakdown.counts("bot", include_bots=True)
     robots = []
     for value, clicks in counts:
         kind, _, name = (value or "").partition(":")
@@ -469,13 +478,13 @@ async def _robots(
     return bots, previews, robots
 
 
-async def _campaign_shares(
-    repository: ClickRepository, field: str, spec: ClickFilter, total: int
+def _campaign_shares(
+    breakdown: Breakdown, field: str, include_bots: bool, total: int
 ) -> list[CampaignShare]:
     """Clicks per value of one `utm_*` field, most first; clicks without it left out."""
     return [
         CampaignShare(value=value, clicks=clicks, percentage=_percent(clicks, total))
-        for value, clicks in await repository.counts_by(field, spec)
+        for value, clicks in breakdown.counts(field, include_bots)
         if value
     ]
 
