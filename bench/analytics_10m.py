@@ -10,7 +10,8 @@ built again after it, as a restore would):
 * 8,000,000 clicks over the other 9,999 links across the last 30 days, today included;
 
 countries, devices, browsers, systems and referrers drawn from small sets, 3% robots, 1% HEAD,
-a few hundred thousand visitors a day on the viral link. Then the periodic roll-up jobs run as
+a few hundred thousand visitors a day on the viral link. The table is then put in time order
+(`CLUSTER` on `clicked_at`), as a running system stores clicks. Then the periodic roll-up jobs run as
 the worker runs them (`roll_up_finished_days`, `roll_up_finished_hours`), and these are timed
 through the real service code, each in a fresh session, `--repeat` times (p50 and p95):
 
@@ -139,6 +140,11 @@ async def load(db: Database, scale: float) -> tuple[int, int]:
     started = time.perf_counter()
     await _create_indexes(db, indexes)
     async with db.engine.begin() as connection:
+        # stored in the order they happen, as the worker stores them: a period's rows lie
+        # together, not scattered over the table as the segments above generate them
+        await connection.execute(text("SET maintenance_work_mem = '1GB'"))
+        await connection.execute(text("CLUSTER clicks USING ix_clicks_clicked_at"))
+    async with db.engine.begin() as connection:
         await connection.execute(
             text(
                 "UPDATE links SET click_count = c.n, last_clicked_at = c.last FROM"
@@ -147,7 +153,7 @@ async def load(db: Database, scale: float) -> tuple[int, int]:
                 " WHERE links.id = c.link_id"
             )
         )
-    print(f"  indexes and link counters in {time.perf_counter() - started:.1f} s")
+    print(f"  indexes, time order and link counters in {time.perf_counter() - started:.1f} s")
     await _analyze(db)
     return user.id, viral
 

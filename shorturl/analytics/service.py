@@ -294,8 +294,8 @@ async def summary(
         before = ClickFilter(
             owner_id=owner_id, since=now - 2 * span, until=now - span, include_bots=include_bots
         )
-        current, _ = await repository.totals(recent)
-        previous, _ = await repository.totals(before)
+        current = await repository.clicks(recent)
+        previous = await repository.clicks(before)
         if previous == 0:
             return None if current == 0 else 100.0
         return round((current - previous) / previous * 100, 2)

@@ -101,8 +101,11 @@ class Database:
                 # event ids then became a sequential scan of a grown `clicks` table (0.07 s
                 # → 36 s a query, stalling the consumer). Plan each run for its values;
                 # bulk writes opt out for their transaction (`reuse_generic_plans`).
+                # No JIT: it compiled every large report query anew, 50-70 ms each for
+                # queries of a few hundred ms (bench/analytics_10m.py), and gains nothing on
+                # the short ones.
                 kwargs["connect_args"] = {
-                    "server_settings": {"plan_cache_mode": "force_custom_plan"}
+                    "server_settings": {"plan_cache_mode": "force_custom_plan", "jit": "off"}
                 }
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if url.startswith("sqlite"):
