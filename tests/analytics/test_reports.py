@@ -6,7 +6,11 @@ import time
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import event
 
+from shorturl.analytics import service as analytics
+from shorturl.analytics.periods import Period
+from shorturl.links.models import Link
 from shorturl.runtime import Runtime
 from shorturl.timestamps import utcnow
 from tests.analytics.conftest import IP, UA, Visit, click, make_link, store_events
@@ -198,3 +202,30 @@ def _parse(text: str):  # type: ignore[no-untyped-def]
     from datetime import datetime
 
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def test_a_link_report_reads_each_source_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Its ten breakdowns come from one query a source (raw clicks, daily and hourly
+    rollups), not one a dimension: a busy link's raw clicks are scanned once for all."""
+    code = await make_link(client)
+    lid = await link_id(runtime, code)
+    await store_events(runtime, [click(lid, 60), click(lid, 90, ua=UA["googlebot"])])
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    async with runtime.database.sessionmaker() as session:
+        link = await session.get(Link, lid)
+        assert link is not None
+        connection = (await session.connection()).sync_connection  # this session's only
+        assert connection is not None
+        event.listen(connection, "before_cursor_execute", count)
+        body = await analytics.link_analytics(session, link, Period.parse("30d", None))
+    assert (body.total_clicks, body.bot_clicks) == (1, 1)
+    assert [share.device_type for share in body.device_data] == ["desktop"]
+    # watermarks; totals, breakdown and series, each over raw, daily and hourly rows
+    assert len(statements) == 10, statements
+    assert sum("UNION ALL" in statement for statement in statements) == 1
