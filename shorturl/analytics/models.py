@@ -69,6 +69,14 @@ class ClickRollup(Base):
             postgresql_where=text("dimension = 'total'"),
             sqlite_where=text("dimension = 'total'"),
         ),
+        Index(  # and the robots of many links (a summary's `bot_data`) their `bot` rows
+            "ix_click_rollups_bots",
+            "day",
+            "link_id",
+            postgresql_include=["value", "is_bot", "clicks"],
+            postgresql_where=text("dimension = 'bot'"),
+            sqlite_where=text("dimension = 'bot'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
