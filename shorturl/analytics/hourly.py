@@ -287,25 +287,6 @@ class HourlyRepository:
         ).one()
         return int(row[0]), int(row[1])
 
-    async def breakdown(
-        self, dimensions: Sequence[str], where: Sequence[ColumnElement[bool]]
-    ) -> list[tuple[str, str | None, bool, int]]:
-        """(dimension, value, is_bot, clicks) of these dimensions, in one query."""
-        statement = (
-            select(
-                ClickHourly.dimension,
-                ClickHourly.value,
-                ClickHourly.is_bot,
-                func.sum(ClickHourly.clicks),
-            )
-            .where(*where, ClickHourly.dimension.in_(dimensions))
-            .group_by(ClickHourly.dimension, ClickHourly.value, ClickHourly.is_bot)
-        )
-        return [
-            (row[0], row[1] or None, bool(row[2]), int(row[3]))
-            for row in await self.session.execute(statement)
-        ]
-
     async def series(
         self, hourly: bool, where: Sequence[ColumnElement[bool]]
     ) -> list[tuple[datetime, int, int]]:

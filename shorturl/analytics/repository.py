@@ -42,6 +42,7 @@ from shorturl.analytics.rollups import DIMENSIONS as ROLLED_UP
 from shorturl.analytics.rollups import (
     TOTAL,
     RollupRepository,
+    breakdown_rows,
     dimension_of,
     first_full_day,
     utc_naive,
@@ -394,10 +395,6 @@ class ClickRepository:
         hour_clicks, _ = await self.hourly.totals(hourly)
         return int(found or 0) + clicks + hour_clicks
 
-    async def counts_by(self, dimension: str, spec: ClickFilter) -> list[tuple[str | None, int]]:
-        """Clicks per value of `dimension`, most first."""
-        return (await self.breakdown(spec, [dimension])).counts(dimension, spec.include_bots)
-
     async def breakdown(self, spec: ClickFilter, dimensions: Sequence[str]) -> Breakdown:
         """Clicks per value of each of `dimensions`, robots and humans apart (whatever the
         filter says of robots): one query on raw clicks (every dimension over one scan of
@@ -421,8 +418,8 @@ class ClickRepository:
         for name, value, is_bot, clicks in await self.session.execute(per_dimension):
             found[name][(value, bool(is_bot))] += int(clicks)
         for name, value, is_bot, clicks in [
-            *await self.rollups.breakdown(dimensions, self._rolled_up(spec)),
-            *await self.hourly.breakdown(dimensions, hourly),
+            *await breakdown_rows(self.session, ClickRollup, dimensions, self._rolled_up(spec)),
+            *await breakdown_rows(self.session, ClickHourly, dimensions, hourly),
         ]:
             found[name][(value, is_bot)] += clicks
         return Breakdown(found)

@@ -47,7 +47,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shorturl.analytics.models import Click, ClickRollup
+from shorturl.analytics.models import Click, ClickHourly, ClickRollup
 from shorturl.links.models import Link, LinkStatus
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "TOTAL",
     "CountedClicks",
     "RollupRepository",
+    "breakdown_rows",
     "dimension_of",
     "first_full_day",
     "utc_naive",
@@ -252,25 +253,6 @@ class RollupRepository:
         ).one()
         return int(row[0]), int(row[1])
 
-    async def breakdown(
-        self, dimensions: Sequence[str], where: Sequence[ColumnElement[bool]]
-    ) -> list[tuple[str, str | None, bool, int]]:
-        """(dimension, value, is_bot, clicks) of these dimensions, in one query."""
-        statement = (
-            select(
-                ClickRollup.dimension,
-                ClickRollup.value,
-                ClickRollup.is_bot,
-                func.sum(ClickRollup.clicks),
-            )
-            .where(*where, ClickRollup.dimension.in_(dimensions))
-            .group_by(ClickRollup.dimension, ClickRollup.value, ClickRollup.is_bot)
-        )
-        return [
-            (row[0], row[1] or None, bool(row[2]), int(row[3]))
-            for row in await self.session.execute(statement)
-        ]
-
     async def series(self, where: Sequence[ColumnElement[bool]]) -> list[tuple[datetime, int, int]]:
         """(midnight of the day, clicks, unique visitors) per rolled-up day."""
         statement = (
@@ -345,6 +327,25 @@ class RollupRepository:
         if self._dialect() == "postgresql":
             return cast(func.timezone(literal("UTC"), Click.clicked_at), Date)
         return func.substr(Click.clicked_at, 1, 10)  # SQLite keeps UTC as text
+
+
+async def breakdown_rows(
+    session: AsyncSession,
+    table: type[ClickRollup] | type[ClickHourly],
+    dimensions: Sequence[str],
+    where: Sequence[ColumnElement[bool]],
+) -> list[tuple[str, str | None, bool, int]]:
+    """(dimension, value, is_bot, clicks) of these dimensions in the daily or the hourly
+    rollups (same columns), in one query."""
+    statement = (
+        select(table.dimension, table.value, table.is_bot, func.sum(table.clicks))
+        .where(*where, table.dimension.in_(dimensions))
+        .group_by(table.dimension, table.value, table.is_bot)
+    )
+    return [
+        (row[0], row[1] or None, bool(row[2]), int(row[3]))
+        for row in await session.execute(statement)
+    ]
 
 
 def dimension_of(name: str) -> ColumnElement[Any]:

@@ -21,6 +21,7 @@ from shorturl.analytics.models import Click
 from shorturl.analytics.orphans import OrphanFilter, OrphanRepository
 from shorturl.analytics.periods import Period, bucket_of, bucket_starts
 from shorturl.analytics.repository import Breakdown, ClickFilter, ClickRepository, LinkTally
+from shorturl.analytics.rollups import DIMENSIONS
 from shorturl.analytics.schemas import (
     BotShare,
     BrowserShare,
@@ -60,17 +61,6 @@ __all__ = [
 ]
 
 UNKNOWN = "unknown"
-# what a link's report breaks its clicks down by
-BREAKDOWN = (
-    "country",
-    "referrer_host",
-    "device",
-    "browser",
-    "os",
-    "bot",
-    *UTM_FIELDS,
-    "destination",
-)
 Share = TypeVar("Share", bound=BaseModel)
 
 
@@ -211,8 +201,9 @@ async def root_analytics(session: AsyncSession, link: Link) -> RootAnalytics:
     """Seed 001: `{total_clicks, clicks_by_country, clicks_by_device, last_click}`."""
     repository = ClickRepository(session)
     spec = ClickFilter(link_ids=[link.id])
-    countries = await repository.counts_by("country", spec)
-    devices = await repository.counts_by("device", spec)
+    counts = await repository.breakdown(spec, ["country", "device"])
+    countries = counts.counts("country", spec.include_bots)
+    devices = counts.counts("device", spec.include_bots)
     return RootAnalytics(
         total_clicks=link.click_count,
         clicks_by_country={code or UNKNOWN: clicks for code, clicks in countries},
@@ -230,7 +221,7 @@ async def link_analytics(
     spec = ClickFilter(link_ids=[link.id], since=since, include_bots=include_bots)
     repository = ClickRepository(session)
     total, unique = await repository.totals(spec)
-    counts = await repository.breakdown(spec, BREAKDOWN)
+    counts = await repository.breakdown(spec, DIMENSIONS)
     bot_clicks, preview_clicks, bot_data = _robots(counts)
     return LinkAnalytics(
         short_code=link.code,
