@@ -18,8 +18,8 @@ through the real service code, each in a fresh session, `--repeat` times (p50 an
 * the link's 30-day report (`link_analytics`, period 30d, by day);
 * the link's today report (period today, by hour) and its 24-hour report;
 * the account summary over 30 days (`summary`: totals, growth, top ten);
-* the account's top links over 30 days (`ClickRepository.top_links`, what the summary and
-  the dashboard use).
+* the account's top links over 30 days (`ClickRepository.ranking`: the summary's totals and
+  top ten).
 
 The current hour's clicks stay raw (they are not rolled up until the hour ends), as in a
 running system; `--reload` is not needed to repeat a measurement: `--keep` keeps the database.
@@ -228,8 +228,8 @@ async def measure(db: Database, owner: int, viral_id: int, repeat: int) -> None:
         session.expunge(viral)
 
     def top_links(session: Any) -> Awaitable[object]:
-        since = datetime.now(UTC) - timedelta(days=30)
-        return ClickRepository(session).top_links(ClickFilter(owner_id=owner, since=since), 10)
+        since = Period.parse("30d", "day").start(datetime.now(UTC), None)
+        return ClickRepository(session).ranking(ClickFilter(owner_id=owner, since=since), 10)
 
     reports: dict[str, Callable[[Any], Awaitable[object]]] = {
         "link 30-day report": lambda s: analytics.link_analytics(s, viral, Period.parse("30d", None)),

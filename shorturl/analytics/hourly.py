@@ -27,6 +27,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
+    Select,
     and_,
     cast,
     delete,
@@ -303,15 +304,19 @@ class HourlyRepository:
             for row in await self.session.execute(statement)
         ]
 
-    async def clicks_per_code(self, where: Sequence[ColumnElement[bool]]) -> list[tuple[str, int]]:
-        statement = (
-            select(Link.code, func.sum(ClickHourly.clicks))
-            .select_from(ClickHourly)
-            .join(Link, Link.id == ClickHourly.link_id)
+    @staticmethod
+    def clicks_per_link(where: Sequence[ColumnElement[bool]]) -> Select[int, int, int]:
+        """(link id, clicks, unique visitors) of the rows `where` selects, to sum with the
+        other sources."""
+        return (
+            select(
+                ClickHourly.link_id,
+                func.sum(ClickHourly.clicks),
+                func.sum(ClickHourly.new_visitors),
+            )
             .where(*where, ClickHourly.dimension == TOTAL)
-            .group_by(Link.code)
+            .group_by(ClickHourly.link_id)
         )
-        return [(row[0], int(row[1])) for row in await self.session.execute(statement)]
 
     @staticmethod
     def condition(links: ColumnElement[bool], hours: tuple[int, int]) -> ColumnElement[bool]:

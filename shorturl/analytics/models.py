@@ -12,6 +12,9 @@ from shorturl.storage.base import Base, BigId, UTCDateTime
 
 __all__ = ["Click", "ClickHourly", "ClickRollup", "OrphanOverflow", "OrphanVisit"]
 
+# the rollup rows of robots by name; a query that says the same reads their partial index
+ROBOT_ROWS = "dimension = 'bot' AND is_bot IS true"
+
 
 class Click(Base):
     __tablename__ = "clicks"
@@ -70,12 +73,12 @@ class ClickRollup(Base):
             sqlite_where=text("dimension = 'total'"),
         ),
         Index(  # and the robots of many links (a summary's `bot_data`) their `bot` rows
-            "ix_click_rollups_bots",
+            "ix_click_rollups_robots",
             "day",
             "link_id",
-            postgresql_include=["value", "is_bot", "clicks"],
-            postgresql_where=text("dimension = 'bot'"),
-            sqlite_where=text("dimension = 'bot'"),
+            postgresql_include=["value", "clicks"],
+            postgresql_where=text(ROBOT_ROWS),
+            sqlite_where=text(ROBOT_ROWS),
         ),
     )
 
@@ -111,6 +114,14 @@ class ClickHourly(Base):
             postgresql_include=["is_bot", "clicks", "unique_visitors", "new_visitors"],
             postgresql_where=text("dimension = 'total'"),
             sqlite_where=text("dimension = 'total'"),
+        ),
+        Index(  # the robots of many links today (a summary's `bot_data`)
+            "ix_click_hourly_robots",
+            "hour",
+            "link_id",
+            postgresql_include=["value", "clicks"],
+            postgresql_where=text(ROBOT_ROWS),
+            sqlite_where=text(ROBOT_ROWS),
         ),
     )
 

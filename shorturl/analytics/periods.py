@@ -63,11 +63,28 @@ class Period:
         return cls(name, granularity, span)
 
     def start(self, now: datetime, beginning: datetime | None) -> datetime | None:
-        """Where the period starts: `now - span`, midnight UTC for `today`, or `beginning`
-        for `all`."""
+        """Where the period starts: midnight UTC for `today`, `beginning` for `all`; a period
+        of days counted in days (`7d` by day: today and the 6 UTC days before it, as many
+        day buckets as it says) at a midnight; otherwise `now - span`.
+
+        Whole days are what the daily rollups hold: a period starting at a midnight reads
+        no raw clicks but today's, where `now - 30d` read part of a day 30 days back raw
+        over every link of an account (bench/analytics_10m.py)."""
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         if self.name == "today":
-            return now.replace(hour=0, minute=0, second=0, microsecond=0)
-        return now - self.span if self.span is not None else beginning
+            return midnight
+        if self.span is None:
+            return beginning
+        if self.in_days:
+            return midnight - (self.span - timedelta(days=1))
+        return now - self.span
+
+    @property
+    def in_days(self) -> bool:
+        """Whether the period is whole UTC days, today the last of them (`start`)."""
+        return (
+            self.span is not None and self.span >= timedelta(days=2) and self.granularity != "hour"
+        )
 
 
 def bucket_of(moment: datetime, granularity: str) -> datetime:

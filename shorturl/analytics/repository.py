@@ -50,7 +50,7 @@ from shorturl.analytics.rollups import (
 from shorturl.links.models import Link, LinkStatus
 from shorturl.storage.base import UTCDateTime
 
-__all__ = ["Breakdown", "ClickFilter", "ClickRepository", "LinkTally"]
+__all__ = ["Breakdown", "ClickFilter", "ClickRepository", "LinkTally", "Ranking"]
 
 _IDS_PER_QUERY = 5000  # bound parameters per IN list: SQLite and asyncpg cap them
 
@@ -83,6 +83,15 @@ class ClickFilter:
     until: datetime | None = None
     include_bots: bool = False
     all_links: bool = False  # with link_ids None: every link, whoever owns it (not rollups)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """A filter's clicks and unique visitors, and its most clicked links: (code, clicks)."""
+
+    clicks: int
+    unique_visitors: int
+    top: Sequence[tuple[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,13 +404,20 @@ class ClickRepository:
         hour_clicks, _ = await self.hourly.totals(hourly)
         return int(found or 0) + clicks + hour_clicks
 
-    async def breakdown(self, spec: ClickFilter, dimensions: Sequence[str]) -> Breakdown:
+    async def breakdown(
+        self, spec: ClickFilter, dimensions: Sequence[str], *, robots_only: bool = False
+    ) -> Breakdown:
         """Clicks per value of each of `dimensions`, robots and humans apart (whatever the
-        filter says of robots): one query on raw clicks (every dimension over one scan of
-        the rows), one on the daily rollups and one on the hourly rollups, however many
-        dimensions a report shows."""
+        filter says of robots; `robots_only`: robots alone): one query on raw clicks (every
+        dimension over one scan of the rows), one on the daily rollups and one on the hourly
+        rollups, however many dimensions a report shows."""
         spec = replace(spec, include_bots=True)
         raw, hourly = await self._not_rolled_up(spec)
+        rolled = self._rolled_up(spec)
+        if robots_only:  # the robots' partial indexes (models.ROBOT_ROWS) serve the rollups
+            raw.append(Click.is_bot.is_(True))
+            rolled.append(ClickRollup.is_bot.is_(True))
+            hourly.append(ClickHourly.is_bot.is_(True))
         found: dict[str, dict[tuple[str | None, bool], int]] = {
             name: defaultdict(int) for name in dimensions
         }
@@ -418,7 +434,7 @@ class ClickRepository:
         for name, value, is_bot, clicks in await self.session.execute(per_dimension):
             found[name][(value, bool(is_bot))] += int(clicks)
         for name, value, is_bot, clicks in [
-            *await breakdown_rows(self.session, ClickRollup, dimensions, self._rolled_up(spec)),
+            *await breakdown_rows(self.session, ClickRollup, dimensions, rolled),
             *await breakdown_rows(self.session, ClickHourly, dimensions, hourly),
         ]:
             found[name][(value, is_bot)] += clicks
@@ -452,24 +468,45 @@ class ClickRepository:
             point[1] += unique
         return [(start, clicks, unique) for start, (clicks, unique) in buckets.items()]
 
-    async def top_links(self, spec: ClickFilter, limit: int) -> list[tuple[str, int]]:
-        """(code, clicks) of the most clicked links in the filter, most first."""
+    async def ranking(self, spec: ClickFilter, limit: int) -> Ranking:
+        """The filter's totals and its `limit` most clicked links, in one statement: each
+        source's clicks and visitors per link, summed and ranked by the database, so only the
+        top rows come back (not one a link of an account with 10,000), each carrying the
+        totals over every link. Seeds `totals` for the same filter."""
         raw, hourly = await self._not_rolled_up(spec)
-        statement = (
-            select(Link.code, func.count())
-            .select_from(Click)
-            .join(Link, Link.id == Click.link_id)
+        per_source = union_all(
+            select(Click.link_id, func.count(), func.count(distinct(Click.visitor_hash)))
             .where(*raw)
-            .group_by(Link.code)
+            .group_by(Click.link_id),
+            RollupRepository.clicks_per_link(self._rolled_up(spec)),
+            HourlyRepository.clicks_per_link(hourly),
+        ).subquery("per_source")
+        link_id, clicks, visitors = per_source.c
+        per_link = (
+            select(
+                link_id.label("link_id"),
+                func.sum(clicks).label("clicks"),
+                func.sum(visitors).label("visitors"),
+            )
+            .group_by(link_id)
+            .subquery("per_link")
         )
-        counts: dict[str, int] = defaultdict(int)
-        for code, clicks in await self.session.execute(statement):
-            counts[code] += int(clicks)
-        for code, clicks in await self.rollups.clicks_per_code(self._rolled_up(spec)):
-            counts[code] += clicks
-        for code, clicks in await self.hourly.clicks_per_code(hourly):
-            counts[code] += clicks
-        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        statement = (
+            select(
+                Link.code,
+                per_link.c.clicks,
+                func.sum(per_link.c.clicks).over(),
+                func.sum(per_link.c.visitors).over(),
+            )
+            .join(per_link, per_link.c.link_id == Link.id)
+            .order_by(per_link.c.clicks.desc(), Link.code, Link.id)
+            .limit(max(limit, 1))  # a row for the totals
+        )
+        rows = (await self.session.execute(statement)).all()
+        total, unique = (int(rows[0][2]), int(rows[0][3])) if rows else (0, 0)
+        self._totals[_key_of(spec)] = (total, unique)
+        top = [(code, int(count)) for code, count, _, _ in rows[:limit] if count]
+        return Ranking(total, unique, top)
 
     async def visits(self, spec: ClickFilter, *, limit: int, offset: int) -> list[Click]:
         """A page of individual raw clicks, newest first (retention deletes old ones)."""

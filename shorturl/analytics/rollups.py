@@ -32,6 +32,7 @@ from typing import Any, Final
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Select,
     case,
     cast,
     delete,
@@ -269,15 +270,19 @@ class RollupRepository:
             for row in await self.session.execute(statement)
         ]
 
-    async def clicks_per_code(self, where: Sequence[ColumnElement[bool]]) -> list[tuple[str, int]]:
-        statement = (
-            select(Link.code, func.sum(ClickRollup.clicks))
-            .select_from(ClickRollup)
-            .join(Link, Link.id == ClickRollup.link_id)
+    @staticmethod
+    def clicks_per_link(where: Sequence[ColumnElement[bool]]) -> Select[int, int, int]:
+        """(link id, clicks, unique visitors) of the rows `where` selects, to sum with the
+        other sources."""
+        return (
+            select(
+                ClickRollup.link_id,
+                func.sum(ClickRollup.clicks),
+                func.sum(ClickRollup.unique_visitors),
+            )
             .where(*where, ClickRollup.dimension == TOTAL)
-            .group_by(Link.code)
+            .group_by(ClickRollup.link_id)
         )
-        return [(row[0], int(row[1])) for row in await self.session.execute(statement)]
 
     @staticmethod
     def conditions(
@@ -336,12 +341,20 @@ async def breakdown_rows(
     where: Sequence[ColumnElement[bool]],
 ) -> list[tuple[str, str | None, bool, int]]:
     """(dimension, value, is_bot, clicks) of these dimensions in the daily or the hourly
-    rollups (same columns), in one query."""
-    statement = (
-        select(table.dimension, table.value, table.is_bot, func.sum(table.clicks))
-        .where(*where, table.dimension.in_(dimensions))
-        .group_by(table.dimension, table.value, table.is_bot)
-    )
+    rollups (same columns), in one query. One dimension is named, not read: a partial index
+    of its rows (the robots') answers from the index alone."""
+    if len(dimensions) == 1:
+        statement = (
+            select(literal(dimensions[0]), table.value, table.is_bot, func.sum(table.clicks))
+            .where(*where, table.dimension == dimensions[0])
+            .group_by(table.value, table.is_bot)
+        )
+    else:
+        statement = (
+            select(table.dimension, table.value, table.is_bot, func.sum(table.clicks))
+            .where(*where, table.dimension.in_(dimensions))
+            .group_by(table.dimension, table.value, table.is_bot)
+        )
     return [
         (row[0], row[1] or None, bool(row[2]), int(row[3]))
         for row in await session.execute(statement)

@@ -141,8 +141,9 @@ class TopLink(BaseModel):
 
 class ClickTrends(BaseModel):
     daily_average: float
-    weekly_growth: float | None  # percent, last 7 days against the 7 before; None: no data
-    monthly_growth: float | None  # percent, last 30 days against the 30 before
+    # percent, the last 7 whole UTC days (today left out) against the 7 before; None: no data
+    weekly_growth: float | None
+    monthly_growth: float | None  # percent, the same for 30 whole days
 
 
 class Summary(BaseModel):

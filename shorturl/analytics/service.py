@@ -272,18 +272,31 @@ async def summary(
     since = period.start(now, None)
     repository = ClickRepository(session)
     spec = ClickFilter(owner_id=owner_id, since=since, include_bots=include_bots)
-    total, unique = await repository.totals(spec)
+    ranking = await repository.ranking(spec, 10)
+    total, unique = ranking.clicks, ranking.unique_visitors
     links, active = await repository.link_summary(owner_id)
-    days = max((now - since).total_seconds() / 86400, 1 / 24) if since else None
+    if period.in_days and period.span is not None:
+        days: float | None = period.span.days  # today counts as one of them
+    else:
+        days = max((now - since).total_seconds() / 86400, 1 / 24) if since else None
     if days is None:
         first = await repository.series(False, spec)
         start = min((bucket for bucket, _, _ in first), default=now.replace(tzinfo=None))
         days = max((now.replace(tzinfo=None) - start).total_seconds() / 86400, 1.0)
 
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+
     async def growth(span: timedelta) -> float | None:
-        recent = ClickFilter(owner_id=owner_id, since=now - span, include_bots=include_bots)
+        """The last `span` of whole UTC days (today, unfinished, left out) against the
+        `span` before: the same length on both sides, and only daily rollups to read."""
+        recent = ClickFilter(
+            owner_id=owner_id, since=midnight - span, until=midnight, include_bots=include_bots
+        )
         before = ClickFilter(
-            owner_id=owner_id, since=now - 2 * span, until=now - span, include_bots=include_bots
+            owner_id=owner_id,
+            since=midnight - 2 * span,
+            until=midnight - span,
+            include_bots=include_bots,
         )
         current = await repository.clicks(recent)
         previous = await repository.clicks(before)
@@ -291,7 +304,8 @@ async def summary(
             return None if current == 0 else 100.0
         return round((current - previous) / previous * 100, 2)
 
-    bot_clicks, preview_clicks, bot_data = _robots(await repository.breakdown(spec, ["bot"]))
+    robots = await repository.breakdown(spec, ["bot"], robots_only=True)
+    bot_clicks, preview_clicks, bot_data = _robots(robots)
     return Summary(
         total_urls=links,
         total_clicks=total,
@@ -301,7 +315,7 @@ async def summary(
             TopLink(short_code=code, clicks=clicks, click_rate=_percent(clicks, total))
             # Anonymous links belong to nobody in particular: their codes are not listed to
             # an anonymous caller (they would reveal everyone's links), only totals.
-            for code, clicks in (await repository.top_links(spec, 10) if owner_id else [])
+            for code, clicks in (ranking.top if owner_id else [])
         ],
         click_trends=ClickTrends(
             daily_average=round(total / days, 2),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import event
@@ -50,11 +50,11 @@ async def test_link_analytics_body(client: httpx.AsyncClient, runtime: Runtime) 
     # the same visitor twice today counts once: four clicks, three visitors
     assert (data["total_clicks"], data["unique_clicks"]) == (4, 3)
     series = data["time_series"]
-    assert len(series) == 8  # 7 days back to today, both ends included, zero-filled
+    assert len(series) == 7  # today and the 6 UTC days before, zero-filled
     assert series[0]["date"] == utcnow().date().isoformat()  # newest first
     assert sum(point["clicks"] for point in series) == 4
     assert series[0] == {"date": series[0]["date"], "clicks": 2, "unique_clicks": 1}
-    assert [point["clicks"] for point in series].count(0) == 8 - 3
+    assert [point["clicks"] for point in series].count(0) == 7 - 3
     assert data["geographic_data"] == [
         {"country": "United States", "country_code": "US", "clicks": 2, "percentage": 50.0},
         {"country": "Australia", "country_code": "AU", "clicks": 1, "percentage": 25.0},
@@ -156,7 +156,7 @@ async def test_summary_counts_only_the_callers_links(
     theirs = await make_link(client)  # anonymous
     ids = {code: await link_id(runtime, code) for code in [*mine, theirs]}
     await user_client.patch(f"/api/v1/urls/{mine[2]}", json={"status": "disabled"})
-    events = [click(ids[mine[0]], 3600 * n) for n in range(1, 7)]  # 6 clicks, last 6 hours
+    events = [click(ids[mine[0]], 2 * DAY + 3600 * n) for n in range(1, 7)]  # 6, 2 days ago
     events += [click(ids[mine[1]], 8 * DAY + 60 * n, ip=IP["AU"]) for n in range(2)]
     events += [click(ids[mine[1]], 60 * n, ip=IP["RU"], ua=UA["mobile"]) for n in range(2)]
     events += [click(ids[theirs], 60) for _ in range(5)]
@@ -175,7 +175,8 @@ async def test_summary_counts_only_the_callers_links(
     ]
     trends = data["click_trends"]
     assert trends["daily_average"] == round(10 / 30, 2)
-    assert trends["weekly_growth"] == 300.0  # 8 this week against 2 the week before
+    # whole days, today's 2 clicks left out: 6 the last 7 days against 2 the 7 before
+    assert trends["weekly_growth"] == 200.0
     assert trends["monthly_growth"] == 100.0  # nothing the month before
 
     anonymous = (await client.get("/api/v1/analytics/summary")).json()["data"]
@@ -229,3 +230,15 @@ async def test_a_link_report_reads_each_source_once(
     # watermarks; totals, breakdown and series, each over raw, daily and hourly rows
     assert len(statements) == 10, statements
     assert sum("UNION ALL" in statement for statement in statements) == 1
+
+
+def test_a_period_of_days_is_whole_utc_days_ending_today() -> None:
+    now = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
+    # by day: as many day buckets as the period says, today the last, from a midnight
+    assert Period.parse("7d", None).start(now, None) == datetime(2026, 12, 1, tzinfo=UTC)
+    assert Period.parse("30d", "day").start(now, None) == datetime(2026, 11, 8, tzinfo=UTC)
+    assert Period.parse("90d", "week").start(now, None) == datetime(2026, 9, 9, tzinfo=UTC)
+    # by hour, or a period of hours: exactly the span back from now
+    assert Period.parse("7d", "hour").start(now, None) == now - timedelta(days=7)
+    assert Period.parse("24h", "day").start(now, None) == now - timedelta(hours=24)
+    assert Period.parse("today", None).start(now, None) == datetime(2026, 12, 7, tzinfo=UTC)
