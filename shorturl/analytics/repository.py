@@ -57,9 +57,9 @@ _IDS_PER_QUERY = 5000  # bound parameters per IN list: SQLite and asyncpg cap th
 DIMENSIONS = {name: dimension_of(name) for name in ROLLED_UP}
 
 
-# (rolled_up_until, hourly_from, hourly_until) of a group of links, and a condition on a
-# table's `link_id` column that selects them (raw clicks, hourly rollups)
-_Watermarks = tuple[date | None, int | None, int | None]
+# (rolled_up_until, hourly_from, hourly_until, hourly_through) of a group of links, and a
+# condition on a table's `link_id` column that selects them (raw clicks, hourly rollups)
+_Watermarks = tuple[date | None, int | None, int | None, int | None]
 _LinksOf = Callable[[Any], ColumnElement[bool]]
 
 
@@ -306,7 +306,7 @@ class ClickRepository:
         first_full = _midnight(first_full_day(since)) if since is not None else None
         last_full = _midnight(until.date()) if until is not None else None
         raw_parts, hourly_parts = [], []
-        for (watermark, hourly_from, hourly_until), links in groups.items():
+        for (watermark, hourly_from, hourly_until, through), links in groups.items():
             ranges: list[tuple[datetime | None, datetime | None]] = [(since, until)]
             if daily and watermark is not None:
                 rolled_end = _midnight(watermark)
@@ -323,7 +323,9 @@ class ClickRepository:
             )
             raw_ranges = []
             for start, end in ranges:
-                hours, rest = hourly_ranges(start, end, covered)
+                hours, rest = hourly_ranges(
+                    start, end, covered, None if through is None else _moment(through)
+                )
                 raw_ranges.extend(rest)
                 if hours is not None:
                     hourly_parts.append(HourlyRepository.condition(links(ClickHourly), hours))
@@ -334,19 +336,19 @@ class ClickRepository:
         return conditions, hourly_conditions
 
     async def _links_by_watermark(self, spec: ClickFilter) -> dict[_Watermarks, _LinksOf]:
-        """For each (`rolled_up_until`, `hourly_from`, `hourly_until`) among the filter's
-        links, a condition selecting those links on a table's `link_id`; read once per
-        repository (one report)."""
+        """For each (`rolled_up_until`, `hourly_from`, `hourly_until`, `hourly_through`)
+        among the filter's links, a condition selecting those links on a table's `link_id`;
+        read once per repository (one report)."""
         key = (tuple(spec.link_ids) if spec.link_ids is not None else None, spec.owner_id)
         if key in self._watermark_groups:
             return self._watermark_groups[key]
         groups: dict[_Watermarks, _LinksOf] = {}
-        marks = (Link.rolled_up_until, Link.hourly_from, Link.hourly_until)
+        marks = (Link.rolled_up_until, Link.hourly_from, Link.hourly_until, Link.hourly_through)
         if spec.link_ids is not None:  # a few links: their ids, for index range scans
             ids: dict[_Watermarks, list[int]] = defaultdict(list)
             rows = await self.session.execute(select(*marks, Link.id).where(self._links(spec)))
-            for day, first, end, link_id in rows:
-                ids[(day, first, end)].append(link_id)
+            for day, first, end, through, link_id in rows:
+                ids[(day, first, end, through)].append(link_id)
             groups = {marks_of: partial(_link_in, group) for marks_of, group in ids.items()}
         else:  # an owner's links, maybe very many: subqueries
             found = await self.session.execute(select(*marks).where(self._links(spec)).distinct())
@@ -358,7 +360,7 @@ class ClickRepository:
                     )
                 )
                 chosen = select(Link.id).where(self._links(spec), same)
-                groups[(values[0], values[1], values[2])] = partial(_link_in, chosen)
+                groups[(values[0], values[1], values[2], values[3])] = partial(_link_in, chosen)
         self._watermark_groups[key] = groups
         return groups
 
@@ -559,10 +561,19 @@ class ClickRepository:
         counts against `max_clicks` stays: deleting visits does not reopen a used-up link)."""
         await self.session.execute(delete(Click).where(Click.link_id == link_id))
         await self.session.execute(delete(ClickRollup).where(ClickRollup.link_id == link_id))
+        await self.session.execute(delete(ClickHourly).where(ClickHourly.link_id == link_id))
         await self.session.execute(
             update(Link)
             .where(Link.id == link_id)
-            .values(click_count=0, last_clicked_at=None, rolled_up_until=None, raw_kept_from=None)
+            .values(
+                click_count=0,
+                last_clicked_at=None,
+                rolled_up_until=None,
+                raw_kept_from=None,
+                hourly_from=None,
+                hourly_until=None,
+                hourly_through=None,
+            )
             .execution_options(synchronize_session=False)
         )
 
@@ -618,6 +629,10 @@ def _key_of(spec: ClickFilter) -> tuple[Any, ...]:
 def _link_in(links: Any, table: Any) -> ColumnElement[bool]:
     """`table.link_id IN links` (ids, or a subquery of them)."""
     return cast(ColumnElement[bool], table.link_id.in_(links))
+
+
+def _moment(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _midnight(day: date) -> datetime:

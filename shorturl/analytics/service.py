@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shorturl.analytics.enrich import BOT, PREVIEW, UTM_FIELDS, campaign, country_name
 from shorturl.analytics.events import ClickEvent
-from shorturl.analytics.hourly import epoch_hour
+from shorturl.analytics.hourly import epoch_seconds, slice_end
 from shorturl.analytics.models import Click
 from shorturl.analytics.orphans import OrphanFilter, OrphanRepository
 from shorturl.analytics.periods import Period, bucket_of, bucket_starts
@@ -137,12 +137,12 @@ async def _roll_up_late(repository: ClickRepository, rows: Sequence[dict[str, An
     ]
     for start in range(0, len(late), 5000):  # a backlog replayed: bound the IN lists
         await repository.rollups.add([Click.event_id.in_(late[start : start + 5000])])
-    hours = await repository.hourly.watermarks(links)
+    marks = await repository.hourly.watermarks(links)
     late_hours = [
         row["event_id"]
         for row in rows
-        if (until := hours.get(row["link_id"])) is not None
-        and epoch_hour(row["clicked_at"]) < until
+        if (mark := marks.get(row["link_id"])) is not None
+        and epoch_seconds(row["clicked_at"]) < mark
     ]
     if late_hours:
         await repository.hourly.add_late(late_hours)
@@ -168,19 +168,20 @@ async def roll_up_finished_days(session: AsyncSession, *, links: int) -> int:
 
 
 async def roll_up_finished_hours(session: AsyncSession, *, links: int) -> int:
-    """The hourly roll-up job, one step: add the finished UTC hours of up to `links` links
-    clicked since their last hourly roll-up to the hourly rollups (analytics/hourly.py); how
-    many links it took (0: none left). Locks the links as `roll_up_finished_days` does."""
+    """The hourly roll-up job, one step: add the clicks of up to `links` links clicked since
+    their last hourly roll-up, up to the last `SLICE` boundary (the hour in progress too), to
+    the hourly rollups (analytics/hourly.py); how many links it took (0: none left). Locks
+    the links as `roll_up_finished_days` does."""
     now = utcnow()
-    now_hour = epoch_hour(now)
+    end = slice_end(now)
     repository = ClickRepository(session)
-    candidates = await repository.hourly.links_to_roll_up(now_hour, links)
+    candidates = await repository.hourly.links_to_roll_up(end, links)
     if candidates:
         await repository.lock_links(candidates)
         watermarks = await repository.hourly.watermarks(candidates)
-        due = [link_id for link_id, hour in watermarks.items() if hour is None or hour < now_hour]
+        due = [link_id for link_id, mark in watermarks.items() if mark is None or mark < end]
         if due:
-            await repository.hourly.roll_up(due, now_hour, now.date())
+            await repository.hourly.roll_up(due, end, now.date())
     return len(candidates)
 
 

@@ -112,6 +112,9 @@ class Link(Base):
     # click_hourly too (today's and yesterday's reports read them there): analytics/hourly.py.
     hourly_from: Mapped[int | None] = mapped_column(BigInteger, default=None)
     hourly_until: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # and those of the hour `hourly_until` (in progress) before this moment (seconds since
+    # 1970), rolled up in slices: a viral link's hour is not read raw as it grows.
+    hourly_through: Mapped[int | None] = mapped_column(BigInteger, default=None)
     # Target page metadata, fetched after creation by the worker (seed 003 "Redirect Info").
     title: Mapped[str | None] = mapped_column(Text, default=None)
     page_description: Mapped[str | None] = mapped_column(Text, default=None)
