@@ -21,8 +21,9 @@ through the real service code, each in a fresh session, `--repeat` times (p50 an
 * the account's top links over 30 days (`ClickRepository.ranking`: the summary's totals and
   top ten).
 
-The current hour's clicks stay raw (they are not rolled up until the hour ends), as in a
-running system; `--reload` is not needed to repeat a measurement: `--keep` keeps the database.
+The jobs roll the hour in progress up to its last 5-minute boundary (`SLICE`), as the
+worker does every run; the clicks since stay raw, as in a running system. `--keep` keeps the
+database, and `--database` measures it again.
 
     .venv/bin/python bench/analytics_10m.py                 # ~10-15 min on 2 cores
     .venv/bin/python bench/analytics_10m.py --scale 0.1     # 1M clicks, a quick look
