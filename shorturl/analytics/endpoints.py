@@ -35,7 +35,7 @@ async def link_analytics(
     links: LinkServiceDep,
     principal: CurrentPrincipal,
     period: Annotated[
-        str | None, Query(description="1h, 24h, today, 7d, 30d, 90d, 1y or all")
+        str | None, Query(description="1h, 24h, today, 7d, 30d, 90d, 1y or all; days: whole UTC days to today")
     ] = None,
     granularity: Annotated[str | None, Query(description="hour, day, week or month")] = None,
     include_bots: IncludeBots = False,
@@ -123,7 +123,7 @@ async def analytics_summary(
     session: SessionDep,
     principal: CurrentPrincipal,
     period: Annotated[
-        str | None, Query(description="1h, 24h, today, 7d, 30d, 90d, 1y or all")
+        str | None, Query(description="1h, 24h, today, 7d, 30d, 90d, 1y or all; days: whole UTC days to today")
     ] = None,
     include_bots: IncludeBots = False,
 ) -> Envelope[Summary]:
