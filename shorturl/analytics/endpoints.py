@@ -35,7 +35,8 @@ async def link_analytics(
     links: LinkServiceDep,
     principal: CurrentPrincipal,
     period: Annotated[
-        str | None, Query(description="1h, 24h, today, 7d, 30d, 90d, 1y or all; days: whole UTC days to today")
+        str | None,
+        Query(description="1h, 24h, today, 7d, 30d, 90d, 1y or all (days: whole UTC days)"),
     ] = None,
     granularity: Annotated[str | None, Query(description="hour, day, week or month")] = None,
     include_bots: IncludeBots = False,
@@ -123,7 +124,8 @@ async def analytics_summary(
     session: SessionDep,
     principal: CurrentPrincipal,
     period: Annotated[
-        str | None, Query(description="1h, 24h, today, 7d, 30d, 90d, 1y or all; days: whole UTC days to today")
+        str | None,
+        Query(description="1h, 24h, today, 7d, 30d, 90d, 1y or all (days: whole UTC days)"),
     ] = None,
     include_bots: IncludeBots = False,
 ) -> Envelope[Summary]:
