@@ -73,7 +73,7 @@ def crash_once(wrk: str, mode: str, seconds: int, after: float) -> dict[str, flo
             env = {**env, "SHORTURL_WORKER_RECLAIM_IDLE": "2"}
             scaled = mode == "scaled"
             server = partial(shorturl, env, tmp, server="uvicorn", workers=1, port=PORT, pin=Pin())
-            with server(worker="none" if scaled else "beside") as (base, group):
+            with server(worker="after" if scaled else "beside") as (base, group):
                 url = ensure_link(base)  # one answered redirect, and its click
                 load = subprocess.Popen(
                     wrk_command(wrk, url, seconds=seconds, connections=64, threads=2, pin=Pin()),

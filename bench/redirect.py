@@ -426,7 +426,7 @@ def shorturl(
 ) -> Iterator[tuple[str, int]]:
     """`shorturl serve` as a real process (group), answering on `port`. `worker`: where it
     stores clicks, `beside` (its default: a child process, pinned with the load), `inside`
-    (`--worker-inside`) or `none` (`--no-worker`: see `click_worker`)."""
+    (`--worker-inside`) or `after` (`--no-worker`: see `click_worker`)."""
     log_path = tmp / f"{server}-{workers}-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -34,9 +34,11 @@ import gc
 import os
 import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +72,7 @@ from shorturl.worker.transports import RedisStreamTransport  # noqa: E402
 FLUSH_INTERVAL: Final = 0.02
 APP_ROUND: Final = 20_000  # redirects in one turn of the app measurement
 CONCURRENCY: Final = 64  # requests in flight at once, as wrk's connections
+SPOOL_SIZE: Final = 16 * 1024 * 1024  # CLICK_SPOOL_SIZE's default
 
 
 def scopes(headers: list[tuple[bytes, bytes]], count: int) -> list[dict[str, Any]]:
@@ -97,6 +100,11 @@ async def measure(
 
     offline = ClickTracker(discard, ClientIpResolver())
     online = ClickTracker(transport.publish, ClientIpResolver())
+    spool_directory = Path(tempfile.mkdtemp(prefix="shorturl-bench-spool-"))
+    spooled = ClickTracker(
+        discard, ClientIpResolver(), spool_directory=spool_directory, spool_size=SPOOL_SIZE
+    )
+    await spooled.start()
 
     def record_only() -> float:
         spent = 0.0
@@ -126,7 +134,23 @@ async def measure(
             await online.flush()
         return time.process_time() - started
 
+    def record_spooled() -> float:
+        spent = 0.0
+        spool = spooled._spool
+        assert spool is not None
+        for _ in range(rounds):
+            started = time.process_time()
+            for scope in requests:
+                spooled.record(scope, 7)
+            spent += time.process_time() - started
+            spooled._values.clear()
+            spool.sent(spool.head, 0)  # as an accepted flush does
+        return spent
+
     timed("record", record_only)
+    timed("record, spooled", record_spooled)
+    await spooled.close()
+    shutil.rmtree(spool_directory)
     gc.collect()
     figures["flush, sent nowhere"] = await flushes(offline) / (rounds * batch) * 1e6
     gc.collect()
@@ -153,9 +177,12 @@ class GcWatch:
             self.counts[self.side][1] += time.perf_counter() - self._started
 
 
-async def measure_app(headers: list[tuple[bytes, bytes]], rounds: int) -> dict[str, float]:
+async def measure_app(
+    headers: list[tuple[bytes, bytes]], rounds: int, spool: bool
+) -> dict[str, float]:
     """CPU µs a redirect without and with tracking, and what tracking adds (median of the
-    paired turns), through the real app with its real tracker and Redis transport."""
+    paired turns), through the real app with its real tracker and Redis transport (and
+    its crash spool, with `spool`)."""
     async with postgres_database() as url:
         await asyncio.to_thread(upgrade, url)
         namespace = new_namespace()
@@ -168,6 +195,8 @@ async def measure_app(headers: list[tuple[bytes, bytes]], rounds: int) -> dict[s
             secret_key=secrets.token_urlsafe(48),
             rate_limit_enabled=False,
             worker_in_process=False,
+            click_inbox=f"{tempfile.gettempdir()}/{namespace}-inbox",
+            click_spool_size=SPOOL_SIZE if spool else 0,
         )
         app = create_app(settings, freeze_heap=True)
         try:
@@ -291,6 +320,11 @@ async def main() -> None:
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions a click (valgrind)"
     )
+    parser.add_argument(
+        "--no-spool",
+        action="store_true",
+        help="the app without its crash spool (CLICK_SPOOL_SIZE=0)",
+    )
     args = parser.parse_args()
     batch = max(int(args.rate * FLUSH_INTERVAL), 1)
     if args.instructions:
@@ -320,18 +354,19 @@ async def main() -> None:
             cells = " | ".join(f"{best[part]:.2f}" for part in parts)
             print(f"| {name} ({len(HEADERS[name])}) | {cells} |")
         print(
-            "\nrecord: on the request path (all the per-click work). flush, sent nowhere: to a "
+            "\nrecord: on the request path (all the per-click work); spooled: with the crash "
+            "spool (analytics/spool.py) writing each click. flush, sent nowhere: to a "
             "transport that keeps nothing. flush to Redis: batch, encode, XADD. all: record and "
             "flush to Redis, as a web process does."
         )
         print(
-            f"\nThe redirect app in-process, {args.rounds} turns of {APP_ROUND:,} redirects "
+            f"\nThe redirect app in-process ({'no spool' if args.no_spool else 'spool on'}), {args.rounds} turns of {APP_ROUND:,} redirects "
             f"each side, {CONCURRENCY} at once; CPU µs a redirect (medians)\n"
         )
         print("| headers | off | on | added | collections / 10k off → on | gc µs on |")
         print("|---|---|---|---|---|---|")
         for name, headers in HEADERS.items():
-            app = await measure_app(headers, args.rounds)
+            app = await measure_app(headers, args.rounds, not args.no_spool)
             print(
                 f"| {name} ({len(headers)}) | {app['off']:.2f} | {app['on']:.2f} | "
                 f"{app['added']:+.2f} ({app['added'] / app['off']:+.0%}) | "

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("shorturl/analytics/tracker.py",)
+MODULES = ("shorturl/analytics/tracker.py", "shorturl/analytics/spool.py")
 
 
 def built(source: Path) -> Path:
@@ -64,13 +64,16 @@ def compile_modules(sources: list[Path]) -> None:
     modules keep their names and the extensions land beside their sources."""
     with tempfile.TemporaryDirectory(prefix="shorturl-mypyc-") as scratch:
         (Path(scratch) / "shorturl").symlink_to(ROOT / "shorturl")
-        command = [sys.executable, "-m", "mypyc", f"--config-file={ROOT / 'pyproject.toml'}"]
-        command += [str(source.relative_to(ROOT)) for source in sources]
-        if subprocess.run(command, cwd=scratch, stdout=subprocess.DEVNULL).returncode:
-            raise SystemExit(
-                "mypyc could not compile (see above): it needs mypy and setuptools (the dev "
-                "extra) and a C compiler with Python's headers (Debian: gcc, python3-dev)"
-            )
+        # One module a run: mypyc puts the shared library of several modules built together
+        # at the top of the scratch directory, not beside them.
+        for source in sources:
+            command = [sys.executable, "-m", "mypyc", f"--config-file={ROOT / 'pyproject.toml'}"]
+            command.append(str(source.relative_to(ROOT)))
+            if subprocess.run(command, cwd=scratch, stdout=subprocess.DEVNULL).returncode:
+                raise SystemExit(
+                    "mypyc could not compile (see above): it needs mypy and setuptools (the "
+                    "dev extra) and a C compiler with Python's headers (Debian: gcc, python3-dev)"
+                )
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -76,6 +77,11 @@ class Settings(BaseSettings):
     # scaled: where clicks wait while Redis is away (default: `<namespace>-clicks-inbox.db`)
     click_inbox: str | None = None
     click_flush_interval: float = Field(0.02, gt=0, le=1)  # seconds between buffer flushes
+    # Each web process also copies its clicks into a file of its own until they are sent, so
+    # one killed outright loses none (analytics/spool.py); the directory (default: beside the
+    # inbox, `<inbox>-spool`) and each file's size (0: no spool).
+    click_spool: str | None = None
+    click_spool_size: int = Field(16 * 1024 * 1024, ge=0, le=1024**3)
     click_stream_maxlen: int = Field(100_000, ge=1000)  # stream entries (batches) kept, about
     # Stream entries (each a web process's flush, up to 1,000 clicks) stored per transaction:
     # small enough that a backlog is worked off in steps of a few thousand clicks.
@@ -161,6 +167,18 @@ class Settings(BaseSettings):
         (worker/fallback.py), `click_inbox` or `<namespace>-clicks-inbox.db` here."""
         path = self.click_inbox or f"{self.redis_namespace}-clicks-inbox.db"
         return f"sqlite+aiosqlite:///{path}"
+
+    @property
+    def click_spool_directory(self) -> Path | None:
+        """Where the web processes keep their unsent clicks: None when they leave no trace
+        that outlives the process anyway (clicks queued in memory), or `click_spool_size` 0."""
+        if not self.click_spool_size or not self.clicks_leave_the_process:
+            return None
+        if self.click_spool:
+            return Path(self.click_spool)
+        inbox = self.click_inbox_url if self.embedded else self.click_fallback_inbox_url
+        assert inbox is not None
+        return Path(f"{make_url(inbox).database}-spool")
 
     @property
     def clicks_leave_the_process(self) -> bool:

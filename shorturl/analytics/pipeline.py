@@ -52,6 +52,8 @@ class ClickPipeline:
                 runtime.client_ip,
                 max_buffered=settings.click_buffer_size,
                 flush_interval=settings.click_flush_interval,
+                spool_directory=settings.click_spool_directory,
+                spool_size=settings.click_spool_size,
             )
             if settings.click_tracking
             else None

@@ -1,6 +1,6 @@
 """`ClickTracker`: the per-process click buffer between the redirect and the event transport.
 
-The redirect calls `record` after answering: it appends the click's values of the wire form
+The redirect calls `record` just before answering: it appends the click's values of the wire form
 (`ClickBatch`: the link, the time, method, client address, and the three headers a report
 needs, cut and decoded) to one bounded flat list, with no I/O and no await. A click is
 numbered by its place in that list (a batch carries the number of its first click), so
@@ -25,10 +25,13 @@ A background task wakes when the buffer stops being empty, waits `flush_interval
 for more to arrive, then flushes. The XADD costs the same whatever it carries, so the
 interval sets its share of a click under load.
 
-What can be lost, stated: a graceful stop flushes everything (`close`). A hard crash loses
-what is buffered, at most one flush interval of clicks plus whatever waits for a transport
-that is down; the buffer holds at most `max_buffered` events, and events past that are
-dropped and counted (`dropped`) rather than letting memory grow while Redis is away.
+What can be lost, stated: a graceful stop flushes everything (`close`). A process killed
+outright loses nothing it recorded when it has a spool (analytics/spool.py): each click is
+also copied into a memory-mapped file of the process's own, and another process sends what
+a dead one left unsent, with the same event ids. Without one, a hard crash loses what is
+buffered, at most one flush interval of clicks plus whatever waits for a transport that is
+down. The buffer holds at most `max_buffered` events, and events past that are dropped and
+counted (`dropped`) rather than letting memory grow while Redis is away.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Final
 
 from shorturl.analytics.events import (
@@ -48,6 +52,7 @@ from shorturl.analytics.events import (
     WIDTH,
     ClickBatch,
 )
+from shorturl.analytics.spool import ClickSpool, orphaned_spools
 from shorturl.background import cancel_and_wait
 from shorturl.net.client_ip import UNKNOWN_CLIENT, ClientIpResolver
 
@@ -62,6 +67,7 @@ MAX_EVENTS_PER_BATCH: Final = 1000
 # make most of a site's traffic); emptied when full, so odd values cannot grow it.
 MAX_TEXTS: Final = 2048
 _RETRY_PAUSE: Final = 0.5
+ADOPT_EVERY: Final = 2.0  # seconds between looks for the spools of dead processes
 _now = time.time
 
 
@@ -73,6 +79,8 @@ class ClickTracker:
         *,
         max_buffered: int = 100_000,
         flush_interval: float = 0.02,
+        spool_directory: Path | None = None,
+        spool_size: int = 0,
     ) -> None:
         self._publish = publish
         self._client_ip = client_ip
@@ -88,8 +96,12 @@ class ClickTracker:
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._adopting: asyncio.Task[None] | None = None
         # Event ids: a random per-process prefix and a number, unique without a syscall.
         self._id_prefix = secrets.token_hex(8)
+        self._spool_directory = spool_directory if spool_size else None
+        self._spool_size = spool_size
+        self._spool: ClickSpool | None = None
         self._first_number = 1  # the number of the first click in `_values`
         # called before each flush: may record (the orphan-visit gate's count, orphans.py)
         self.before_flush: Callable[[], None] | None = None
@@ -154,7 +166,7 @@ class ClickTracker:
         raw_query = scope.get("query_string")
         if raw_query and b"utm_" in raw_query:
             query = raw_query[:MAX_QUERY].decode("latin-1")
-        values += (
+        click = (
             link_id,
             _now(),
             scope["method"],
@@ -166,32 +178,84 @@ class ClickTracker:
             query,  # `extra`: see record_orphan
             destination,
         )
+        values += click
+        spool = self._spool
+        if spool is not None:
+            spool.write(self._first_number + len(values) // WIDTH - 1, click)
 
     def record_orphan(self, scope: dict[str, Any], orphan: list[Any]) -> None:
         """Queue an orphan visit (a request that matched no link, analytics/orphans.py):
         recorded as a click on link 0 whose `extra` is `orphan` and its query. Not the hot path."""
         before = len(self._values)
-        self.record(scope, 0)
+        spool, self._spool = self._spool, None  # spooled below, once its `extra` is set
+        try:
+            self.record(scope, 0)
+        finally:
+            self._spool = spool
         if len(self._values) > before:  # `extra` is the value before the last (`destination`)
             self._values[-2] = [*orphan, self._values[-2]]
+            if spool is not None:
+                spool.write(self._first_number + before // WIDTH, self._values[before:])
 
     # the background side
 
     async def start(self) -> None:
+        if self._spool_directory is not None and self._spool is None:
+            try:
+                self._spool = ClickSpool(self._spool_directory, self._id_prefix, self._spool_size)
+            except OSError as exc:
+                log.warning("no click spool in %s (%s): a killed process loses its last clicks",
+                            self._spool_directory, exc)  # fmt: skip
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="click-tracker")
+        if self._spool is not None and self._adopting is None:
+            self._adopting = asyncio.create_task(self._adopt_forever(), name="click-spools")
 
     async def close(self) -> None:
         """Stop the background task and send what is buffered (graceful stop: nothing lost)."""
-        if self._task is not None:
-            await cancel_and_wait(self._task)
-            self._task = None
+        for task in (self._adopting, self._task):
+            if task is not None:
+                await cancel_and_wait(task)
+        self._task = self._adopting = None
         for _ in range(3):
             if await self.flush():
-                return
+                break
             await asyncio.sleep(_RETRY_PAUSE)
         if self._values:
             log.error("shutting down with %d click events unsent", len(self._values) // WIDTH)
+        if self._spool is not None:  # kept, for another process to send, if anything is left
+            self._spool.close(everything_sent=not self._values)
+            self._spool = None
+
+    async def adopt(self) -> int:
+        """Send the clicks that dead processes left in their spools; how many."""
+        if self._spool_directory is None:
+            return 0
+        own = self._spool.path if self._spool is not None else None
+        sent = 0
+        for orphaned in await asyncio.to_thread(orphaned_spools, self._spool_directory, own):
+            try:
+                batch = await asyncio.to_thread(orphaned.batch)
+                if len(batch):
+                    await self._publish(batch)
+            except Exception as exc:  # noqa: BLE001 - kept, and tried again
+                orphaned.release()
+                log.warning("clicks of %s not sent yet: %s", orphaned.path.name, exc)
+                continue
+            orphaned.done()
+            sent += len(batch)
+            if len(batch):
+                log.warning("sent %d clicks a stopped process left in %s", len(batch),
+                            orphaned.path.name)  # fmt: skip
+        return sent
+
+    async def _adopt_forever(self) -> None:
+        while True:
+            try:
+                await self.adopt()
+            except Exception:  # pragma: no cover - adopt handles the transport's errors
+                log.exception("sending the clicks of stopped processes failed")
+            await asyncio.sleep(ADOPT_EVERY)
 
     async def flush(self) -> bool:
         """Send what is buffered now. False when the transport refused (kept for later).
@@ -202,6 +266,8 @@ class ClickTracker:
         async with self._lock:
             values = self._values
             left = len(values) // WIDTH
+            spool = self._spool
+            head = spool.head if spool is not None else 0  # where the clicks in `left` end
             while left:
                 count = min(left, MAX_EVENTS_PER_BATCH)
                 end = count * WIDTH
@@ -218,6 +284,8 @@ class ClickTracker:
                 left -= count
                 self.recorded += count
                 self.largest_flush = max(self.largest_flush, count)
+            if spool is not None and spool is self._spool:
+                spool.sent(head, self._first_number)
             return True
 
     async def _run(self) -> None:

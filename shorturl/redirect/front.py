@@ -152,11 +152,12 @@ class RedirectFront:
                 await self.routed.expired(scope, send, ready.link)
                 return
             use = taken
+        if self._tracker is not None:
+            # O(1), no I/O (analytics/tracker.py); before the answer, so a process killed
+            # after sending it has the click in its spool (analytics/spool.py)
+            self._tracker.record(scope, ready.link.id, use, client_ip)
         await send(ready.start)
         await send(_EMPTY_BODY)
-        if self._tracker is not None:
-            # O(1), no I/O (analytics/tracker.py)
-            self._tracker.record(scope, ready.link.id, use, client_ip)
 
     async def _failed(self, scope: Scope, send: Any, exc: Exception, what: str) -> None:
         """503 with `Retry-After` when storage is away (one warning per outage), else 500."""

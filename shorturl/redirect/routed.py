@@ -132,10 +132,10 @@ class RoutedRedirects:
         # rules alone (the common smart link): no await before the answer
         visit = Visit(scope, client_ip, self._facts)
         destination = routing.rule_destination(visit) or routing.default
+        if self._tracker is not None:  # before the answer: a served click is one recorded
+            self._tracker.record(scope, link.id, 0, visit.client_ip, destination.label)
         await send(destination.start)
         await send(_EMPTY_BODY)
-        if self._tracker is not None:
-            self._tracker.record(scope, link.id, 0, visit.client_ip, destination.label)
 
     async def unlock(self, scope: Scope, receive: Any, send: Any) -> bool:
         """`POST /{code}` with the password form: True when answered here, False when the
@@ -236,10 +236,10 @@ class RoutedRedirects:
                 return
             use = taken
         destination = await self.destination(scope, link, client_ip)
+        if self._tracker is not None:  # before the answer: a served click is one recorded
+            self._tracker.record(scope, link.id, use, client_ip, destination.label)
         await send(destination.start)
         await send(_EMPTY_BODY)
-        if self._tracker is not None:
-            self._tracker.record(scope, link.id, use, client_ip, destination.label)
 
     async def _page(
         self,

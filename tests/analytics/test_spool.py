@@ -1,0 +1,179 @@
+"""The crash spool (analytics/spool.py): the clicks a process killed outright had not sent
+are sent by another, with their own event ids, and only those."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from shorturl.analytics.events import ClickBatch, ClickEvent, decode_batch
+from shorturl.analytics.models import Click
+from shorturl.analytics.spool import ClickSpool, orphaned_spools
+from shorturl.analytics.tracker import ClickTracker
+from shorturl.net.client_ip import ClientIpResolver
+from shorturl.runtime import Runtime
+
+VICTIM = Path(__file__).with_name("spool_victim.py")
+
+
+def killed_process(directory: Path, link_id: int, sent: int, unsent: int) -> str:
+    """Run a tracker that records `sent + unsent` clicks, has the first `sent` accepted, and is
+    SIGKILLed; its event id prefix."""
+    done = subprocess.run(
+        [sys.executable, str(VICTIM), str(directory), str(link_id), str(sent), str(unsent)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == -9, done.stderr
+    return done.stdout.strip()
+
+
+def _names(directory: Path) -> list[str]:
+    return sorted(path.name for path in directory.iterdir())
+
+
+class Collected:
+    def __init__(self) -> None:
+        self.events: list[ClickEvent] = []
+
+    async def publish(self, batch: ClickBatch) -> None:
+        self.events += decode_batch(batch.encode())  # as the worker reads it off the wire
+
+
+def tracker(directory: Path, collected: Collected) -> ClickTracker:
+    return ClickTracker(
+        collected.publish, ClientIpResolver(), spool_directory=directory, spool_size=1 << 20
+    )
+
+
+async def test_a_killed_process_unsent_clicks_are_sent_by_another_with_their_ids(
+    tmp_path: Path,
+) -> None:
+    prefix = killed_process(tmp_path, 42, sent=30, unsent=20)
+    sent = decode_batch((tmp_path / "sent.json").read_bytes())
+    assert [event.event_id for event in sent] == [f"{prefix}{n:x}" for n in range(1, 31)]
+
+    collected = Collected()
+    survivor = tracker(tmp_path, collected)
+    assert await survivor.adopt() == 20
+    events = collected.events
+    # the 20 it had not sent, and none of the 30 it had: no click twice, none lost
+    assert [event.event_id for event in events] == [f"{prefix}{n:x}" for n in range(31, 51)]
+    assert {event.link_id for event in events} == {42}
+    first = events[0]
+    assert (first.method, first.ip, first.user_agent, first.referrer) == (
+        "GET",
+        "203.0.113.9",
+        "Victim/30",
+        "https://ref/",
+    )
+    assert [event.query for event in events[:2]] == [None, "utm_source=victim"]
+    assert _names(tmp_path) == ["sent.json"]  # the spool is gone
+    assert await survivor.adopt() == 0
+
+
+async def test_a_living_process_spool_is_left_alone(tmp_path: Path) -> None:
+    living = tracker(tmp_path, Collected())
+    await living.start()
+    try:
+        living.record({"method": "GET", "headers": [], "client": ("198.51.100.1", 1)}, 5)
+        other = Collected()
+        assert await tracker(tmp_path, other).adopt() == 0
+        assert other.events == []
+        assert living._spool is not None and living._spool.path.exists()
+    finally:
+        await living.close()
+    assert _names(tmp_path) == []  # a graceful stop that sent everything removes it
+
+
+async def test_a_process_stopping_with_clicks_unsent_leaves_them_to_another(
+    tmp_path: Path,
+) -> None:
+    async def refused(_batch: ClickBatch) -> None:
+        raise ConnectionError("transport away")
+
+    stopping = ClickTracker(
+        refused, ClientIpResolver(), spool_directory=tmp_path, spool_size=1 << 20
+    )
+    await stopping.start()
+    for port in range(3):
+        stopping.record({"method": "GET", "headers": [], "client": ("198.51.100.1", port)}, 9)
+    await stopping.close()
+    collected = Collected()
+    assert await tracker(tmp_path, collected).adopt() == 3
+    assert [event.link_id for event in collected.events] == [9, 9, 9]
+
+
+def _clicks(spool_path: Path) -> list[int]:
+    """The numbers of the clicks an orphaned spool gives (the event ids are `p` + hex)."""
+    (orphaned,) = orphaned_spools(spool_path.parent, None)
+    batch = orphaned.batch()
+    orphaned.release()
+    return [int(event.event_id[1:], 16) for event in batch.events()]
+
+
+def test_the_ring_goes_round_many_times_and_keeps_only_what_is_unsent(tmp_path: Path) -> None:
+    spool = ClickSpool(tmp_path, "p", 4096)
+    click = (3, 1.5, "GET", "192.0.2.1", "UA", None, None, 0, None, None)
+    for number in range(1, 1001):  # ~50 bytes a record: about a dozen laps
+        spool.write(number, click)
+        if number % 7 == 0:
+            spool.sent(spool.head, number + 1)
+    assert spool.unspooled == 0
+    spool.close(everything_sent=False)  # as a killed process leaves it
+    assert _clicks(spool.path) == list(range(995, 1001))  # 994 was the last one sent
+
+
+def test_a_full_ring_keeps_what_fits_and_counts_the_rest(tmp_path: Path) -> None:
+    spool = ClickSpool(tmp_path, "p", 1024)
+    click = (3, 1.5, "GET", "192.0.2.1", "UA", None, None, 0, None, None)
+    for number in range(1, 101):
+        spool.write(number, click)
+    kept = 100 - spool.unspooled
+    assert 0 < kept < 100
+    spool.close(everything_sent=False)
+    assert _clicks(spool.path) == list(range(1, kept + 1))
+
+
+def test_a_record_torn_by_the_kill_ends_what_is_read(tmp_path: Path) -> None:
+    spool = ClickSpool(tmp_path, "p", 4096)
+    third = 0
+    for number in range(1, 4):
+        third = spool.head
+        spool.write(number, (3, 1.5, "GET", "192.0.2.1", f"UA{number}", None, None, 0, None, None))
+    spool.close(everything_sent=False)
+    body = bytearray(spool.path.read_bytes())
+    body[128 + third + 16 + 3] ^= 0xFF  # a byte of the last record's values, as if half written
+    spool.path.write_bytes(bytes(body))
+    assert _clicks(spool.path) == [1, 2]
+
+
+async def test_a_killed_web_process_clicks_are_stored(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Both modes: the app's tracker sends what a killed process left in the shared spool
+    directory, and the worker stores those clicks, with the dead process's ids."""
+    created = await client.post("/api/v1/urls", json={"long_url": "https://example.com/spool"})
+    code = created.json()["data"]["short_code"]
+    directory = runtime.settings.click_spool_directory
+    assert directory is not None
+    tracker = runtime.clicks.tracker
+    assert tracker is not None and tracker._spool is not None
+    assert tracker._spool.path.parent == directory
+    link = await runtime.resolver.resolve(code)
+    assert link is not None
+    prefix = killed_process(directory, link.id, sent=0, unsent=25)
+
+    await tracker.adopt()  # or the tracker's own look, every ADOPT_EVERY seconds, did
+    await runtime.clicks.drain()
+    async with runtime.database.sessionmaker() as session:
+        stored = await session.scalars(select(Click.event_id).where(Click.link_id == link.id))
+        assert sorted(stored) == sorted(f"{prefix}{n:x}" for n in range(1, 26))
+    details = (await client.get(f"/api/v1/urls/{code}")).json()["data"]
+    assert details["click_count"] == 25
+    assert [name for name in _names(directory) if name.startswith(prefix)] == []
