@@ -285,22 +285,24 @@ async def summary(
         start = min((bucket for bucket, _, _ in first), default=now.replace(tzinfo=None))
         days = max((now.replace(tzinfo=None) - start).total_seconds() / 86400, 1.0)
 
+    # Growth: the last 7 and 30 whole UTC days (today, unfinished, left out) against the as
+    # many days before: the same length on both sides, all four sums from one daily series.
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    sixty_days = ClickFilter(
+        owner_id=owner_id,
+        since=midnight - timedelta(days=60),
+        until=midnight,
+        include_bots=include_bots,
+    )
+    per_day = [(day, clicks) for day, clicks, _ in await repository.series(False, sixty_days)]
 
-    async def growth(span: timedelta) -> float | None:
-        """The last `span` of whole UTC days (today, unfinished, left out) against the
-        `span` before: the same length on both sides, and only daily rollups to read."""
-        recent = ClickFilter(
-            owner_id=owner_id, since=midnight - span, until=midnight, include_bots=include_bots
-        )
-        before = ClickFilter(
-            owner_id=owner_id,
-            since=midnight - 2 * span,
-            until=midnight - span,
-            include_bots=include_bots,
-        )
-        current = await repository.clicks(recent)
-        previous = await repository.clicks(before)
+    def growth(days: int) -> float | None:
+        def between(first: int, last: int) -> int:
+            day_zero = midnight.replace(tzinfo=None)  # the series' buckets are naive UTC
+            start, end = day_zero - timedelta(days=first), day_zero - timedelta(days=last)
+            return sum(clicks for day, clicks in per_day if start <= day < end)
+
+        current, previous = between(days, 0), between(2 * days, days)
         if previous == 0:
             return None if current == 0 else 100.0
         return round((current - previous) / previous * 100, 2)
@@ -320,8 +322,8 @@ async def summary(
         ],
         click_trends=ClickTrends(
             daily_average=round(total / days, 2),
-            weekly_growth=await growth(timedelta(days=7)),
-            monthly_growth=await growth(timedelta(days=30)),
+            weekly_growth=growth(7),
+            monthly_growth=growth(30),
         ),
         bot_clicks=bot_clicks,
         preview_clicks=preview_clicks,
