@@ -66,7 +66,10 @@ class ClickSpool:
         self._fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         # its blocks allocated now, not as the ring first reaches them (a write then faults)
-        os.posix_fallocate(self._fd, 0, size)
+        try:
+            os.posix_fallocate(self._fd, 0, size)
+        except OSError:  # a file system that cannot: a sparse file does the same, slower
+            os.ftruncate(self._fd, size)
         self._map = mmap.mmap(self._fd, size, mmap.MAP_SHARED)
         self._map[: len(_MAGIC)] = _MAGIC
         self._map[8:24] = id_prefix.encode().ljust(16)[:16]
