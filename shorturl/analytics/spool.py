@@ -32,6 +32,7 @@ import logging
 import mmap
 import os
 import struct
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -149,8 +150,14 @@ class Orphaned:
 
 def orphaned_spools(directory: Path, own: Path | None) -> list[Orphaned]:
     """The spool files in `directory` nobody holds (their process is gone), locked."""
+    if not directory.is_dir():
+        return []
+    for making in directory.glob("*.making"):  # a process that died making its file: empty
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - making.stat().st_mtime > 60:  # not one being made now
+                _remove_if_unlocked(making)
     found = []
-    for path in sorted(directory.glob(f"*{SUFFIX}")) if directory.is_dir() else ():
+    for path in sorted(directory.glob(f"*{SUFFIX}")):
         if path == own:
             continue
         try:
@@ -167,6 +174,21 @@ def orphaned_spools(directory: Path, own: Path | None) -> list[Orphaned]:
             continue
         found.append(Orphaned(path, fd))
     return found
+
+
+def _remove_if_unlocked(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    except BlockingIOError:  # being made now
+        pass
+    finally:
+        os.close(fd)
 
 
 def _read(ring: mmap.mmap) -> ClickBatch:

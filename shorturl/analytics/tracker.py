@@ -233,20 +233,28 @@ class ClickTracker:
             return 0
         own = self._spool.path if self._spool is not None else None
         sent = 0
-        for orphaned in await asyncio.to_thread(orphaned_spools, self._spool_directory, own):
-            try:
-                batch = await asyncio.to_thread(orphaned.batch)
+        found = await asyncio.to_thread(orphaned_spools, self._spool_directory, own)
+        try:
+            while found:
+                orphaned = found[0]
+                try:
+                    batch = await asyncio.to_thread(orphaned.batch)
+                    if len(batch):
+                        await self._publish(batch)
+                except Exception as exc:  # noqa: BLE001 - kept, and tried again
+                    log.warning("clicks of %s not sent yet: %s", orphaned.path.name, exc)
+                    orphaned.release()
+                    found.pop(0)
+                    continue
+                orphaned.done()
+                found.pop(0)
+                sent += len(batch)
                 if len(batch):
-                    await self._publish(batch)
-            except Exception as exc:  # noqa: BLE001 - kept, and tried again
+                    log.warning("sent %d clicks a stopped process left in %s", len(batch),
+                                orphaned.path.name)  # fmt: skip
+        finally:  # cancelled (a stop): the files not sent yet are left for another
+            for orphaned in found:
                 orphaned.release()
-                log.warning("clicks of %s not sent yet: %s", orphaned.path.name, exc)
-                continue
-            orphaned.done()
-            sent += len(batch)
-            if len(batch):
-                log.warning("sent %d clicks a stopped process left in %s", len(batch),
-                            orphaned.path.name)  # fmt: skip
         return sent
 
     async def _adopt_forever(self) -> None:

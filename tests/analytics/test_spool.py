@@ -3,8 +3,12 @@ are sent by another, with their own event ids, and only those."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -177,3 +181,34 @@ async def test_a_killed_web_process_clicks_are_stored(
     details = (await client.get(f"/api/v1/urls/{code}")).json()["data"]
     assert details["click_count"] == 25
     assert [name for name in _names(directory) if name.startswith(prefix)] == []
+
+
+def test_a_file_left_half_made_is_removed_once_old(tmp_path: Path) -> None:
+    """A process that died between creating its file and naming it leaves `….making`."""
+    making = tmp_path / "dead.making"
+    making.write_bytes(b"")
+    assert orphaned_spools(tmp_path, None) == []
+    assert making.exists()  # it may be one being made now
+    os.utime(making, (time.time() - 120, time.time() - 120))
+    assert orphaned_spools(tmp_path, None) == []
+    assert not making.exists()
+
+
+async def test_a_stop_while_sending_leaves_the_dead_process_clicks_for_another(
+    tmp_path: Path,
+) -> None:
+    killed_process(tmp_path, 7, sent=0, unsent=4)
+    hanging = asyncio.Event()
+
+    async def never(_batch: ClickBatch) -> None:
+        hanging.set()
+        await asyncio.Event().wait()
+
+    stopping = ClickTracker(never, ClientIpResolver(), spool_directory=tmp_path, spool_size=1 << 20)
+    adopting = asyncio.create_task(stopping.adopt())
+    await asyncio.wait_for(hanging.wait(), 10)
+    adopting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await adopting
+    collected = Collected()
+    assert await tracker(tmp_path, collected).adopt() == 4  # its lock was let go
