@@ -87,16 +87,15 @@ class ClickSpool:
         body = orjson.dumps(values)
         length = _RECORD_HEAD + len(body)
         at = self._head % self._lap
-        if self._lap - at < length:  # not enough room before the ring's end: the next lap
-            if self._lap - at >= _RECORD_HEAD:
-                _RECORD.pack_into(self._map, _DATA_AT + at, 0, 0, 0)  # "go round"
-            skip = self._lap - at
-            at = 0
-        else:
-            skip = 0
-        if self._head + skip + length - self._mark > self._lap:
+        # not enough room before the ring's end: the record goes at the start of the next lap
+        skip = self._lap - at if self._lap - at < length else 0
+        if self._head + skip + length - self._mark > self._lap:  # full: nothing overwritten
             self.unspooled += 1
             return
+        if skip:
+            if skip >= _RECORD_HEAD:
+                _RECORD.pack_into(self._map, _DATA_AT + at, 0, 0, 0)  # "go round"
+            at = 0
         start = _DATA_AT + at
         self._map[start + _RECORD_HEAD : start + length] = body
         _RECORD.pack_into(self._map, start, len(body), zlib.crc32(body), number)

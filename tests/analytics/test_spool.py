@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 from sqlalchemy import select
 
 from shorturl.analytics.events import ClickBatch, ClickEvent, decode_batch
@@ -212,3 +213,24 @@ async def test_a_stop_while_sending_leaves_the_dead_process_clicks_for_another(
         await adopting
     collected = Collected()
     assert await tracker(tmp_path, collected).adopt() == 4  # its lock was let go
+
+
+def test_a_full_ring_that_must_go_round_overwrites_nothing_unsent(tmp_path: Path) -> None:
+    """The "go round" mark at a lap's end must not land on the oldest unsent record."""
+    spool = ClickSpool(tmp_path, "p", 128 + 896)  # a lap of 896 bytes
+
+    def click(record_length: int) -> tuple[object, ...]:
+        empty = len(orjson.dumps((3, 1.5, "GET", "192.0.2.1", "", None, None, 0, None, None)))
+        agent = "A" * (record_length - 16 - empty)
+        return (3, 1.5, "GET", "192.0.2.1", agent, None, None, 0, None, None)
+
+    spool.write(1, click(830))  # 0-830
+    spool.sent(spool.head, 2)  # sent: the oldest unsent record starts at 830
+    spool.write(2, click(60))  # 830-890
+    spool.write(3, click(70))  # no room before the end (6 bytes): 0-70 of the next lap
+    spool.write(4, click(754))  # 70-824
+    assert spool.unspooled == 0
+    spool.write(5, click(100))  # no room before the end (72), and the ring is full
+    assert spool.unspooled == 1
+    spool.close(everything_sent=False)
+    assert _clicks(spool.path) == [2, 3, 4]
