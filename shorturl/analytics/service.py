@@ -295,17 +295,7 @@ async def summary(
         include_bots=include_bots,
     )
     per_day = [(day, clicks) for day, clicks, _ in await repository.series(False, sixty_days)]
-
-    def growth(days: int) -> float | None:
-        def between(first: int, last: int) -> int:
-            day_zero = midnight.replace(tzinfo=None)  # the series' buckets are naive UTC
-            start, end = day_zero - timedelta(days=first), day_zero - timedelta(days=last)
-            return sum(clicks for day, clicks in per_day if start <= day < end)
-
-        current, previous = between(days, 0), between(2 * days, days)
-        if previous == 0:
-            return None if current == 0 else 100.0
-        return round((current - previous) / previous * 100, 2)
+    day_zero = midnight.replace(tzinfo=None)  # the series' buckets are naive UTC
 
     robots = await repository.breakdown(spec, ["bot"], robots_only=True)
     bot_clicks, preview_clicks, bot_data = _robots(robots)
@@ -322,8 +312,8 @@ async def summary(
         ],
         click_trends=ClickTrends(
             daily_average=round(total / days, 2),
-            weekly_growth=growth(7),
-            monthly_growth=growth(30),
+            weekly_growth=_growth(per_day, day_zero, 7),
+            monthly_growth=_growth(per_day, day_zero, 30),
         ),
         bot_clicks=bot_clicks,
         preview_clicks=preview_clicks,
@@ -334,6 +324,20 @@ async def summary(
             else None
         ),
     )
+
+
+def _growth(per_day: list[tuple[datetime, int]], midnight: datetime, days: int) -> float | None:
+    """The clicks of the `days` whole days before `midnight` against the `days` before
+    those, in percent; None when both are 0."""
+
+    def between(first: int, last: int) -> int:
+        start, end = midnight - timedelta(days=first), midnight - timedelta(days=last)
+        return sum(clicks for day, clicks in per_day if start <= day < end)
+
+    current, previous = between(days, 0), between(2 * days, days)
+    if previous == 0:
+        return None if current == 0 else 100.0
+    return round((current - previous) / previous * 100, 2)
 
 
 async def orphan_visits(

@@ -147,8 +147,10 @@ class Orphaned:
         os.close(self._fd)
 
 
-def orphaned_spools(directory: Path, own: Path | None) -> list[Orphaned]:
-    """The spool files in `directory` nobody holds (their process is gone), locked."""
+def orphaned_spools(directory: Path) -> list[Orphaned]:
+    """The spool files in `directory` nobody holds (their process is gone), locked. A
+    process's own file is not among them: `flock` locks an open file, not a process, so its
+    own lock refuses it too."""
     if not directory.is_dir():
         return []
     for making in directory.glob("*.making"):  # a process that died making its file: empty
@@ -157,8 +159,6 @@ def orphaned_spools(directory: Path, own: Path | None) -> list[Orphaned]:
                 _remove_if_unlocked(making)
     found = []
     for path in sorted(directory.glob(f"*{SUFFIX}")):
-        if path == own:
-            continue
         try:
             fd = os.open(path, os.O_RDWR)
         except FileNotFoundError:  # sent and removed by another process meanwhile

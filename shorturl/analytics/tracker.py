@@ -52,7 +52,7 @@ from shorturl.analytics.events import (
     WIDTH,
     ClickBatch,
 )
-from shorturl.analytics.spool import ClickSpool, orphaned_spools
+from shorturl.analytics.spool import ClickSpool, Orphaned, orphaned_spools
 from shorturl.background import cancel_and_wait
 from shorturl.net.client_ip import UNKNOWN_CLIENT, ClientIpResolver
 
@@ -118,11 +118,13 @@ class ClickTracker:
         use: int = 0,
         client_ip: str | None = None,
         destination: str | None = None,
+        orphan: list[Any] | None = None,
     ) -> None:
         """Queue a click on `link_id` from this ASGI request. O(1); never awaits.
 
         `client_ip`: the request's client address when the caller has found it already;
-        `destination`: where a smart link sent it (None: the link's long_url)."""
+        `destination`: where a smart link sent it (None: the link's long_url); `orphan`: see
+        `record_orphan`."""
         values = self._values
         if len(values) >= self._capacity:
             self.dropped += 1
@@ -150,7 +152,8 @@ class ClickTracker:
                     )
         except TypeError:  # another form ASGI allows (pairs as lists, a tuple of pairs): made so
             pairs = [(bytes(name), bytes(value)) for name, value in scope["headers"]]
-            return self.record({**scope, "headers": pairs}, link_id, use, client_ip, destination)
+            scope = {**scope, "headers": pairs}
+            return self.record(scope, link_id, use, client_ip, destination, orphan)
         if client_ip is None:
             # ClientIpResolver.from_scope's rule for a resolver that trusts no proxy, inline:
             # the call is ~10% of a click's instructions (bench/tracker.py --instructions).
@@ -175,7 +178,7 @@ class ClickTracker:
             referrer,
             language,
             use,
-            query,  # `extra`: see record_orphan
+            query if orphan is None else [*orphan, query],  # `extra`
             destination,
         )
         values += click
@@ -186,16 +189,7 @@ class ClickTracker:
     def record_orphan(self, scope: dict[str, Any], orphan: list[Any]) -> None:
         """Queue an orphan visit (a request that matched no link, analytics/orphans.py):
         recorded as a click on link 0 whose `extra` is `orphan` and its query. Not the hot path."""
-        before = len(self._values)
-        spool, self._spool = self._spool, None  # spooled below, once its `extra` is set
-        try:
-            self.record(scope, 0)
-        finally:
-            self._spool = spool
-        if len(self._values) > before:  # `extra` is the value before the last (`destination`)
-            self._values[-2] = [*orphan, self._values[-2]]
-            if spool is not None:
-                spool.write(self._first_number + before // WIDTH, self._values[before:])
+        self.record(scope, 0, orphan=orphan)
 
     # the background side
 
@@ -231,31 +225,35 @@ class ClickTracker:
         """Send the clicks that dead processes left in their spools; how many."""
         if self._spool_directory is None:
             return 0
-        own = self._spool.path if self._spool is not None else None
         sent = 0
-        found = await asyncio.to_thread(orphaned_spools, self._spool_directory, own)
+        found = await asyncio.to_thread(orphaned_spools, self._spool_directory)
         try:
             while found:
-                orphaned = found[0]
-                try:
-                    batch = await asyncio.to_thread(orphaned.batch)
-                    if len(batch):
-                        await self._publish(batch)
-                except Exception as exc:  # noqa: BLE001 - kept, and tried again
-                    log.warning("clicks of %s not sent yet: %s", orphaned.path.name, exc)
-                    orphaned.release()
-                    found.pop(0)
-                    continue
-                orphaned.done()
-                found.pop(0)
-                sent += len(batch)
-                if len(batch):
-                    log.warning("sent %d clicks a stopped process left in %s", len(batch),
-                                orphaned.path.name)  # fmt: skip
+                sent += await self._send_orphaned(found.pop(0))
         finally:  # cancelled (a stop): the files not sent yet are left for another
             for orphaned in found:
                 orphaned.release()
         return sent
+
+    async def _send_orphaned(self, orphaned: Orphaned) -> int:
+        sent = False
+        try:
+            batch = await asyncio.to_thread(orphaned.batch)
+            if len(batch):
+                await self._publish(batch)
+            sent = True
+        except Exception as exc:  # noqa: BLE001 - kept, and tried again
+            log.warning("clicks of %s not sent yet: %s", orphaned.path.name, exc)
+            return 0
+        finally:  # a stop (cancelled) in the middle: not sent
+            if sent:
+                orphaned.done()
+            else:
+                orphaned.release()
+        if len(batch):
+            log.warning("sent %d clicks a stopped process left in %s", len(batch),
+                        orphaned.path.name)  # fmt: skip
+        return len(batch)
 
     async def _adopt_forever(self) -> None:
         while True:
@@ -292,7 +290,7 @@ class ClickTracker:
                 left -= count
                 self.recorded += count
                 self.largest_flush = max(self.largest_flush, count)
-            if spool is not None and spool is self._spool:
+            if spool is not None:
                 spool.sent(head, self._first_number)
             return True
 

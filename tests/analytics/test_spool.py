@@ -116,7 +116,7 @@ async def test_a_process_stopping_with_clicks_unsent_leaves_them_to_another(
 
 def _clicks(spool_path: Path) -> list[int]:
     """The numbers of the clicks an orphaned spool gives (the event ids are `p` + hex)."""
-    (orphaned,) = orphaned_spools(spool_path.parent, None)
+    (orphaned,) = orphaned_spools(spool_path.parent)
     batch = orphaned.batch()
     orphaned.release()
     return [int(event.event_id[1:], 16) for event in batch.events()]
@@ -188,10 +188,10 @@ def test_a_file_left_half_made_is_removed_once_old(tmp_path: Path) -> None:
     """A process that died between creating its file and naming it leaves `….making`."""
     making = tmp_path / "dead.making"
     making.write_bytes(b"")
-    assert orphaned_spools(tmp_path, None) == []
+    assert orphaned_spools(tmp_path) == []
     assert making.exists()  # it may be one being made now
     os.utime(making, (time.time() - 120, time.time() - 120))
-    assert orphaned_spools(tmp_path, None) == []
+    assert orphaned_spools(tmp_path) == []
     assert not making.exists()
 
 
