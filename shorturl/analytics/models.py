@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shorturl.storage.base import Base, BigId, UTCDateTime
 
-__all__ = ["Click", "ClickHourly", "ClickRollup", "OrphanOverflow", "OrphanVisit"]
+__all__ = [
+    "Click",
+    "ClickHourly",
+    "ClickRollup",
+    "LinkPeriodTotal",
+    "OrphanOverflow",
+    "OrphanVisit",
+]
 
 # the rollup rows of robots by name; a query that says the same reads their partial index
 ROBOT_ROWS = "dimension = 'bot' AND is_bot IS true"
@@ -57,7 +64,11 @@ class ClickRollup(Base):
     `utm_campaign`) and a `total` row (value ''); robots flagged.
 
     `unique_visitors` is exact per row (a visitor's hash lives one UTC day). The roll-up job
-    fills rows for every finished day before `links.rolled_up_until` (analytics/rollups.py)."""
+    fills rows for every finished day before `links.rolled_up_until` (analytics/rollups.py).
+
+    `running_clicks` and `running_visitors`, on `total` rows only: the link's clicks and
+    unique visitors of this day and of every rolled-up day before it (same robot flag), so
+    the clicks of any run of whole days are the difference of two rows."""
 
     __tablename__ = "click_rollups"
     __table_args__ = (
@@ -80,6 +91,15 @@ class ClickRollup(Base):
             postgresql_where=text(ROBOT_ROWS),
             sqlite_where=text(ROBOT_ROWS),
         ),
+        Index(  # a link's running totals before a day: one probe from the end
+            "ix_click_rollups_running",
+            "link_id",
+            "is_bot",
+            "day",
+            postgresql_include=["running_clicks", "running_visitors"],
+            postgresql_where=text("dimension = 'total'"),
+            sqlite_where=text("dimension = 'total'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -90,6 +110,8 @@ class ClickRollup(Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     clicks: Mapped[int] = mapped_column(BigInteger, default=0)
     unique_visitors: Mapped[int] = mapped_column(BigInteger, default=0)
+    running_clicks: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    running_visitors: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ClickHourly(Base):
@@ -164,3 +186,24 @@ class OrphanOverflow(Base):
 
     minute: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     dropped: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LinkPeriodTotal(Base):
+    """A link's clicks over a fixed period ending at `as_of` (the UTC day they were summed
+    on), kept by the roll-up jobs (analytics/period_totals.py) so an account's reports read
+    a row a link instead of a row a link and day.
+
+    `span` ≥ 1: the rolled-up days [as_of - span days, as_of); `span` 0: the hours of day
+    `as_of` in the hourly rollups (`visitors`: their new visitors)."""
+
+    __tablename__ = "link_period_totals"
+    __table_args__ = (Index("ix_link_period_totals_span", "span", "as_of", "link_id"),)
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    span: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    visitors: Mapped[int] = mapped_column(BigInteger, default=0)

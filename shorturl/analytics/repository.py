@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Select,
     Table,
     and_,
     bindparam,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    not_,
     or_,
     select,
     true,
@@ -36,8 +38,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shorturl.analytics.hourly import HourlyRepository, hourly_ranges
-from shorturl.analytics.models import Click, ClickHourly, ClickRollup
+from shorturl.analytics.hourly import HourlyRepository, epoch_hour, hourly_ranges
+from shorturl.analytics.models import Click, ClickHourly, ClickRollup, LinkPeriodTotal
+from shorturl.analytics.period_totals import TODAY, PeriodTotalsRepository, span_of
 from shorturl.analytics.rollups import DIMENSIONS as ROLLED_UP
 from shorturl.analytics.rollups import (
     TOTAL,
@@ -49,6 +52,7 @@ from shorturl.analytics.rollups import (
 )
 from shorturl.links.models import Link, LinkStatus
 from shorturl.storage.base import UTCDateTime
+from shorturl.timestamps import utcnow
 
 __all__ = ["Breakdown", "ClickFilter", "ClickRepository", "LinkTally", "Ranking"]
 
@@ -83,6 +87,34 @@ class ClickFilter:
     until: datetime | None = None
     include_bots: bool = False
     all_links: bool = False  # with link_ids None: every link, whoever owns it (not rollups)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fast:
+    """A report of a fixed period (`span`, period_totals.py) up to `today`, to now
+    (`with_today`) or to today's midnight: the links rolled up to today are read from their
+    period totals, rolled-up days and (`with_today`) hours of today alike, when their hourly
+    rollups hold every hour of today they have."""
+
+    span: int
+    today: date
+    with_today: bool
+
+    def condition(self) -> ColumnElement[bool]:
+        """The links served (a condition on `Link`)."""
+        return and_(
+            Link.rolled_up_until == self.today,
+            or_(Link.hourly_from.is_(None), Link.hourly_from <= self._first_hour()),
+        )
+
+    def holds(self, rolled_up_until: date | None, hourly_from: int | None) -> bool:
+        """Whether links of these watermarks are served (as `condition` says)."""
+        return rolled_up_until == self.today and (
+            hourly_from is None or hourly_from <= self._first_hour()
+        )
+
+    def _first_hour(self) -> int:
+        return epoch_hour(datetime.combine(self.today, time(), UTC))
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,14 +317,15 @@ class ClickRepository:
         return conditions
 
     async def _not_rolled_up(
-        self, spec: ClickFilter, *, daily: bool = True
+        self, spec: ClickFilter, *, daily: bool = True, fast: _Fast | None = None
     ) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
         """What a report reads beside the daily rollups: (conditions on raw clicks,
         conditions on hourly rollups). For each link, the clicks from its `rolled_up_until`
         on and those of a partial day at either end of the period (daily rollups hold whole
         days only), of which the whole hours its hourly rollups hold are read there. Without
-        `daily` (hourly series), no day is left to the daily rollups. Index-friendly ranges,
-        per group of links that share their watermarks."""
+        `daily` (hourly series), no day is left to the daily rollups. With `fast`, its links
+        read no hourly rollups (their period totals hold them). Index-friendly ranges, per
+        group of links that share their watermarks."""
         conditions: list[ColumnElement[bool]] = [Click.is_counted.is_(True)]
         hourly_conditions: list[ColumnElement[bool]] = []
         if not spec.include_bots:
@@ -327,7 +360,7 @@ class ClickRepository:
                     start, end, covered, None if through is None else _moment(through)
                 )
                 raw_ranges.extend(rest)
-                if hours is not None:
+                if hours is not None and not (fast and fast.holds(watermark, hourly_from)):
                     hourly_parts.append(HourlyRepository.condition(links(ClickHourly), hours))
             if raw_ranges:
                 raw_parts.append(and_(links(Click), or_(*(_between(a, b) for a, b in raw_ranges))))
@@ -376,6 +409,58 @@ class ClickRepository:
             purged_only=purged_only,
         )
 
+    def _fast(self, spec: ClickFilter) -> _Fast | None:
+        """Which of the filter's links its period totals serve, if its period is one of them."""
+        today = utcnow().date()
+        span = span_of(spec.since, spec.until, today)
+        return None if span is None else _Fast(span, today, spec.until is None)
+
+    def _per_link(
+        self, spec: ClickFilter, fast: _Fast | None
+    ) -> tuple[list[Select[int, int, int]], list[Select[int, int, int]]]:
+        """(link id, clicks, visitors) selects of the filter's rolled-up days and of its
+        hours in the hourly rollups from period totals (the links `fast` serves), and of the
+        rest of its rolled-up days from running totals. The hourly rollups of the others:
+        `_not_rolled_up`."""
+        rolled = [
+            RollupRepository.running_per_link(
+                spec.link_ids,
+                spec.owner_id,
+                spec.since,
+                spec.until,
+                spec.include_bots,
+                also=not_(fast.condition()) if fast else None,
+            )
+        ]
+        if fast is None:
+            return rolled, []
+        served = LinkPeriodTotal.link_id.in_(
+            select(Link.id).where(self._links(spec), fast.condition())
+        )
+        if fast.span != TODAY:
+            rolled.append(
+                PeriodTotalsRepository.per_link(served, fast.span, fast.today, spec.include_bots)
+            )
+        hours = (
+            [PeriodTotalsRepository.per_link(served, TODAY, fast.today, spec.include_bots)]
+            if fast.with_today
+            else []
+        )
+        return rolled, hours
+
+    async def _summed(self, selects: Sequence[Select[int, int, int]]) -> tuple[int, int]:
+        """The clicks and visitors of these per-link selects, added up."""
+        if not selects:
+            return 0, 0
+        per_link = union_all(*selects).subquery("per_link")
+        _, clicks, visitors = per_link.c
+        row = (
+            await self.session.execute(
+                select(func.coalesce(func.sum(clicks), 0), func.coalesce(func.sum(visitors), 0))
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
     async def totals(self, spec: ClickFilter) -> tuple[int, int]:
         """(clicks, unique visitors). Hashes are salted per day, so a visitor counts once a
         day: uniques over a period are the sum of daily uniques (as rollups keep them).
@@ -383,13 +468,15 @@ class ClickRepository:
         key = _key_of(spec)
         if key in self._totals:
             return self._totals[key]
-        raw, hourly = await self._not_rolled_up(spec)
+        fast = self._fast(spec)
+        raw, hourly = await self._not_rolled_up(spec, fast=fast)
         row = (
             await self.session.execute(
                 select(func.count(), func.count(distinct(Click.visitor_hash))).where(*raw)
             )
         ).one()
-        clicks, unique = await self.rollups.totals(self._rolled_up(spec))
+        rolled, hours = self._per_link(spec, fast)
+        clicks, unique = await self._summed([*rolled, *hours])
         hour_clicks, hour_unique = await self.hourly.totals(hourly)
         found = int(row[0]) + clicks + hour_clicks, int(row[1]) + unique + hour_unique
         self._totals[key] = found
@@ -400,11 +487,29 @@ class ClickRepository:
         key = _key_of(spec)
         if key in self._totals:
             return self._totals[key][0]
-        raw, hourly = await self._not_rolled_up(spec)
-        found = await self.session.scalar(select(func.count()).where(*raw))
-        clicks, _ = await self.rollups.totals(self._rolled_up(spec))
-        hour_clicks, _ = await self.hourly.totals(hourly)
-        return int(found or 0) + clicks + hour_clicks
+        return (await self.clicks_of([spec]))[0]
+
+    async def clicks_of(self, specs: Sequence[ClickFilter]) -> list[int]:
+        """The clicks of each filter, all in one statement (a summary's growth windows)."""
+        parts: list[Select[int, int]] = []
+        for index, spec in enumerate(specs):
+            fast = self._fast(spec)
+            raw, hourly = await self._not_rolled_up(spec, fast=fast)
+            parts.append(select(literal(index), func.count()).where(*raw))
+            rolled, hours = self._per_link(spec, fast)
+            for per_link in (*rolled, *hours):
+                clicks = per_link.subquery().c[1]
+                parts.append(select(literal(index), func.coalesce(func.sum(clicks), 0)))
+            parts.append(
+                select(literal(index), func.coalesce(func.sum(ClickHourly.clicks), 0)).where(
+                    *hourly, ClickHourly.dimension == TOTAL
+                )
+            )
+        every = union_all(*parts).subquery("every")
+        spec_index, clicks = every.c
+        statement = select(spec_index, func.sum(clicks)).group_by(spec_index)
+        found = {row[0]: row[1] for row in await self.session.execute(statement)}
+        return [int(found.get(index) or 0) for index in range(len(specs))]
 
     async def breakdown(
         self, spec: ClickFilter, dimensions: Sequence[str], *, robots_only: bool = False
@@ -475,12 +580,15 @@ class ClickRepository:
         source's clicks and visitors per link, summed and ranked by the database, so only the
         top rows come back (not one a link of an account with 10,000), each carrying the
         totals over every link. Seeds `totals` for the same filter."""
-        raw, hourly = await self._not_rolled_up(spec)
+        fast = self._fast(spec)
+        raw, hourly = await self._not_rolled_up(spec, fast=fast)
+        rolled, hours = self._per_link(spec, fast)
         per_source = union_all(
             select(Click.link_id, func.count(), func.count(distinct(Click.visitor_hash)))
             .where(*raw)
             .group_by(Click.link_id),
-            RollupRepository.clicks_per_link(self._rolled_up(spec)),
+            *rolled,
+            *hours,
             HourlyRepository.clicks_per_link(hourly),
         ).subquery("per_source")
         link_id, clicks, visitors = per_source.c
@@ -562,6 +670,7 @@ class ClickRepository:
         await self.session.execute(delete(Click).where(Click.link_id == link_id))
         await self.session.execute(delete(ClickRollup).where(ClickRollup.link_id == link_id))
         await self.session.execute(delete(ClickHourly).where(ClickHourly.link_id == link_id))
+        await PeriodTotalsRepository(self.session).forget([link_id])
         await self.session.execute(
             update(Link)
             .where(Link.id == link_id)

@@ -24,7 +24,7 @@ What rollups cannot say, and how the reports approximate it:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
@@ -33,6 +33,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Select,
+    and_,
     case,
     cast,
     delete,
@@ -47,6 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from shorturl.analytics.models import Click, ClickHourly, ClickRollup
 from shorturl.links.models import Link, LinkStatus
@@ -59,6 +61,7 @@ __all__ = [
     "breakdown_rows",
     "dimension_of",
     "first_full_day",
+    "min_days",
     "utc_naive",
 ]
 
@@ -134,6 +137,7 @@ class RollupRepository:
             if watermark is not None:
                 where.append(Click.clicked_at >= datetime.combine(watermark, time()))
             await self.add(where)
+            await self.run_totals(ids, watermark)
         await self.session.execute(
             update(Link)
             .where(Link.id.in_(link_ids))
@@ -176,6 +180,56 @@ class RollupRepository:
             )
             await self.session.execute(statement)
 
+    async def run_totals(self, link_ids: Sequence[int], since: date | None) -> None:
+        """Bring the running totals of these links' `total` rows from day `since` on (None:
+        all of them) up to date, after clicks were added to those days: each row's clicks
+        and visitors added to those of the row before it."""
+        if not link_ids:
+            return
+        rows = ClickRollup
+        before = aliased(ClickRollup)
+        where = [rows.link_id.in_(link_ids), rows.dimension == TOTAL]
+        bases: list[ColumnElement[Any]] = [literal(0), literal(0)]
+        if since is not None:
+            where.append(rows.day >= since)
+            bases = [
+                func.coalesce(
+                    select(column)
+                    .where(
+                        before.link_id == rows.link_id,
+                        before.is_bot == rows.is_bot,
+                        before.dimension == TOTAL,
+                        before.day < since,
+                    )
+                    .order_by(before.day.desc())
+                    .limit(1)
+                    .scalar_subquery(),
+                    0,
+                )
+                for column in (before.running_clicks, before.running_visitors)
+            ]
+        partition, order = (rows.link_id, rows.is_bot), rows.day
+        summed = (
+            select(
+                rows.id,
+                (
+                    func.sum(rows.clicks).over(partition_by=partition, order_by=order) + bases[0]
+                ).label("clicks"),
+                (
+                    func.sum(rows.unique_visitors).over(partition_by=partition, order_by=order)
+                    + bases[1]
+                ).label("visitors"),
+            )
+            .where(*where)
+            .subquery("summed")
+        )
+        await self.session.execute(
+            update(ClickRollup)
+            .where(ClickRollup.id == summed.c.id)
+            .values(running_clicks=summed.c.clicks, running_visitors=summed.c.visitors)
+            .execution_options(synchronize_session=False)
+        )
+
     async def add_counted(self, counted: Sequence[CountedClicks]) -> None:
         """Add clicks that have no raw rows (imported history) to the rollups, where every
         report reads them. Visitors are unknown: they add no unique visitors."""
@@ -200,6 +254,17 @@ class RollupRepository:
         )
         for start in range(0, len(rows), 1000):  # bound parameters per statement
             await self.session.execute(statement, rows[start : start + 1000])
+        await self.run_totals_from(min_days(key[:2] for key in sums))
+
+    async def run_totals_from(self, first_days: Mapping[int, date]) -> None:
+        """`run_totals` for each link from its day (of a late or imported click) on, the
+        links of one day in one statement."""
+        by_day: dict[date, list[int]] = defaultdict(list)
+        for link_id, day in first_days.items():
+            by_day[day].append(link_id)
+        for day, ids in by_day.items():
+            for start in range(0, len(ids), 5000):
+                await self.run_totals(ids[start : start + 5000], day)
 
     # retention
 
@@ -285,6 +350,42 @@ class RollupRepository:
         )
 
     @staticmethod
+    def running_per_link(
+        link_ids: Sequence[int] | None,
+        owner_id: int | None,
+        since: datetime | None,
+        until: datetime | None,
+        include_bots: bool,
+        *,
+        also: ColumnElement[bool] | None = None,
+    ) -> Select[int, int, int]:
+        """(link id, clicks, unique visitors) of the rolled-up whole days inside [since,
+        until) of the links `conditions` selects (and `also`, a condition on `Link`), each
+        the difference of two running totals: an index probe at either end, however long
+        the period (four with robots)."""
+        first = first_full_day(since) if since is not None else None
+        end = until.date() if until is not None else None
+        links = _links_of(link_ids, owner_id)
+        if also is not None:
+            links = and_(links, also)
+        if first is not None and end is not None and first >= end:
+            return select(Link.id, literal(0), literal(0)).where(links)
+        flags = (False, True) if include_bots else (False,)
+
+        def between(column: Any) -> ColumnElement[int]:
+            ends = [_running_before(column, flag, end) for flag in flags]
+            if first is not None:
+                ends += [-_running_before(column, flag, first) for flag in flags]
+            total = ends[0]
+            for other in ends[1:]:
+                total = total + other
+            return total
+
+        return select(
+            Link.id, between(ClickRollup.running_clicks), between(ClickRollup.running_visitors)
+        ).where(links)
+
+    @staticmethod
     def conditions(
         link_ids: Sequence[int] | None,
         owner_id: int | None,
@@ -299,14 +400,7 @@ class RollupRepository:
         conditions: list[ColumnElement[bool]] = []
         if not include_bots:
             conditions.append(ClickRollup.is_bot.is_(False))
-        links = select(Link.id)
-        if link_ids is not None:
-            links = links.where(Link.id.in_(link_ids))
-        else:
-            links = links.where(
-                Link.owner_id == owner_id if owner_id is not None else Link.owner_id.is_(None),
-                Link.status != LinkStatus.DELETED,
-            )
+        links = select(Link.id).where(_links_of(link_ids, owner_id))
         if purged_only:
             links = links.where(Link.raw_kept_from.is_not(None))
             conditions.append(
@@ -359,6 +453,39 @@ async def breakdown_rows(
         (row[0], row[1] or None, bool(row[2]), int(row[3]))
         for row in await session.execute(statement)
     ]
+
+
+def _links_of(link_ids: Sequence[int] | None, owner_id: int | None) -> ColumnElement[bool]:
+    """The links a report of rollups reads: these, or those of `owner_id` (None: anonymous
+    links) not deleted."""
+    if link_ids is not None:
+        return Link.id.in_(link_ids)
+    return and_(
+        Link.owner_id == owner_id if owner_id is not None else Link.owner_id.is_(None),
+        Link.status != LinkStatus.DELETED,
+    )
+
+
+def _running_before(column: Any, is_bot: bool, day: date | None) -> ColumnElement[int]:
+    """A running total (`column`) of the outer query's link at its last `total` row before
+    `day` (None: its last), 0 without one."""
+    probe = select(column).where(
+        ClickRollup.link_id == Link.id,
+        ClickRollup.is_bot.is_(is_bot),
+        ClickRollup.dimension == TOTAL,
+    )
+    if day is not None:
+        probe = probe.where(ClickRollup.day < day)
+    return func.coalesce(probe.order_by(ClickRollup.day.desc()).limit(1).scalar_subquery(), 0)
+
+
+def min_days(pairs: Iterable[tuple[int, date]]) -> dict[int, date]:
+    """The first day of each link among (link id, day) pairs."""
+    first: dict[int, date] = {}
+    for link_id, day in pairs:
+        if link_id not in first or day < first[link_id]:
+            first[link_id] = day
+    return first
 
 
 def dimension_of(name: str) -> ColumnElement[Any]:

@@ -19,9 +19,10 @@ from shorturl.analytics.events import ClickEvent
 from shorturl.analytics.hourly import epoch_seconds, slice_end
 from shorturl.analytics.models import Click
 from shorturl.analytics.orphans import OrphanFilter, OrphanRepository
+from shorturl.analytics.period_totals import PeriodTotalsRepository
 from shorturl.analytics.periods import Period, bucket_of, bucket_starts
 from shorturl.analytics.repository import Breakdown, ClickFilter, ClickRepository, LinkTally
-from shorturl.analytics.rollups import DIMENSIONS
+from shorturl.analytics.rollups import DIMENSIONS, CountedClicks, RollupRepository, min_days
 from shorturl.analytics.schemas import (
     BotShare,
     BrowserShare,
@@ -48,6 +49,7 @@ from shorturl.storage.db import reuse_generic_plans
 from shorturl.timestamps import as_utc, utcnow
 
 __all__ = [
+    "add_counted_clicks",
     "delete_rolled_up_clicks",
     "link_analytics",
     "link_stats",
@@ -131,12 +133,17 @@ async def _roll_up_late(repository: ClickRepository, rows: Sequence[dict[str, An
     links = list({row["link_id"] for row in rows})
     watermarks = await repository.rollups.watermarks(links)
     late = [
-        row["event_id"]
+        row
         for row in rows
         if (day := watermarks.get(row["link_id"])) is not None and row["clicked_at"].date() < day
     ]
     for start in range(0, len(late), 5000):  # a backlog replayed: bound the IN lists
-        await repository.rollups.add([Click.event_id.in_(late[start : start + 5000])])
+        chunk = [row["event_id"] for row in late[start : start + 5000]]
+        await repository.rollups.add([Click.event_id.in_(chunk)])
+    if late:
+        first_days = min_days((row["link_id"], row["clicked_at"].date()) for row in late)
+        await repository.rollups.run_totals_from(first_days)
+        await PeriodTotalsRepository(repository.session).sum_days(list(first_days), utcnow().date())
     marks = await repository.hourly.watermarks(links)
     late_hours = [
         row["event_id"]
@@ -146,6 +153,21 @@ async def _roll_up_late(repository: ClickRepository, rows: Sequence[dict[str, An
     ]
     if late_hours:
         await repository.hourly.add_late(late_hours)
+        late_ids = set(late_hours)
+        await PeriodTotalsRepository(repository.session).sum_today(
+            sorted({row["link_id"] for row in rows if row["event_id"] in late_ids}),
+            utcnow().date(),
+        )
+
+
+async def add_counted_clicks(session: AsyncSession, counted: Sequence[CountedClicks]) -> None:
+    """Add clicks counted elsewhere (an importer's history, no raw rows) to the rollups and
+    to the period totals of their links."""
+    repository = RollupRepository(session)
+    await repository.add_counted(counted)
+    await PeriodTotalsRepository(session).sum_days(
+        sorted({item.link_id for item in counted}), utcnow().date()
+    )
 
 
 async def roll_up_finished_days(session: AsyncSession, *, links: int) -> int:
@@ -164,6 +186,7 @@ async def roll_up_finished_days(session: AsyncSession, *, links: int) -> int:
         due = [link_id for link_id, day in watermarks.items() if day is None or day < today]
         if due:
             await repository.rollups.roll_up(due, today)
+            await PeriodTotalsRepository(session).sum_days(due, today)
     return len(candidates)
 
 
@@ -182,6 +205,7 @@ async def roll_up_finished_hours(session: AsyncSession, *, links: int) -> int:
         due = [link_id for link_id, mark in watermarks.items() if mark is None or mark < end]
         if due:
             await repository.hourly.roll_up(due, end, now.date())
+            await PeriodTotalsRepository(session).sum_today(due, now.date())
     return len(candidates)
 
 
@@ -286,16 +310,27 @@ async def summary(
         days = max((now.replace(tzinfo=None) - start).total_seconds() / 86400, 1.0)
 
     # Growth: the last 7 and 30 whole UTC days (today, unfinished, left out) against the as
-    # many days before: the same length on both sides, all four sums from one daily series.
+    # many days before: the same length on both sides, from the clicks of the last 7, 14, 30
+    # and 60 days (period totals hold them).
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    sixty_days = ClickFilter(
-        owner_id=owner_id,
-        since=midnight - timedelta(days=60),
-        until=midnight,
-        include_bots=include_bots,
+    windows = (7, 14, 30, 60)
+    last = dict(
+        zip(
+            windows,
+            await repository.clicks_of(
+                [
+                    ClickFilter(
+                        owner_id=owner_id,
+                        since=midnight - timedelta(days=days),
+                        until=midnight,
+                        include_bots=include_bots,
+                    )
+                    for days in windows
+                ]
+            ),
+            strict=True,
+        )
     )
-    per_day = [(day, clicks) for day, clicks, _ in await repository.series(False, sixty_days)]
-    day_zero = midnight.replace(tzinfo=None)  # the series' buckets are naive UTC
 
     robots = await repository.breakdown(spec, ["bot"], robots_only=True)
     bot_clicks, preview_clicks, bot_data = _robots(robots)
@@ -312,8 +347,8 @@ async def summary(
         ],
         click_trends=ClickTrends(
             daily_average=round(total / days, 2),
-            weekly_growth=_growth(per_day, day_zero, 7),
-            monthly_growth=_growth(per_day, day_zero, 30),
+            weekly_growth=_growth(last[7], last[14] - last[7]),
+            monthly_growth=_growth(last[30], last[60] - last[30]),
         ),
         bot_clicks=bot_clicks,
         preview_clicks=preview_clicks,
@@ -326,15 +361,8 @@ async def summary(
     )
 
 
-def _growth(per_day: list[tuple[datetime, int]], midnight: datetime, days: int) -> float | None:
-    """The clicks of the `days` whole days before `midnight` against the `days` before
-    those, in percent; None when both are 0."""
-
-    def between(first: int, last: int) -> int:
-        start, end = midnight - timedelta(days=first), midnight - timedelta(days=last)
-        return sum(clicks for day, clicks in per_day if start <= day < end)
-
-    current, previous = between(days, 0), between(2 * days, days)
+def _growth(current: int, previous: int) -> float | None:
+    """`current` clicks against `previous`, in percent; None when both are 0."""
     if previous == 0:
         return None if current == 0 else 100.0
     return round((current - previous) / previous * 100, 2)

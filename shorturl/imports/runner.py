@@ -23,7 +23,8 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shorturl.accounts.principal import Principal
-from shorturl.analytics.rollups import CountedClicks, RollupRepository
+from shorturl.analytics import service as analytics
+from shorturl.analytics.rollups import CountedClicks
 from shorturl.imports.models import ImportJob, ImportStatus
 from shorturl.imports.records import Batch, ImportedLink, ImportProblem, Source
 from shorturl.imports.repository import ImportRepository
@@ -291,7 +292,7 @@ async def import_batch(
         tally.clicks += link.click_count
     tally.created = len(created)
     await session.flush()
-    await RollupRepository(session).add_counted(counted)
+    await analytics.add_counted_clicks(session, counted)
     ImportRepository(session).record(kind, job_id, (link.id for _, link in created))
     return tally
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shorturl.analytics.models import Click, ClickRollup
+from shorturl.analytics.models import Click, ClickRollup, LinkPeriodTotal
 from shorturl.links.models import DisabledBy, Link, LinkStatus, Tag, link_tags
 from shorturl.storage.db import reuse_generic_plans
 
@@ -338,6 +338,9 @@ class LinkRepository:
         ).all()
         await self.session.execute(delete(Click).where(Click.link_id.in_(owned)))
         await self.session.execute(delete(ClickRollup).where(ClickRollup.link_id.in_(owned)))
+        await self.session.execute(
+            delete(LinkPeriodTotal).where(LinkPeriodTotal.link_id.in_(owned))
+        )
         await self.session.execute(delete(link_tags).where(link_tags.c.link_id.in_(owned)))
         await self.session.execute(
             update(Link)

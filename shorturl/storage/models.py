@@ -5,6 +5,7 @@ from shorturl.analytics.models import (
     Click,
     ClickHourly,
     ClickRollup,
+    LinkPeriodTotal,
     OrphanOverflow,
     OrphanVisit,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "Domain",
     "ImportJob",
     "ImportedLink",
+    "LinkPeriodTotal",
     "OrphanOverflow",
     "OrphanVisit",
     "Link",

@@ -227,9 +227,12 @@ async def test_a_link_report_reads_each_source_once(
         body = await analytics.link_analytics(session, link, Period.parse("30d", None))
     assert (body.total_clicks, body.bot_clicks) == (1, 1)
     assert [share.device_type for share in body.device_data] == ["desktop"]
-    # watermarks; totals, breakdown and series, each over raw, daily and hourly rows
+    # watermarks; totals, breakdown and series, each over raw, daily and hourly rows (the
+    # rolled-up ones of totals, from period and running totals, in one statement)
     assert len(statements) == 10, statements
-    assert sum("UNION ALL" in statement for statement in statements) == 1
+    unions = [statement for statement in statements if "UNION ALL" in statement]
+    assert len(unions) == 2, unions
+    assert sum("link_period_totals" in statement for statement in unions) == 1
 
 
 def test_a_period_of_days_is_whole_utc_days_ending_today() -> None:
