@@ -194,7 +194,8 @@ class LinkPeriodTotal(Base):
     a row a link instead of a row a link and day.
 
     `span` ≥ 1: the rolled-up days [as_of - span days, as_of); `span` 0: the hours of day
-    `as_of` in the hourly rollups (`visitors`: their new visitors)."""
+    `as_of` in the hourly rollups (`visitors`: their new visitors). `value` '': every click;
+    else the robots of one `bot` rollup value (`kind:name`, no visitors)."""
 
     __tablename__ = "link_period_totals"
     __table_args__ = (Index("ix_link_period_totals_span", "span", "as_of", "link_id"),)
@@ -204,6 +205,7 @@ class LinkPeriodTotal(Base):
     )
     span: Mapped[int] = mapped_column(Integer, primary_key=True)
     is_bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True, default="")
     as_of: Mapped[date] = mapped_column(Date)
     clicks: Mapped[int] = mapped_column(BigInteger, default=0)
     visitors: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -20,9 +20,11 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    and_,
     delete,
     func,
     literal,
+    or_,
     select,
     union_all,
 )
@@ -57,6 +59,11 @@ def span_of(since: datetime | None, until: datetime | None, today: date) -> int 
     return span if span == TODAY or span in SPANS else None
 
 
+def _kept(table: type[ClickRollup] | type[ClickHourly]) -> ColumnElement[bool]:
+    """The rollup rows period totals sum: `total` rows, and `bot` rows of robots."""
+    return or_(table.dimension == TOTAL, and_(table.dimension == "bot", table.is_bot.is_(True)))
+
+
 class PeriodTotalsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -80,6 +87,7 @@ class PeriodTotalsRepository:
                     ClickRollup.link_id,
                     spans.c.span,
                     ClickRollup.is_bot,
+                    ClickRollup.value,
                     literal(today, Date),
                     func.sum(ClickRollup.clicks),
                     func.sum(ClickRollup.unique_visitors),
@@ -87,11 +95,11 @@ class PeriodTotalsRepository:
                 .join(spans, ClickRollup.day >= spans.c.first)
                 .where(
                     ClickRollup.link_id.in_(ids),
-                    ClickRollup.dimension == TOTAL,
+                    _kept(ClickRollup),
                     ClickRollup.day >= today - timedelta(days=max(SPANS)),
                     ClickRollup.day < today,
                 )
-                .group_by(ClickRollup.link_id, spans.c.span, ClickRollup.is_bot)
+                .group_by(ClickRollup.link_id, spans.c.span, ClickRollup.is_bot, ClickRollup.value)
             )
             await self._insert(summed)
 
@@ -106,17 +114,18 @@ class PeriodTotalsRepository:
                     ClickHourly.link_id,
                     literal(TODAY, Integer),
                     ClickHourly.is_bot,
+                    ClickHourly.value,
                     literal(today, Date),
                     func.sum(ClickHourly.clicks),
                     func.sum(ClickHourly.new_visitors),
                 )
                 .where(
                     ClickHourly.link_id.in_(ids),
-                    ClickHourly.dimension == TOTAL,
+                    _kept(ClickHourly),
                     ClickHourly.hour >= first,
                     ClickHourly.hour < first + 24,
                 )
-                .group_by(ClickHourly.link_id, ClickHourly.is_bot)
+                .group_by(ClickHourly.link_id, ClickHourly.is_bot, ClickHourly.value)
             )
             await self._insert(summed)
 
@@ -132,13 +141,41 @@ class PeriodTotalsRepository:
         `LinkPeriodTotal.link_id`), over `span`, summed on `today`, robots only if asked."""
         statement = select(
             LinkPeriodTotal.link_id, LinkPeriodTotal.clicks, LinkPeriodTotal.visitors
-        ).where(links, LinkPeriodTotal.span == span, LinkPeriodTotal.as_of == today)
+        ).where(
+            links,
+            LinkPeriodTotal.span == span,
+            LinkPeriodTotal.as_of == today,
+            LinkPeriodTotal.value == "",
+        )
         if not include_bots:
             statement = statement.where(LinkPeriodTotal.is_bot.is_(False))
         return statement
 
-    async def _insert(self, summed: Select[int, int, bool, date, int, int]) -> None:
-        columns = ["link_id", "span", "is_bot", "as_of", "clicks", "visitors"]
+    @staticmethod
+    def robots(
+        links: ColumnElement[bool], spans: Sequence[int], today: date
+    ) -> Select[str, str, bool, int]:
+        """('bot', `kind:name`, true, clicks) of the robots of the links `links` selects
+        over these spans, summed on `today`, as `rollups.breakdown_rows` gives them."""
+        return (
+            select(
+                literal("bot"),
+                LinkPeriodTotal.value,
+                LinkPeriodTotal.is_bot,
+                func.sum(LinkPeriodTotal.clicks),
+            )
+            .where(
+                links,
+                LinkPeriodTotal.span.in_(spans),
+                LinkPeriodTotal.as_of == today,
+                LinkPeriodTotal.is_bot.is_(True),
+                LinkPeriodTotal.value != "",
+            )
+            .group_by(LinkPeriodTotal.value, LinkPeriodTotal.is_bot)
+        )
+
+    async def _insert(self, summed: Select[int, int, bool, str, date, int, int]) -> None:
+        columns = ["link_id", "span", "is_bot", "value", "as_of", "clicks", "visitors"]
         await self.session.execute(
             LinkPeriodTotal.__table__.insert().from_select(columns, summed)  # type: ignore[attr-defined]
         )

@@ -398,7 +398,11 @@ class ClickRepository:
         return groups
 
     def _rolled_up(
-        self, spec: ClickFilter, *, purged_only: bool = False
+        self,
+        spec: ClickFilter,
+        *,
+        purged_only: bool = False,
+        also: ColumnElement[bool] | None = None,
     ) -> list[ColumnElement[bool]]:
         return RollupRepository.conditions(
             spec.link_ids,
@@ -407,6 +411,7 @@ class ClickRepository:
             spec.until,
             spec.include_bots,
             purged_only=purged_only,
+            also=also,
         )
 
     def _fast(self, spec: ClickFilter) -> _Fast | None:
@@ -519,8 +524,10 @@ class ClickRepository:
         dimension over one scan of the rows), one on the daily rollups and one on the hourly
         rollups, however many dimensions a report shows."""
         spec = replace(spec, include_bots=True)
-        raw, hourly = await self._not_rolled_up(spec)
-        rolled = self._rolled_up(spec)
+        # a summary's robots: those of the links up to date from their period totals
+        fast = self._fast(spec) if robots_only and list(dimensions) == ["bot"] else None
+        raw, hourly = await self._not_rolled_up(spec, fast=fast)
+        rolled = self._rolled_up(spec, also=not_(fast.condition()) if fast else None)
         if robots_only:  # the robots' partial indexes (models.ROBOT_ROWS) serve the rollups
             raw.append(Click.is_bot.is_(True))
             rolled.append(ClickRollup.is_bot.is_(True))
@@ -543,9 +550,25 @@ class ClickRepository:
         for name, value, is_bot, clicks in [
             *await breakdown_rows(self.session, ClickRollup, dimensions, rolled),
             *await breakdown_rows(self.session, ClickHourly, dimensions, hourly),
+            *(await self._fast_robots(spec, fast) if fast else []),
         ]:
             found[name][(value, is_bot)] += clicks
         return Breakdown(found)
+
+    async def _fast_robots(
+        self, spec: ClickFilter, fast: _Fast
+    ) -> list[tuple[str, str, bool, int]]:
+        spans = [span for span in (fast.span,) if span != TODAY]
+        if fast.with_today:
+            spans.append(TODAY)
+        served = LinkPeriodTotal.link_id.in_(
+            select(Link.id).where(self._links(spec), fast.condition())
+        )
+        statement = PeriodTotalsRepository.robots(served, spans, fast.today)
+        return [
+            (name, value, bool(is_bot), int(clicks))
+            for name, value, is_bot, clicks in await self.session.execute(statement)
+        ]
 
     async def series(self, hourly: bool, spec: ClickFilter) -> list[tuple[datetime, int, int]]:
         """(bucket start, clicks, unique visitors) per hour or per UTC day that has clicks.

@@ -394,13 +394,17 @@ class RollupRepository:
         include_bots: bool,
         *,
         purged_only: bool = False,
+        also: ColumnElement[bool] | None = None,
     ) -> list[ColumnElement[bool]]:
-        """The rollup rows a report filter selects: whole days inside [since, until); with
-        `purged_only`, only days whose raw clicks retention deleted (hourly series)."""
+        """The rollup rows a report filter selects: whole days inside [since, until) of its
+        links (and `also`, a condition on `Link`); with `purged_only`, only days whose raw
+        clicks retention deleted (hourly series)."""
         conditions: list[ColumnElement[bool]] = []
         if not include_bots:
             conditions.append(ClickRollup.is_bot.is_(False))
         links = select(Link.id).where(_links_of(link_ids, owner_id))
+        if also is not None:
+            links = links.where(also)
         if purged_only:
             links = links.where(Link.raw_kept_from.is_not(None))
             conditions.append(

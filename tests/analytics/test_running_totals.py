@@ -86,6 +86,21 @@ async def raw_counts(
     return {link_id: (clicks[link_id], len(visitors[link_id])) for link_id in clicks}
 
 
+async def raw_robots(session: AsyncSession, spec: ClickFilter) -> dict[str, int]:
+    """Robot clicks per `kind:name`, counted from raw clicks."""
+    rows = await session.execute(
+        select(Click.clicked_at, Click.kind, Click.bot_name).where(
+            Click.is_counted.is_(True), Click.is_bot.is_(True)
+        )
+    )
+    found: dict[str, int] = defaultdict(int)
+    for at, kind, name in rows:
+        at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+        if (spec.since is None or at >= spec.since) and (spec.until is None or at < spec.until):
+            found[f"{kind}:{name or ''}"] += 1
+    return dict(found)
+
+
 def windows(owner_id: int) -> list[ClickFilter]:
     """Periods of whole days and not, ending today, in the past, or never, robots or not."""
     midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -131,6 +146,8 @@ async def assert_reports_match_raw(runtime: Runtime, owner_id: int, link_ids: li
                 key=lambda item: (-item[1], item[0]),
             )
             assert list(ranking.top) == top, spec
+            robots = await ClickRepository(session).breakdown(spec, ["bot"], robots_only=True)
+            assert dict(robots.counts("bot", True)) == await raw_robots(session, spec), spec
 
 
 async def test_periods_of_rolled_up_days_read_what_the_raw_clicks_say(
@@ -145,12 +162,14 @@ async def test_periods_of_rolled_up_days_read_what_the_raw_clicks_say(
         for hour in ((3, 20) if n % 2 else (12,))
     ]
     events += [click(ids[1], ago(day), ua=UA["googlebot"]) for day in (30, 7, 0)]
+    events += [click(ids[2], ago(day), ua=UA["slack"]) for day in (29, 6, 1)]
     since_midnight = time.time() % 86400
     events += [  # a visitor twice in an hour to be rolled up (but just after midnight)
         click(link_id, since_midnight / 2 - n, ip=f"8.7.6.{link_id}")
         for link_id in ids[::2]
         for n in (0, 1)
     ]
+    events.append(click(ids[0], since_midnight / 2, ip="8.7.5.1", ua=UA["googlebot"]))
     assert await store_events(runtime, events) == len(events)
     await assert_reports_match_raw(runtime, account.user_id, ids)  # all raw: the reference
 

@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("link_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("span", sa.Integer(), nullable=False),
         sa.Column("is_bot", sa.Boolean(), nullable=False),
+        sa.Column("value", sa.String(length=255), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column("clicks", sa.BigInteger(), nullable=False),
         sa.Column("visitors", sa.BigInteger(), nullable=False),
@@ -69,10 +70,15 @@ def upgrade() -> None:
             name=op.f("fk_link_period_totals_link_id_links"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("link_id", "span", "is_bot", name=op.f("pk_link_period_totals")),
+        sa.PrimaryKeyConstraint(
+            "link_id", "span", "is_bot", "value", name=op.f("pk_link_period_totals")
+        ),
     )
     op.create_index(
-        "ix_link_period_totals_span", "link_period_totals", ["span", "as_of", "link_id"]
+        "ix_link_period_totals_span",
+        "link_period_totals",
+        ["span", "as_of", "link_id"],
+        postgresql_include=["is_bot", "value", "clicks", "visitors"],
     )
     # Reports read the period totals of every link rolled up to today: sum them now for
     # those (analytics/period_totals.py; the spans and the hours of today, as it does).
@@ -81,12 +87,15 @@ def upgrade() -> None:
         op.get_bind().execute(
             sa.text(
                 """
-                INSERT INTO link_period_totals (link_id, span, is_bot, as_of, clicks, visitors)
-                SELECT r.link_id, :span, r.is_bot, :today, sum(r.clicks), sum(r.unique_visitors)
+                INSERT INTO link_period_totals
+                    (link_id, span, is_bot, value, as_of, clicks, visitors)
+                SELECT r.link_id, :span, r.is_bot, r.value, :today, sum(r.clicks),
+                       sum(r.unique_visitors)
                 FROM click_rollups AS r JOIN links ON links.id = r.link_id
-                WHERE links.rolled_up_until = :today AND r.dimension = 'total'
+                WHERE links.rolled_up_until = :today
+                  AND (r.dimension = 'total' OR (r.dimension = 'bot' AND r.is_bot))
                   AND r.day >= :first AND r.day < :today
-                GROUP BY r.link_id, r.is_bot
+                GROUP BY r.link_id, r.is_bot, r.value
                 """
             ).bindparams(sa.bindparam("today", type_=sa.Date), sa.bindparam("first", type_=sa.Date)),
             {"span": span, "today": today, "first": today - timedelta(days=span)},
@@ -95,12 +104,14 @@ def upgrade() -> None:
     op.get_bind().execute(
         sa.text(
             """
-            INSERT INTO link_period_totals (link_id, span, is_bot, as_of, clicks, visitors)
-            SELECT h.link_id, 0, h.is_bot, :today, sum(h.clicks), sum(h.new_visitors)
+            INSERT INTO link_period_totals
+                (link_id, span, is_bot, value, as_of, clicks, visitors)
+            SELECT h.link_id, 0, h.is_bot, h.value, :today, sum(h.clicks), sum(h.new_visitors)
             FROM click_hourly AS h JOIN links ON links.id = h.link_id
-            WHERE links.rolled_up_until = :today AND h.dimension = 'total'
+            WHERE links.rolled_up_until = :today
+              AND (h.dimension = 'total' OR (h.dimension = 'bot' AND h.is_bot))
               AND h.hour >= :first AND h.hour < :first + 24
-            GROUP BY h.link_id, h.is_bot
+            GROUP BY h.link_id, h.is_bot, h.value
             """
         ).bindparams(sa.bindparam("today", type_=sa.Date)),
         {"today": today, "first": first_hour},
