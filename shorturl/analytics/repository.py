@@ -102,7 +102,8 @@ class _Fast:
 
     def condition(self) -> ColumnElement[bool]:
         """The links served (a condition on `Link`)."""
-        return and_(
+        return and_(  # never NULL: its negation selects the links not served
+            Link.rolled_up_until.is_not(None),
             Link.rolled_up_until == self.today,
             or_(Link.hourly_from.is_(None), Link.hourly_from <= self._first_hour()),
         )

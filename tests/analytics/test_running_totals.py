@@ -214,8 +214,9 @@ async def test_periods_of_rolled_up_days_read_what_the_raw_clicks_say(
 async def test_imported_history_joins_the_running_totals(
     user_client: httpx.AsyncClient, runtime: Runtime, account: Account
 ) -> None:
-    code = await make_link(user_client)
+    code, imported = await make_link(user_client), await make_link(user_client)
     link_id = (await runtime.resolver.resolve(code)).id  # type: ignore[union-attr]
+    never_rolled_up = (await runtime.resolver.resolve(imported)).id  # type: ignore[union-attr]
     await store_events(runtime, [click(link_id, ago(day)) for day in (20, 10, 5)])
     async with runtime.database.sessionmaker() as session:
         await analytics.roll_up_finished_days(session, links=10)
@@ -228,6 +229,7 @@ async def test_imported_history_joins_the_running_totals(
                 CountedClicks(link_id, now - timedelta(days=40), 7),
                 CountedClicks(link_id, now - timedelta(days=10), 3),
                 CountedClicks(link_id, now - timedelta(days=8), 2, is_bot=True),
+                CountedClicks(never_rolled_up, now - timedelta(days=12), 4),
             ],
         )
         await session.commit()
@@ -236,9 +238,11 @@ async def test_imported_history_joins_the_running_totals(
     async with runtime.database.sessionmaker() as session:
         repository = ClickRepository(session)
         every = ClickFilter(owner_id=account.user_id)
-        assert await repository.clicks(every) == 3 + 7 + 3
+        assert await repository.clicks(every) == 3 + 7 + 3 + 4
         last_30 = ClickFilter(owner_id=account.user_id, since=midnight - timedelta(days=29))
-        assert await repository.clicks(last_30) == 3 + 3
+        assert await repository.clicks(last_30) == 3 + 3 + 4  # a fixed period
+        ranking = await ClickRepository(session).ranking(last_30, 10)
+        assert list(ranking.top) == [(code, 6), (imported, 4)]
         with_bots = ClickFilter(
             owner_id=account.user_id, since=midnight - timedelta(days=9), include_bots=True
         )
