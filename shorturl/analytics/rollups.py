@@ -336,20 +336,6 @@ class RollupRepository:
         ]
 
     @staticmethod
-    def clicks_per_link(where: Sequence[ColumnElement[bool]]) -> Select[int, int, int]:
-        """(link id, clicks, unique visitors) of the rows `where` selects, to sum with the
-        other sources."""
-        return (
-            select(
-                ClickRollup.link_id,
-                func.sum(ClickRollup.clicks),
-                func.sum(ClickRollup.unique_visitors),
-            )
-            .where(*where, ClickRollup.dimension == TOTAL)
-            .group_by(ClickRollup.link_id)
-        )
-
-    @staticmethod
     def running_per_link(
         link_ids: Sequence[int] | None,
         owner_id: int | None,
