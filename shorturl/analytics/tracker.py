@@ -95,6 +95,9 @@ class ClickTracker:
         self._languages: dict[bytes, str] = {}
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
+        # one adoption at a time: a call waits for the background look to finish, so the
+        # clicks of every spool orphaned before it are sent once it returns
+        self._adoption = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._adopting: asyncio.Task[None] | None = None
         # Event ids: a random per-process prefix and a number, unique without a syscall.
@@ -225,8 +228,12 @@ class ClickTracker:
         """Send the clicks that dead processes left in their spools; how many."""
         if self._spool_directory is None:
             return 0
+        async with self._adoption:
+            return await self._adopt(self._spool_directory)
+
+    async def _adopt(self, directory: Path) -> int:
         sent = 0
-        found = await asyncio.to_thread(orphaned_spools, self._spool_directory)
+        found = await asyncio.to_thread(orphaned_spools, directory)
         try:
             while found:
                 sent += await self._send_orphaned(found.pop(0))

@@ -215,6 +215,32 @@ async def test_a_stop_while_sending_leaves_the_dead_process_clicks_for_another(
     assert await tracker(tmp_path, collected).adopt() == 4  # its lock was let go
 
 
+async def test_an_adoption_called_while_another_sends_returns_once_that_one_has_sent(
+    tmp_path: Path,
+) -> None:
+    """The background look may have taken a spool when `adopt` is called: the call waits for
+    it, so what was orphaned before the call is with the transport when it returns."""
+    killed_process(tmp_path, 7, sent=0, unsent=4)
+    sending, let_go = asyncio.Event(), asyncio.Event()
+    collected = Collected()
+
+    async def slow(batch: ClickBatch) -> None:
+        sending.set()
+        await let_go.wait()
+        await collected.publish(batch)
+
+    survivor = ClickTracker(slow, ClientIpResolver(), spool_directory=tmp_path, spool_size=1 << 20)
+    first = asyncio.create_task(survivor.adopt())
+    await asyncio.wait_for(sending.wait(), 10)
+    second = asyncio.create_task(survivor.adopt())
+    await asyncio.sleep(0.05)
+    assert not second.done()  # it waits for the one sending
+    let_go.set()
+    assert await asyncio.wait_for(second, 10) == 0  # nothing left for it
+    assert len(collected.events) == 4
+    assert await first == 4
+
+
 def test_a_full_ring_that_must_go_round_overwrites_nothing_unsent(tmp_path: Path) -> None:
     """The "go round" mark at a lap's end must not land on the oldest unsent record."""
     spool = ClickSpool(tmp_path, "p", 128 + 896)  # a lap of 896 bytes
