@@ -218,7 +218,9 @@ async def roll_up(db: Database) -> None:
 async def _analyze(db: Database) -> None:
     async with db.engine.connect() as connection:
         await connection.execute(text("COMMIT"))
-        for table in ("clicks", "click_rollups", "click_hourly", "links"):
+        # autovacuum's work (off on some machines): the planner's statistics and visibility
+        # maps of every table the load and the roll-ups wrote
+        for table in ("clicks", "click_rollups", "click_hourly", "link_period_totals", "links"):
             await connection.execute(text(f"VACUUM ANALYZE {table}"))
 
 

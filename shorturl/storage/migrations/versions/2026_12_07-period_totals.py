@@ -116,6 +116,9 @@ def upgrade() -> None:
         ).bindparams(sa.bindparam("today", type_=sa.Date)),
         {"today": today, "first": first_hour},
     )
+    # the planner's statistics of the new table now, not at autovacuum's first look: without
+    # them a summary of 10,000 links plans its joins blind (170 ms against 120 on the 10M bench)
+    op.get_bind().execute(sa.text("ANALYZE link_period_totals"))
 
 
 def downgrade() -> None:
